@@ -1,0 +1,32 @@
+"""Runtime configuration: the array backend and the devices it can use (``tf.config``)."""
+
+from collections import namedtuple
+
+from minitf.backend import get_backend, set_backend
+
+PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
+
+__all__ = ["get_backend", "list_physical_devices", "set_backend", "PhysicalDevice"]
+
+
+def _gpu_count():
+    try:
+        import cupy
+    except ImportError:
+        return 0
+    try:
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # CuPy installed without a usable CUDA driver or device
+        return 0
+
+
+def list_physical_devices(device_type=None):
+    """List the CPU and any CUDA GPUs CuPy can use, as ``tf.config.list_physical_devices``.
+
+    >>> list_physical_devices("CPU")
+    [PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]
+    """
+    devices = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
+    if device_type in (None, "GPU"):
+        devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(_gpu_count())]
+    return [d for d in devices if device_type is None or d.device_type == device_type]

@@ -1,0 +1,150 @@
+"""Data types: ``minitf.float32`` and friends, and how Python values get one.
+
+A ``DType`` is a thin, printable wrapper around a NumPy dtype. The rules for
+Python values follow TensorFlow: a Python float becomes float32, an int int32, a
+bool bool; NumPy arrays keep their dtype. There is no silent promotion anywhere.
+"""
+
+import builtins
+
+import numpy as np
+
+
+class DType:
+    """A tensor's element type, printed as ``minitf.float32``.
+
+    >>> float32.name, float32.is_floating, int32.is_integer
+    ('float32', True, True)
+    """
+
+    __slots__ = ("name", "as_numpy_dtype", "_np")
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self._np = np.dtype(np_dtype)
+        self.as_numpy_dtype = self._np.type
+
+    @property
+    def is_floating(self):
+        return self._np.kind == "f"
+
+    @property
+    def is_integer(self):
+        return self._np.kind in "iu"
+
+    @property
+    def is_bool(self):
+        return self._np.kind == "b"
+
+    @property
+    def is_unsigned(self):
+        return self._np.kind == "u"
+
+    @property
+    def size(self):
+        return self._np.itemsize
+
+    @property
+    def base_dtype(self):
+        return self
+
+    @property
+    def min(self):
+        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
+        return info.min
+
+    @property
+    def max(self):
+        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
+        return info.max
+
+    def __repr__(self):
+        return f"minitf.{self.name}"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self is other
+        try:
+            return as_dtype(other) is self
+        except TypeError:
+            return False
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+float16 = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+uint8 = DType("uint8", np.uint8)
+bool = DType("bool", np.bool_)  # noqa: A001 - TensorFlow's name
+half, double = float16, float64
+
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+_BY_NUMPY = {d._np: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, double=float64)
+
+
+def as_dtype(value):
+    """Return the ``DType`` for a DType, a NumPy dtype or type, or a name like ``"float32"``.
+
+    Raises:
+        TypeError: for types minitf does not support (strings, complex numbers).
+    """
+    if isinstance(value, DType):
+        return value
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    if value is float:
+        return float32
+    if value is int:
+        return int32
+    try:
+        found = _BY_NUMPY.get(np.dtype(value))
+    except TypeError:
+        found = None
+    if found is None:
+        supported = ", ".join(d.name for d in _ALL)
+        raise TypeError(f"Cannot convert {value!r} to a minitf DType. Supported dtypes: {supported}.")
+    return found
+
+
+def of_array(array):
+    """Return the ``DType`` of a backend array (fast path used by every tensor)."""
+    return _BY_NUMPY[array.dtype]
+
+
+def of_python_value(value):
+    """Infer a dtype for a Python scalar or nested list, as ``tf.constant`` does."""
+    kinds = set()
+    _collect_kinds(value, kinds)
+    if not kinds or "f" in kinds:
+        return float32
+    if "i" in kinds:
+        return int32
+    return bool
+
+
+def _collect_kinds(value, kinds):
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_kinds(item, kinds)
+    elif isinstance(value, (np.generic, np.ndarray)):
+        kinds.add(value.dtype.kind if value.dtype.kind != "u" else "i")
+    elif isinstance(value, (builtins.bool, np.bool_)):
+        kinds.add("b")
+    elif isinstance(value, int):
+        kinds.add("i")
+    elif isinstance(value, float):
+        kinds.add("f")
+    else:
+        raise TypeError(
+            f"Cannot convert {value!r} (of type {type(value).__name__}) to a tensor: "
+            "minitf tensors hold numbers and booleans only."
+        )
+

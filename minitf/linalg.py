@@ -1,0 +1,5 @@
+"""The ``minitf.linalg`` namespace, as ``tf.linalg``."""
+
+from minitf.ops.array_ops import eye, transpose  # noqa: F401
+from minitf.ops.linalg_ops import matmul  # noqa: F401
+from minitf.ops.reduction_ops import norm  # noqa: F401

@@ -1,0 +1,429 @@
+"""Shape and indexing ops: reshape, transpose, broadcast_to, concat, gather, slicing, creation.
+
+Primitives move values around without arithmetic, so each gradient rule moves
+the gradient back: reshape it back, transpose it back, scatter it back. Creation
+ops (``zeros``, ``range``...) go through ``bind`` too, with no tensor inputs, so a
+traced graph re-creates them on every call.
+"""
+
+import builtins
+
+import numpy as np
+
+from minitf import dtypes
+from minitf.errors import InvalidArgumentError, shape_text
+from minitf.ops import checks
+from minitf.primitive import Primitive, bind
+from minitf.tensor import Tensor, TensorShape, convert_to_tensor
+
+
+def _static_shape(shape):
+    """A shape argument (list, TensorShape or int tensor) as a tuple of ints."""
+    if isinstance(shape, Tensor):
+        shape = shape._value.tolist()
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(int(d) for d in TensorShape(shape))
+
+
+# reshape: d reshape(x) = reshape(dy, x.shape)
+def _check_reshape(x, shape):
+    unknown = [i for i, d in enumerate(shape) if d == -1]
+    if len(unknown) > 1:
+        raise InvalidArgumentError(f"Only one input size may be -1, not both {unknown[0]} and {unknown[1]}",
+                                   "Reshape")
+    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    size = x._value.size
+    if (unknown and (known == 0 or size % known)) or (not unknown and known != size):
+        raise InvalidArgumentError(
+            f"Input to reshape is a tensor with {size} values, but the requested shape "
+            f"{'requires a multiple of' if unknown else 'has'} {known}",
+            "Reshape",
+            f"Cannot reshape a tensor of shape {x.shape} into {list(shape)}: the number of elements must match.",
+        )
+
+
+Reshape = Primitive(
+    "Reshape", lambda xp, x, shape: x.reshape(shape),
+    vjp=(lambda dy, out, x, shape: reshape(dy, x._value.shape),),
+    check=_check_reshape,
+)
+
+
+def reshape(tensor, shape, name=None):
+    """Return ``tensor`` with the same values in a new shape; one dim may be ``-1`` (inferred)."""
+    tensor = convert_to_tensor(tensor)
+    shape = _static_shape(shape)
+    if tensor._value.shape == shape:
+        return tensor
+    return bind(Reshape, tensor, shape=shape)
+
+
+# transpose: the gradient is transposed back with the inverse permutation
+def _check_transpose(x, perm):
+    if sorted(perm) != list(builtins.range(x.ndim)):
+        raise InvalidArgumentError(
+            f"transpose expects a vector of size {x.ndim}. But input(1) is a vector of size {len(perm)}"
+            if len(perm) != x.ndim else f"{list(perm)} is not a valid permutation of {x.ndim} dimensions",
+            "Transpose",
+        )
+
+
+Transpose = Primitive(
+    "Transpose", lambda xp, x, perm: xp.transpose(x, perm),
+    vjp=(lambda dy, out, x, perm: transpose(dy, tuple(np.argsort(perm).tolist())),),
+    check=_check_transpose,
+)
+
+
+def transpose(a, perm=None, name=None):
+    """Permute the axes of ``a``; by default reverse them (a matrix transpose for 2-D)."""
+    a = convert_to_tensor(a)
+    perm = tuple(reversed(builtins.range(a.ndim))) if perm is None else tuple(int(p) for p in perm)
+    return bind(Transpose, a, perm=perm)
+
+
+# broadcast_to: the gradient is summed back to the input's shape
+def _check_broadcast_to(x, shape):
+    if checks.broadcast_shapes("BroadcastTo", x._value.shape, shape) != shape:
+        raise InvalidArgumentError(f"Unable to broadcast tensor of shape {shape_text(x.shape)} to "
+                                   f"tensor of shape {shape_text(shape)}", "BroadcastTo")
+
+
+BroadcastTo = Primitive(
+    "BroadcastTo", lambda xp, x, shape: xp.broadcast_to(x, shape),
+    vjp=(lambda dy, out, x, shape: sum_to_shape(dy, x._value.shape),),
+    check=_check_broadcast_to,
+)
+
+
+def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument name
+    """Repeat ``input`` along size-1 (or missing leading) dims to reach ``shape``."""
+    input = convert_to_tensor(input)
+    shape = _static_shape(shape)
+    if input._value.shape == shape:
+        return input
+    return bind(BroadcastTo, input, shape=shape)
+
+
+def sum_to_shape(x, shape):
+    """Sum ``x`` over the dims that broadcasting added, so it gets ``shape`` back.
+
+    This is the one place where broadcasting is undone: the tape calls it on
+    every gradient whose shape differs from its input's.
+    """
+    from minitf.ops.reduction_ops import reduce_sum
+
+    shape = tuple(shape)
+    lead = x.ndim - len(shape)
+    axes = list(builtins.range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and x._value.shape[lead + i] != 1]
+    if axes:
+        x = reduce_sum(x, axis=axes)
+    return reshape(x, shape)
+
+
+# concat: the gradient is cut back into the pieces
+def _check_concat(*values, axis):
+    checks.same_dtypes("ConcatV2", *values)
+    first = values[0]._value.shape
+    for i, v in enumerate(values[1:], 1):
+        other = v._value.shape
+        if len(other) != len(first):
+            raise InvalidArgumentError(
+                f"ConcatOp : Ranks of all input tensors should match: shape[0] = {shape_text(first)} vs. "
+                f"shape[{i}] = {shape_text(other)}", "ConcatV2")
+        for d, (a, b) in enumerate(zip(first, other)):
+            if d != axis and a != b:
+                raise InvalidArgumentError(
+                    f"ConcatOp : Dimension {d} in both shapes must be equal: shape[0] = {shape_text(first)} "
+                    f"vs. shape[{i}] = {shape_text(other)}", "ConcatV2",
+                    f"Only dimension {axis} (the concat axis) may differ.")
+
+
+def _concat_vjp(dy, out, *values, axis):
+    grads, start = [], 0
+    for v in values:
+        size = v._value.shape[axis]
+        grads.append(dy[(slice(None),) * axis + (slice(start, start + size),)])
+        start += size
+    return grads
+
+
+ConcatV2 = Primitive("ConcatV2", lambda xp, *values, axis: xp.concatenate(values, axis=axis),
+                     vjp=_concat_vjp, check=_check_concat)
+
+
+def concat(values, axis, name=None):
+    """Join tensors along an existing ``axis``; all other dims must match."""
+    values = [convert_to_tensor(v) for v in values]
+    if not values:
+        raise ValueError("concat needs at least one tensor.")
+    ndim = values[0].ndim
+    if not -ndim <= axis < max(ndim, 1):
+        raise InvalidArgumentError(f"ConcatOp : Expected concatenating dimensions in the range "
+                                   f"[{-ndim}, {ndim}), but got {axis}", "ConcatV2")
+    if len(values) == 1:
+        return values[0]
+    return bind(ConcatV2, *values, axis=axis % ndim)
+
+
+def expand_dims(input, axis, name=None):  # noqa: A002
+    """Insert a dim of size 1 at ``axis`` (negative counts from the end of the new shape)."""
+    input = convert_to_tensor(input)
+    ndim = input.ndim
+    if not -ndim - 1 <= axis <= ndim:
+        raise InvalidArgumentError(f"Tried to expand dim index {axis} for tensor with {ndim} dimensions.",
+                                   "ExpandDims")
+    axis = axis % (ndim + 1)
+    shape = input._value.shape
+    return reshape(input, shape[:axis] + (1,) + shape[axis:])
+
+
+def squeeze(input, axis=None, name=None):  # noqa: A002
+    """Remove dims of size 1 (all of them, or those in ``axis``)."""
+    input = convert_to_tensor(input)
+    shape = input._value.shape
+    if axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = list(checks.normalize_axis("Squeeze", axis, input.ndim))
+        for a in axes:
+            if shape[a] != 1:
+                raise InvalidArgumentError(
+                    f"Can not squeeze dim[{a}], expected a dimension of 1, got {shape[a]}", "Squeeze")
+    return reshape(input, tuple(d for i, d in enumerate(shape) if i not in axes))
+
+
+def stack(values, axis=0, name=None):
+    """Join same-shaped tensors along a new ``axis``."""
+    values = [convert_to_tensor(v) for v in values]
+    shapes = {v._value.shape for v in values}
+    if len(shapes) > 1:
+        first, other = values[0].shape, next(v.shape for v in values if v.shape != values[0].shape)
+        raise InvalidArgumentError(
+            f"Shapes of all inputs must match: values[0].shape = {shape_text(first)} != "
+            f"values[i].shape = {shape_text(other)}", "Pack")
+    ndim = values[0].ndim
+    axis = axis % (ndim + 1)
+    return concat([expand_dims(v, axis) for v in values], axis)
+
+
+def unstack(value, num=None, axis=0, name=None):
+    """Split ``value`` into a list of tensors along ``axis`` (that dim disappears)."""
+    value = convert_to_tensor(value)
+    axis = axis % value.ndim
+    return [value[(slice(None),) * axis + (i,)] for i in builtins.range(value._value.shape[axis])]
+
+
+# indexing with ints, slices, None and ...: the gradient is scattered back into zeros
+_INDEX_HELP = ("Only integers, slices (`:`), ellipsis (`...`), minitf.newaxis (`None`) and scalar "
+               "minitf.int32/minitf.int64 tensors are valid indices, got {!r}")
+
+
+def normalize_index(key, shape):
+    """Check an index against ``shape`` and return it as a tuple of ints, slices, None and Ellipsis."""
+    key = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor) and k.dtype.is_integer and k.ndim == 0:
+            k = int(k)
+        elif isinstance(k, slice):
+            k = slice(*(int(p) if isinstance(p, Tensor) else p for p in (k.start, k.stop, k.step)))
+        elif not (k is None or k is Ellipsis or (isinstance(k, (int, np.integer)) and not isinstance(k, bool))):
+            raise TypeError(_INDEX_HELP.format(k) + "\n  To pick several elements use minitf.gather.")
+        out.append(int(k) if isinstance(k, np.integer) else k)
+    consumed = sum(1 for k in out if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        raise InvalidArgumentError(
+            f"Index out of range using input dim {len(shape)}; input has only {len(shape)} dims",
+            "StridedSlice")
+    dim = 0
+    for k in out:
+        if k is Ellipsis:
+            dim += len(shape) - consumed
+        elif k is not None:
+            if isinstance(k, int) and not -shape[dim] <= k < shape[dim]:
+                raise InvalidArgumentError(f"slice index {k} of dimension {dim} out of bounds.", "StridedSlice",
+                                           f"Dimension {dim} has size {shape[dim]}.")
+            dim += 1
+    return tuple(out)
+
+
+StridedSliceGrad = Primitive(
+    "StridedSliceGrad", lambda xp, dy, shape, key: _scatter_slice(xp, dy, shape, key),
+    vjp=(lambda ddy, out, dy, shape, key: bind(StridedSlice, ddy, key=key),),
+)
+
+
+def _scatter_slice(xp, dy, shape, key):
+    dx = xp.zeros(shape, dy.dtype)
+    dx[key] = dy
+    return dx
+
+
+StridedSlice = Primitive(
+    "StridedSlice", lambda xp, x, key: x[key],
+    vjp=(lambda dy, out, x, key: bind(StridedSliceGrad, dy, shape=x._value.shape, key=key),),
+)
+
+
+def strided_slice(tensor, key):
+    """``tensor[key]``: basic NumPy-style indexing, differentiable."""
+    return bind(StridedSlice, tensor, key=normalize_index(key, tensor._value.shape))
+
+
+# gather: the gradient is scatter-added back (repeated indices add up)
+def _check_gather(params, indices, axis):
+    if not indices.dtype.is_integer:
+        raise InvalidArgumentError(f"indices must be int32 or int64, got {indices.dtype.name}", "GatherV2")
+    size = params._value.shape[axis]
+    values = indices._value
+    if values.size and (values.min() < 0 or values.max() >= size):
+        bad = values[(values < 0) | (values >= size)].ravel()[0]
+        raise InvalidArgumentError(f"indices = {bad} is not in [0, {size})", "GatherV2",
+                                   f"Axis {axis} of params has size {size}.")
+
+
+GatherV2 = Primitive(
+    "GatherV2", lambda xp, params, indices, axis: xp.take(params, indices, axis=axis),
+    vjp=(lambda dy, out, params, indices, axis: bind(
+        ScatterAddGrad, dy, indices, shape=params._value.shape, axis=axis), None),
+    check=_check_gather,
+)
+
+
+def _scatter_add(xp, dy, indices, shape, axis):
+    dx = xp.zeros(shape, dy.dtype)
+    moved = xp.moveaxis(dx, axis, 0)
+    dy_moved = xp.moveaxis(dy, list(builtins.range(axis, axis + indices.ndim)), list(builtins.range(indices.ndim)))
+    xp.add.at(moved, indices, dy_moved)
+    return dx
+
+
+ScatterAddGrad = Primitive(
+    "UnsortedSegmentSum", _scatter_add,
+    vjp=(lambda ddy, out, dy, indices, shape, axis: gather(ddy, indices, axis=axis), None),
+)
+
+
+def gather(params, indices, axis=0, name=None):
+    """Pick slices of ``params`` along ``axis`` at ``indices``: ``gather(x, [2, 0])`` is rows 2 and 0."""
+    params = convert_to_tensor(params)
+    indices = convert_to_tensor(indices)
+    axis = checks.normalize_axis("GatherV2", axis, params.ndim)[0]
+    return bind(GatherV2, params, indices, axis=axis)
+
+
+# one_hot: indices are not differentiable
+OneHot = Primitive(
+    "OneHot",
+    lambda xp, indices, depth, on_value, off_value, axis, dtype: xp.moveaxis(
+        xp.where(indices[..., None] == xp.arange(depth), on_value, off_value).astype(dtype._np),
+        -1, axis),
+)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=None, name=None):
+    """Encode integer ``indices`` as vectors of length ``depth``; out-of-range indices give all zeros."""
+    indices = convert_to_tensor(indices)
+    if not indices.dtype.is_integer:
+        raise InvalidArgumentError(f"one_hot indices must be integers, got {indices.dtype.name}", "OneHot",
+                                   "Cast the labels first: minitf.cast(labels, minitf.int32).")
+    dtype = dtypes.as_dtype(dtype) if dtype else dtypes.float32
+    axis = axis % (indices.ndim + 1)
+    return bind(OneHot, indices, depth=int(depth), on_value=1 if on_value is None else on_value,
+                off_value=0 if off_value is None else off_value, axis=axis, dtype=dtype)
+
+
+# identity and stop_gradient
+Identity = Primitive("Identity", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
+StopGradient = Primitive("StopGradient", lambda xp, x: x)
+
+
+def identity(input, name=None):  # noqa: A002
+    """Return a tensor with the same values (reading a Variable this way gives a snapshot)."""
+    return bind(Identity, convert_to_tensor(input))
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    """Return ``input`` unchanged, but tapes treat it as a constant: no gradient flows through."""
+    return bind(StopGradient, convert_to_tensor(input))
+
+
+# shape queries: not differentiable
+Shape = Primitive("Shape", lambda xp, x, dtype: xp.asarray(x.shape, dtype=dtype._np))
+Size = Primitive("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype._np))
+
+
+def shape(input, out_type=dtypes.int32, name=None):  # noqa: A002
+    """Return the shape of ``input`` as an int32 tensor (``x.shape`` gives a TensorShape)."""
+    return bind(Shape, convert_to_tensor(input), dtype=dtypes.as_dtype(out_type))
+
+
+def size(input, out_type=dtypes.int32, name=None):  # noqa: A002
+    """Return the number of elements of ``input`` as a scalar int32 tensor."""
+    return bind(Size, convert_to_tensor(input), dtype=dtypes.as_dtype(out_type))
+
+
+def rank(input, name=None):  # noqa: A002
+    """Return the number of dims of ``input`` as a scalar int32 tensor."""
+    return convert_to_tensor(convert_to_tensor(input).ndim)
+
+
+# creation: primitives without tensor inputs
+Fill = Primitive("Fill", lambda xp, shape, value, dtype: xp.full(shape, value, dtype=dtype._np))
+
+
+def fill(dims, value, name=None):
+    """Return a tensor of shape ``dims`` filled with ``value`` (its dtype comes from ``value``)."""
+    value = convert_to_tensor(value)
+    return bind(Fill, shape=_static_shape(dims), value=value._value.item(), dtype=value.dtype)
+
+
+def zeros(shape, dtype=dtypes.float32, name=None):
+    """Return a tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    return bind(Fill, shape=_static_shape(shape), value=0, dtype=dtypes.as_dtype(dtype))
+
+
+def ones(shape, dtype=dtypes.float32, name=None):
+    """Return a tensor of ones (float32 unless ``dtype`` says otherwise)."""
+    return bind(Fill, shape=_static_shape(shape), value=1, dtype=dtypes.as_dtype(dtype))
+
+
+Eye = Primitive("Eye", lambda xp, rows, columns, dtype: xp.eye(rows, columns, dtype=dtype._np))
+
+
+def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
+    """Return an identity matrix (ones on the diagonal)."""
+    return bind(Eye, rows=int(num_rows), columns=int(num_columns or num_rows), dtype=dtypes.as_dtype(dtype))
+
+
+Range = Primitive("Range", lambda xp, start, limit, delta, dtype: xp.arange(start, limit, delta, dtype=dtype._np))
+
+
+def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TensorFlow's name
+    """Return ``[start, start + delta, ...]`` up to but excluding ``limit``, like Python's range.
+
+    The dtype is int32 when all arguments are ints and float32 otherwise.
+    """
+    if limit is None:
+        start, limit = 0, start
+    args = [float(a) if isinstance(a, Tensor) and a.dtype.is_floating else a for a in (start, limit, delta)]
+    args = [int(a) if isinstance(a, Tensor) else a for a in args]
+    if dtype is None:
+        dtype = dtypes.float32 if any(isinstance(a, float) for a in args) else dtypes.int32
+    if args[2] == 0:
+        raise InvalidArgumentError("Requires delta != 0: 0", "Range")
+    return bind(Range, start=args[0], limit=args[1], delta=args[2], dtype=dtypes.as_dtype(dtype))
+
+
+LinSpace = Primitive("LinSpace", lambda xp, start, stop, num, dtype: xp.linspace(start, stop, num, dtype=dtype._np))
+
+
+def linspace(start, stop, num, name=None):
+    """Return ``num`` evenly spaced float32 values from ``start`` to ``stop`` inclusive."""
+    start = convert_to_tensor(start, dtype_hint=dtypes.float32)
+    if not start.dtype.is_floating:
+        raise InvalidArgumentError(f"linspace needs floating start and stop, got {start.dtype.name}", "LinSpace",
+                                   "Write the bounds as floats, e.g. minitf.linspace(0., 1., 5).")
+    return bind(LinSpace, start=float(start), stop=float(stop), num=int(num), dtype=start.dtype)

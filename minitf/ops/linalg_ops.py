@@ -1,0 +1,74 @@
+"""Matrix multiplication (batched, with optional transposes) and its gradient.
+
+For ``out = a @ b`` the gradients are ``dy @ b^T`` and ``a^T @ dy``; the
+``transpose_a``/``transpose_b`` flags move the transposes around without copying.
+Batch dims broadcast, and the tape sums the gradient back over them.
+"""
+
+from minitf.errors import InvalidArgumentError, shape_text
+from minitf.ops import checks
+from minitf.ops.math_ops import binary_operands
+from minitf.primitive import Primitive, bind
+
+
+def _t(xp, a, flag):
+    return xp.swapaxes(a, -1, -2) if flag else a
+
+
+def _check_matmul(a, b, transpose_a, transpose_b):
+    checks.same_dtypes("MatMul", a, b)
+    sa, sb = a._value.shape, b._value.shape
+    for i, s in enumerate((sa, sb)):
+        if len(s) < 2:
+            raise InvalidArgumentError(
+                f"In[{i}] is not a matrix. Instead it has shape {shape_text(s)}", "MatMul",
+                "matmul needs tensors of rank >= 2; use minitf.expand_dims (or reshape) to make a "
+                "vector a row [1, n] or a column [n, 1].",
+            )
+    k_a = sa[-2] if transpose_a else sa[-1]
+    k_b = sb[-1] if transpose_b else sb[-2]
+    if k_a != k_b:
+        hint = f"matmul contracts a's dim {k_a} with b's dim {k_b}; they must be equal."
+        if not transpose_b and sa[-1] == sb[-1]:
+            hint += "\nDid you mean minitf.matmul(a, b, transpose_b=True)?"
+        elif not transpose_a and sa[-2] == sb[-2]:
+            hint += "\nDid you mean minitf.matmul(a, b, transpose_a=True)?"
+        raise InvalidArgumentError(
+            f"Matrix size-incompatible: In[0]: {shape_text(sa)}, In[1]: {shape_text(sb)}", "MatMul", hint)
+    try:
+        checks.broadcast_shapes("MatMul", sa[:-2], sb[:-2])
+    except InvalidArgumentError:
+        raise InvalidArgumentError(
+            f"In[0] and In[1] must have compatible batch dimensions: {shape_text(sa)} vs. {shape_text(sb)}",
+            "MatMul") from None
+
+
+def _matmul_da(dy, out, a, b, transpose_a, transpose_b):
+    if transpose_a:
+        return matmul(b, dy, transpose_a=transpose_b, transpose_b=True)
+    return matmul(dy, b, transpose_b=not transpose_b)
+
+
+def _matmul_db(dy, out, a, b, transpose_a, transpose_b):
+    if transpose_b:
+        return matmul(dy, a, transpose_a=True, transpose_b=transpose_a)
+    return matmul(a, dy, transpose_a=not transpose_a)
+
+
+MatMul = Primitive(
+    "MatMul",
+    lambda xp, a, b, transpose_a, transpose_b: xp.matmul(_t(xp, a, transpose_a), _t(xp, b, transpose_b)),
+    vjp=(_matmul_da, _matmul_db),
+    check=_check_matmul,
+)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
+    """Matrix product ``a @ b`` over the last two dims; leading (batch) dims broadcast.
+
+    >>> import minitf as tf
+    >>> tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])).shape
+    TensorShape([2, 4])
+    """
+    a, b = binary_operands(a, b)
+    return bind(MatMul, a, b, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))

@@ -1,0 +1,103 @@
+"""Neural-network ops: activations and the numerically stable cross-entropies.
+
+All of them are compositions of primitives, written so they stay finite at
+extreme inputs (logits of +-1e4): softmax subtracts the maximum before ``exp``,
+the cross-entropies never take ``log`` of a probability that could round to 0.
+"""
+
+from minitf.errors import InvalidArgumentError, shape_text
+from minitf.ops.array_ops import one_hot, squeeze, stop_gradient
+from minitf.ops.math_ops import abs, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: A004, F401
+from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
+from minitf.tensor import convert_to_tensor
+
+__all__ = ["relu", "sigmoid", "softmax", "log_softmax", "sigmoid_cross_entropy_with_logits",
+           "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "l2_loss", "moments"]
+
+
+def relu(features, name=None):
+    """Rectified linear unit: ``max(x, 0)``; its gradient is 1 where ``x > 0``."""
+    x = convert_to_tensor(features)
+    return maximum(x, zeros_like(x))
+
+
+def log_softmax(logits, axis=-1, name=None):
+    """``log(softmax(x))`` computed as ``x - max - log(sum(exp(x - max)))``: no overflow, no log(0)."""
+    x = convert_to_tensor(logits)
+    shifted = x - stop_gradient(reduce_max(x, axis, keepdims=True))
+    return shifted - log(reduce_sum(exp(shifted), axis, keepdims=True))
+
+
+def softmax(logits, axis=-1, name=None):
+    """Exponentials normalized to sum to 1 along ``axis``; the maximum is subtracted first."""
+    x = convert_to_tensor(logits)
+    e = exp(x - stop_gradient(reduce_max(x, axis, keepdims=True)))
+    return e / reduce_sum(e, axis, keepdims=True)
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Binary cross-entropy from logits: ``max(x, 0) - x * z + log(1 + exp(-|x|))``.
+
+    Equal to ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`` but finite for any ``x``.
+    """
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels, dtype=logits.dtype)
+    if labels._value.shape != logits._value.shape:
+        raise ValueError(f"logits and labels must have the same shape, received ({logits.shape} vs {labels.shape}).")
+    return maximum(logits, zeros_like(logits)) - logits * labels + log(1 + exp(negative(abs(logits))))
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Cross-entropy between probability ``labels`` and ``softmax(logits)``, per example."""
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels, dtype=logits.dtype)
+    if labels._value.shape != logits._value.shape:
+        raise InvalidArgumentError(
+            f"logits and labels must be broadcastable: logits_size={shape_text(logits.shape)} "
+            f"labels_size={shape_text(labels.shape)}", "SoftmaxCrossEntropyWithLogits")
+    return negative(reduce_sum(labels * log_softmax(logits, axis), axis))
+
+
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Cross-entropy between integer class ``labels`` and ``softmax(logits)``, per example.
+
+    Raises:
+        InvalidArgumentError: a label outside ``[0, num_classes)``, as TensorFlow does on CPU.
+    """
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels)
+    if not labels.dtype.is_integer:
+        raise InvalidArgumentError(
+            f"labels must be int32 or int64, got {labels.dtype.name}", "SparseSoftmaxCrossEntropyWithLogits",
+            "Sparse labels are class indices; use softmax_cross_entropy_with_logits for probabilities.")
+    if labels._value.shape != logits._value.shape[:-1]:
+        raise InvalidArgumentError(
+            f"logits and labels must have the same first dimension, got logits shape "
+            f"{shape_text(logits.shape)} and labels shape {shape_text(labels.shape)}",
+            "SparseSoftmaxCrossEntropyWithLogits")
+    classes = logits._value.shape[-1]
+    values = labels._value
+    if values.size and (values.min() < 0 or values.max() >= classes):
+        bad = values[(values < 0) | (values >= classes)].ravel()[0]
+        raise InvalidArgumentError(
+            f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
+            "SparseSoftmaxCrossEntropyWithLogits",
+            f"Label values: {values.ravel()[:10].tolist()}{'...' if values.size > 10 else ''}")
+    return negative(reduce_sum(one_hot(labels, classes, dtype=logits.dtype) * log_softmax(logits), -1))
+
+
+def l2_loss(t, name=None):
+    """Half the sum of squares: ``sum(t ** 2) / 2``."""
+    t = convert_to_tensor(t)
+    return reduce_sum(t * t) / 2
+
+
+def moments(x, axes, keepdims=False, name=None):
+    """Return the mean and (population) variance of ``x`` over ``axes``."""
+    x = convert_to_tensor(x)
+    mean = reduce_mean(x, axes, keepdims=True)
+    variance = reduce_mean(square(x - stop_gradient(mean)), axes, keepdims=True)
+    if not keepdims:
+        mean, variance = squeeze(mean, axes), squeeze(variance, axes)
+    return mean, variance
+

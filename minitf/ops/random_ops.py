@@ -1,0 +1,112 @@
+"""Random tensors: normal, uniform, truncated_normal, shuffle, and seeding.
+
+Numbers are drawn by NumPy's generator on the host, then moved to the backend,
+so a seeded program gives the same values on CPU and GPU. Seeds work as in
+TensorFlow: ``set_seed(s)`` makes the whole sequence of random ops repeatable;
+an op-level ``seed`` additionally fixes that op's own sequence.
+"""
+
+import numpy as np
+
+from minitf import backend, dtypes
+from minitf.errors import InvalidArgumentError
+from minitf.ops.array_ops import _static_shape
+from minitf.primitive import Primitive, bind
+from minitf.tensor import convert_to_tensor
+
+_DEFAULT_GLOBAL_SEED = 87654321
+_state = {"seed": None, "rng": np.random.default_rng(), "calls": {}}
+
+
+def set_seed(seed):
+    """Make every random op after this call repeatable (as ``tf.random.set_seed``)."""
+    _state["seed"] = None if seed is None else int(seed)
+    _state["rng"] = np.random.default_rng(seed)
+    _state["calls"] = {}
+
+
+def get_global_generator_seed():
+    return _state["seed"]
+
+
+def _generator(seed):
+    """The generator for one draw: the global one, or one derived from (global seed, op seed, call count)."""
+    if seed is None:
+        return _state["rng"]
+    global_seed = _DEFAULT_GLOBAL_SEED if _state["seed"] is None else _state["seed"]
+    count = _state["calls"].get(seed, 0)
+    _state["calls"][seed] = count + 1
+    return np.random.default_rng([global_seed, int(seed), count])
+
+
+def _draw_normal(xp, shape, mean, stddev, dtype, seed):
+    values = _generator(seed).standard_normal(shape) * stddev + mean
+    return xp.asarray(values.astype(dtype._np))
+
+
+def _draw_truncated_normal(xp, shape, mean, stddev, dtype, seed):
+    rng = _generator(seed)
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2
+    return xp.asarray((values * stddev + mean).astype(dtype._np))
+
+
+def _draw_uniform(xp, shape, minval, maxval, dtype, seed):
+    rng = _generator(seed)
+    if dtype.is_integer:
+        values = rng.integers(minval, maxval, size=shape)
+    else:
+        values = rng.uniform(minval, maxval, size=shape)
+    return xp.asarray(values.astype(dtype._np))
+
+
+RandomStandardNormal = Primitive("RandomStandardNormal", _draw_normal)
+TruncatedNormal = Primitive("TruncatedNormal", _draw_truncated_normal)
+RandomUniform = Primitive("RandomUniform", _draw_uniform)
+
+
+def _float_dtype(dtype, op):
+    dtype = dtypes.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise InvalidArgumentError(f"{op} needs a floating dtype, got {dtype.name}", op)
+    return dtype
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
+    """Values drawn from a normal distribution with ``mean`` and ``stddev``."""
+    return bind(RandomStandardNormal, shape=_static_shape(shape), mean=float(mean), stddev=float(stddev),
+                dtype=_float_dtype(dtype, "RandomStandardNormal"), seed=seed)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
+    """Normal values, redrawn until they lie within two standard deviations of the mean."""
+    return bind(TruncatedNormal, shape=_static_shape(shape), mean=float(mean), stddev=float(stddev),
+                dtype=_float_dtype(dtype, "TruncatedNormal"), seed=seed)
+
+
+def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
+    """Values drawn uniformly from ``[minval, maxval)`` (``maxval`` defaults to 1 for floats).
+
+    Raises:
+        ValueError: an integer dtype without ``maxval``, as in TensorFlow.
+    """
+    dtype = dtypes.as_dtype(dtype)
+    if maxval is None:
+        if dtype.is_integer:
+            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+        maxval = 1
+    if minval >= maxval:
+        raise InvalidArgumentError(f"Need minval < maxval: {minval} >= {maxval}", "RandomUniform")
+    return bind(RandomUniform, shape=_static_shape(shape), minval=minval, maxval=maxval, dtype=dtype, seed=seed)
+
+
+RandomShuffle = Primitive(
+    "RandomShuffle", lambda xp, x, seed: xp.asarray(_generator(seed).permutation(backend.to_numpy(x))))
+
+
+def shuffle(value, seed=None, name=None):
+    """Return ``value`` with its first dimension randomly permuted."""
+    return bind(RandomShuffle, convert_to_tensor(value), seed=seed)

@@ -1,0 +1,181 @@
+"""Reductions: reduce_sum/max/prod (primitives) and mean/min/std/argmax (built on them).
+
+A reduction's gradient spreads ``dy`` back over the axes it removed; ``_expand``
+puts those axes back (as size 1) so broadcasting can do the spreading.
+"""
+
+from minitf import dtypes
+from minitf.errors import InvalidArgumentError
+from minitf.ops import checks
+from minitf.ops.array_ops import broadcast_to, reshape, squeeze, stop_gradient
+from minitf.ops.math_ops import (
+    cast, divide, equal, exp, log, maximum, negative, ones_like, sqrt, square, where, zeros_like,
+)
+from minitf.primitive import Primitive, bind
+from minitf.tensor import convert_to_tensor
+
+
+def _expand(dy, x, axis):
+    """``dy`` with the reduced ``axis`` put back as size-1 dims, so it broadcasts against ``x``."""
+    shape = tuple(1 if i in axis else d for i, d in enumerate(x._value.shape))
+    return reshape(dy, shape)
+
+
+def _reduction(name, prim, x, axis, keepdims):
+    x = convert_to_tensor(x)
+    axis = checks.normalize_axis(name, axis, x.ndim)
+    return bind(prim, x, axis=axis, keepdims=bool(keepdims))
+
+
+def _check_numeric(x, axis, keepdims):
+    if x.dtype.is_bool:
+        raise InvalidArgumentError("Reductions need numbers, not bool", "Sum",
+                                   "Use reduce_any/reduce_all, or minitf.cast(x, minitf.int32) to count.")
+
+
+# reduce_sum: d sum(x) = dy broadcast back over the summed axes
+Sum = Primitive(
+    "Sum", lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims),
+    vjp=(lambda dy, out, x, axis, keepdims: broadcast_to(_expand(dy, x, axis), x._value.shape),),
+    check=_check_numeric,
+)
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    """Sum over ``axis`` (all axes by default).
+
+    >>> import minitf as tf
+    >>> tf.reduce_sum(tf.constant([[1., 2.], [3., 4.]]), axis=0).numpy()
+    array([4., 6.], dtype=float32)
+    """
+    return _reduction("Sum", Sum, input_tensor, axis, keepdims)
+
+
+# reduce_max: the gradient goes to the maxima, shared equally between ties
+def _max_vjp(dy, out, x, axis, keepdims):
+    mask = cast(equal(x, _expand(out, x, axis)), dy.dtype)
+    return _expand(dy, x, axis) * mask / reduce_sum(mask, axis=axis, keepdims=True)
+
+
+Max = Primitive("Max", lambda xp, x, axis, keepdims: xp.max(x, axis=axis, keepdims=keepdims),
+                vjp=(_max_vjp,), check=_check_numeric)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """Maximum over ``axis`` (all axes by default)."""
+    return _reduction("Max", Max, input_tensor, axis, keepdims)
+
+
+# reduce_prod: d prod(x) / dx_i = product of the other elements, computed without dividing by zero
+def _prod_vjp(dy, out, x, axis, keepdims):
+    is_zero = equal(x, zeros_like(x))
+    safe = where(is_zero, ones_like(x), x)
+    prod_safe = _expand(reduce_prod(safe, axis=axis), x, axis)
+    zero_count = _expand(reduce_sum(cast(is_zero, x.dtype), axis=axis), x, axis)
+    others = where(zero_count == 0, prod_safe / safe, where(is_zero & (zero_count == 1), prod_safe, 0))
+    return _expand(dy, x, axis) * others
+
+
+Prod = Primitive("Prod", lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, keepdims=keepdims),
+                 vjp=(_prod_vjp,), check=_check_numeric)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """Product over ``axis`` (all axes by default); its gradient is exact even with zeros."""
+    return _reduction("Prod", Prod, input_tensor, axis, keepdims)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """Minimum over ``axis``: ``-reduce_max(-x)``."""
+    return negative(reduce_max(negative(convert_to_tensor(input_tensor)), axis, keepdims))
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over ``axis``. For integer tensors the result is truncated, as in TensorFlow."""
+    x = convert_to_tensor(input_tensor)
+    axes = checks.normalize_axis("Mean", axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x._value.shape[a]
+    total = reduce_sum(x, axes, keepdims)
+    if x.dtype.is_integer:
+        return total // max(count, 1)
+    return divide(total, count)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Population variance over ``axis``: ``mean((x - mean(x)) ** 2)``."""
+    x = convert_to_tensor(input_tensor)
+    return reduce_mean(square(x - reduce_mean(x, axis, keepdims=True)), axis, keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """Population standard deviation over ``axis``."""
+    return sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so it cannot overflow."""
+    x = convert_to_tensor(input_tensor)
+    axes = checks.normalize_axis("Sum", axis, x.ndim)
+    shift = stop_gradient(reduce_max(x, axes, keepdims=True))
+    result = log(reduce_sum(exp(x - shift), axes, keepdims=True)) + shift
+    return result if keepdims else squeeze(result, axes) if axes else result
+
+
+# boolean reductions and arg-reductions: not differentiable
+def _check_bool(x, axis, keepdims):
+    if not x.dtype.is_bool:
+        raise InvalidArgumentError(f"reduce_all/reduce_any need a bool tensor, got {x.dtype.name}", "All")
+
+
+All = Primitive("All", lambda xp, x, axis, keepdims: xp.all(x, axis=axis, keepdims=keepdims), check=_check_bool)
+Any = Primitive("Any", lambda xp, x, axis, keepdims: xp.any(x, axis=axis, keepdims=keepdims), check=_check_bool)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND over ``axis``."""
+    return _reduction("All", All, input_tensor, axis, keepdims)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR over ``axis``."""
+    return _reduction("Any", Any, input_tensor, axis, keepdims)
+
+
+ArgMax = Primitive("ArgMax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).astype(dtype._np))
+ArgMin = Primitive("ArgMin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype._np))
+
+
+def argmax(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002 - TensorFlow's name
+    """Index of the largest value along ``axis`` (axis 0 when not given, as in TensorFlow)."""
+    x = convert_to_tensor(input)
+    axis = checks.normalize_axis("ArgMax", 0 if axis is None else axis, x.ndim)[0]
+    return bind(ArgMax, x, axis=axis, dtype=dtypes.as_dtype(output_type))
+
+
+def argmin(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    """Index of the smallest value along ``axis`` (axis 0 when not given)."""
+    x = convert_to_tensor(input)
+    axis = checks.normalize_axis("ArgMin", 0 if axis is None else axis, x.ndim)[0]
+    return bind(ArgMin, x, axis=axis, dtype=dtypes.as_dtype(output_type))
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):  # noqa: A002
+    """The Euclidean (``ord=2``) or ``ord=1`` norm over ``axis`` (all axes by default)."""
+    from minitf.ops.math_ops import abs as abs_
+
+    x = convert_to_tensor(tensor)
+    if ord in ("euclidean", "fro", 2):
+        return sqrt(reduce_sum(square(x), axis, keepdims))
+    if ord == 1:
+        return reduce_sum(abs_(x), axis, keepdims)
+    raise ValueError(f"norm supports ord='euclidean' (or 2, 'fro') and ord=1, got {ord!r}.")
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Rescale ``t`` so its L2 norm over ``axes`` is at most ``clip_norm`` (unchanged if already smaller)."""
+    t = convert_to_tensor(t)
+    l2 = sqrt(reduce_sum(square(t), axes, keepdims=True))
+    clip = convert_to_tensor(clip_norm, dtype=t.dtype)
+    return t * clip / maximum(l2, clip)

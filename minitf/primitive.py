@@ -1,0 +1,64 @@
+"""Primitives and ``bind``: the one door every op goes through.
+
+A ``Primitive`` is an op that minitf knows how to run (``impl``, on backend arrays)
+and, if it is differentiable, how to differentiate (``vjp``, written in minitf ops
+so the backward pass can itself be recorded). Every other op is a composition of
+primitives.
+
+``bind`` runs a primitive eagerly and then shows the call to every active
+*recorder*: gradient tapes record it for ``gradient()``, and a ``function``
+tracer records it into a graph. Neither the ops nor the recorders know of each
+other, which is why a traced function inside a tape is differentiable.
+"""
+
+from minitf import backend
+from minitf.tensor import Tensor
+
+_new = object.__new__
+
+# Active recorders (tapes, tracers), outermost first. Each has record(prim, args, params, out).
+recorders = []
+
+
+class Primitive:
+    """An op with a forward rule and, optionally, a gradient rule.
+
+    Args:
+        name: TensorFlow's op name (``"MatMul"``), shown in errors and graph printouts.
+        impl: ``impl(xp, *arrays, **params) -> array``: the forward rule on backend arrays.
+        vjp: the gradient rule. Either a tuple with one function per input,
+            ``rule(dy, out, *inputs, **params) -> dx``, so the tape computes only the
+            gradients it needs; or, for ops with a variable number of inputs, one function
+            returning a list of them. ``None`` marks the op as not differentiable.
+        check: ``check(*inputs, **params)`` raises a clear error before ``impl`` runs.
+    """
+
+    __slots__ = ("name", "impl", "vjp", "check")
+
+    def __init__(self, name, impl, vjp=None, check=None):
+        self.name = name
+        self.impl = impl
+        self.vjp = vjp
+        self.check = check
+
+    def __repr__(self):
+        return f"Primitive({self.name})"
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim`` to the tensors ``args``: check, run, wrap, and let recorders see it."""
+    check = prim.check
+    out = _new(Tensor)
+    if len(args) == 2 and not params:  # fast path for arithmetic: eager overhead is a design goal
+        x, y = args
+        if check is not None:
+            check(x, y)
+        out._value = prim.impl(backend.xp, x._value, y._value)
+    else:
+        if check is not None:
+            check(*args, **params)
+        out._value = prim.impl(backend.xp, *[arg._value for arg in args], **params)
+    if recorders:
+        for recorder in recorders:
+            recorder.record(prim, args, params, out)
+    return out

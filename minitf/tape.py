@@ -1,0 +1,308 @@
+"""GradientTape: record ops while they run, then walk the record backwards for gradients.
+
+The tape is a Wengert list: ``bind`` hands it every op in execution order, and it
+keeps those that depend on something it watches. ``gradient`` walks that list
+backwards, calling each primitive's gradient rule. The rules are minitf ops, so
+an outer tape records the backward pass of an inner one: that is how nested
+tapes give second derivatives.
+
+Variables are recorded through their ``snapshot()``: the value they had when the
+op ran, so assigning to a variable later does not change a recorded gradient.
+"""
+
+import contextlib
+import functools
+import inspect
+import warnings
+
+from minitf import nest
+from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_to_shape, zeros
+from minitf.ops.math_ops import add, ones_like, zeros_like
+from minitf.primitive import Primitive, bind, recorders
+from minitf.tensor import Tensor, convert_to_tensor
+from minitf.variable import Variable
+
+
+class UnconnectedGradients:
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Record operations for automatic differentiation, as ``tf.GradientTape``.
+
+    Trainable variables read inside the ``with`` block are watched automatically;
+    other tensors need ``tape.watch(x)``.
+
+    >>> import minitf as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * x
+    >>> float(g.gradient(y, x))
+    6.0
+
+    Args:
+        persistent: allow several calls to ``gradient``/``jacobian`` (the record is kept).
+        watch_accessed_variables: watch trainable variables automatically when read.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = persistent
+        self._watch_accessed_variables = watch_accessed_variables
+        self._recording = False
+        self._used = False
+        self.reset()
+
+    def reset(self):
+        """Forget everything recorded and watched so far (the tape keeps recording if active)."""
+        self._records = []  # (primitive, inputs, params, output) in execution order
+        self._tracked = set()  # ids of watched tensors and of everything computed from them
+        self._watched = {}  # id -> watched tensor or variable (keeps them alive, so ids stay unique)
+        self._reads = {}  # id(variable) -> the snapshots of it that recorded ops used
+
+    # -- recording -------------------------------------------------------------------------
+    def __enter__(self):
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter an already-active tape.")
+        self._start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop()
+
+    def _start(self):
+        recorders.append(self)
+        self._recording = True
+
+    def _stop(self):
+        if self._recording:
+            recorders.remove(self)
+            self._recording = False
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Inside this block, ops run but are not recorded (their results act as constants)."""
+        if not self._recording:
+            raise ValueError("Tape.stop_recording() was called on a tape that is not recording.")
+        self._stop()
+        try:
+            yield
+        finally:
+            self._start()
+
+    def watch(self, tensor):
+        """Ask the tape to track ``tensor`` (or a nested structure of them) so gradients reach it."""
+        for t in nest.flatten(tensor):
+            if not isinstance(t, Tensor):
+                raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, "
+                                 "not minitf.Tensor or minitf.Variable.")
+            if not t.dtype.is_floating:
+                warnings.warn(f"The dtype of the watched tensor must be floating (e.g. minitf.float32), "
+                              f"got {t.dtype!r}: its gradient will be None.", stacklevel=2)
+                continue
+            self._watched[id(t)] = t
+            self._tracked.add(id(t))
+
+    def watched_variables(self):
+        """The variables this tape has watched, explicitly or by reading them."""
+        return tuple(v for v in self._watched.values() if isinstance(v, Variable))
+
+    def record(self, prim, args, params, out):
+        """Called by ``bind`` for every op: keep it if an input depends on something watched."""
+        if prim.vjp is None or out._value.dtype.kind != "f":
+            return
+        tracked = self._tracked
+        inputs = args
+        hit = False
+        for i, arg in enumerate(args):
+            if isinstance(arg, Variable):
+                if id(arg) not in tracked and arg._trainable and self._watch_accessed_variables:
+                    self._watched[id(arg)] = arg
+                    tracked.add(id(arg))
+                if inputs is args:
+                    inputs = list(args)
+                inputs[i] = self._read(arg)
+            if id(inputs[i]) in tracked:
+                hit = True
+        if hit:
+            self._records.append((prim, tuple(inputs), params, out))
+            tracked.add(id(out))
+
+    def _read(self, variable):
+        snap = variable.snapshot()
+        if id(variable) in self._tracked and id(snap) not in self._tracked:
+            self._tracked.add(id(snap))
+            self._reads.setdefault(id(variable), []).append(snap)
+        return snap
+
+    # -- differentiating --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _backward_pass(self):
+        if self._used:
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
+                               "gradients (or jacobians)\n  Create the tape with "
+                               "minitf.GradientTape(persistent=True) to call gradient() several times.")
+        if not self._persistent:
+            self._stop()  # a one-shot tape has nothing to gain from recording its own backward pass
+        yield
+        if not self._persistent:
+            self.reset()
+            self._used = True
+
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
+        """Return d(sum of ``target``)/d``sources``, in the nesting of ``sources``.
+
+        Args:
+            target: a tensor or a (nested) list of tensors; non-scalar targets are summed.
+            sources: a tensor, variable or nested list/tuple/dict of them.
+            output_gradients: weights for each target's elements (a "cotangent"), default ones.
+            unconnected_gradients: ``"none"`` (default) returns None for sources the target
+                does not depend on; ``"zero"`` returns zeros.
+        """
+        flat_sources = self._check_sources(sources)
+        targets = [convert_to_tensor(t) for t in nest.flatten(target)]
+        seeds = [None] * len(targets) if output_gradients is None else nest.flatten(output_gradients)
+        with self._backward_pass():
+            grads = self._backward(targets, seeds)
+            result = [self._gradient_of(s, grads, unconnected_gradients) for s in flat_sources]
+        return nest.pack_sequence_as(sources, result)
+
+    def _check_sources(self, sources):
+        flat = nest.flatten(sources)
+        for s in flat:
+            if not isinstance(s, Tensor):
+                raise ValueError(f"Passed in object {s!r} of type {type(s).__name__!r} as a source, "
+                                 "not minitf.Tensor or minitf.Variable.")
+        return flat
+
+    def _backward(self, targets, seeds):
+        tracked = self._tracked
+        grads = {}
+        for target, seed in zip(targets, seeds):
+            seed = ones_like(target) if seed is None else convert_to_tensor(seed, dtype=target.dtype)
+            _accumulate(grads, target, seed)
+        records = self._records
+        for i in range(len(records) - 1, -1, -1):  # a persistent tape may append while we walk
+            prim, inputs, params, out = records[i]
+            dy = grads.get(id(out))
+            if dy is None:
+                continue
+            if type(prim.vjp) is tuple:
+                for x, rule in zip(inputs, prim.vjp):
+                    if rule is not None and id(x) in tracked:
+                        _accumulate(grads, x, rule(dy, out, *inputs, **params))
+            else:
+                for x, dx in zip(inputs, prim.vjp(dy, out, *inputs, **params)):
+                    if dx is not None and id(x) in tracked:
+                        _accumulate(grads, x, dx)
+        return grads
+
+    def _gradient_of(self, source, grads, unconnected_gradients):
+        grad = grads.get(id(source))
+        for snap in self._reads.get(id(source), ()):
+            part = grads.get(id(snap))
+            if part is not None:
+                grad = part if grad is None else add(grad, part)
+        if grad is None and unconnected_gradients == UnconnectedGradients.ZERO:
+            return zeros_like(source)
+        if grad is None and unconnected_gradients != UnconnectedGradients.NONE:
+            raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+        return grad
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """Return d``target``/d``sources`` of shape ``target.shape + source.shape`` for each source.
+
+        Computed one target element at a time, each a backward pass with a one-hot seed.
+        """
+        flat_sources = self._check_sources(sources)
+        target = convert_to_tensor(target)
+        size = target._value.size
+        with self._backward_pass():
+            rows = [[] for _ in flat_sources]
+            for i in range(size):
+                seed = reshape(one_hot(i, size, dtype=target.dtype), target._value.shape)
+                grads = self._backward([target], [seed])
+                for row, source in zip(rows, flat_sources):
+                    row.append(self._gradient_of(source, grads, UnconnectedGradients.NONE))
+            result = [_stack_rows(row, s, target._value.shape, unconnected_gradients)
+                      for row, s in zip(rows, flat_sources)]
+        return nest.pack_sequence_as(sources, result)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """For ``target[b]`` depending only on ``source[b]``: the per-example Jacobians.
+
+        Returns shape ``[batch] + target.shape[1:] + source.shape[1:]``.
+        """
+        target = convert_to_tensor(target)
+        t_shape, s_shape = target._value.shape, source._value.shape
+        if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
+            raise ValueError(f"Need first dimension of target shape ({target.shape}) and source shape "
+                             f"({source.shape}) to match.")
+        batch, inner = t_shape[0], t_shape[1:]
+        size = int(target._value.size // max(batch, 1))
+        with self._backward_pass():
+            row = []
+            for j in range(size):
+                seed = broadcast_to(reshape(one_hot(j, size, dtype=target.dtype), (1,) + inner), t_shape)
+                row.append(self._gradient_of(source, self._backward([target], [seed]), UnconnectedGradients.NONE))
+            if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
+                return None
+            row = [zeros_like(source) if g is None else g for g in row]
+            return reshape(stack(row, axis=1), t_shape + s_shape[1:])
+
+
+def _accumulate(grads, x, dx):
+    if dx._value.shape != x._value.shape:
+        dx = sum_to_shape(dx, x._value.shape)
+    previous = grads.get(id(x))
+    grads[id(x)] = dx if previous is None else add(previous, dx)
+
+
+def _stack_rows(row, source, target_shape, unconnected_gradients):
+    if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
+        return None
+    row = [zeros_like(source) if g is None else g for g in row]
+    shape = tuple(target_shape) + source._value.shape
+    if not row:  # an empty target
+        return zeros(shape, dtype=source.dtype)
+    return reshape(stack(row), shape)
+
+
+def custom_gradient(f):
+    """Decorator: give ``f`` your own gradient rule, as ``tf.custom_gradient``.
+
+    ``f(*inputs)`` returns ``(y, grad_fn)``; ``grad_fn(dy)`` returns one gradient per
+    input. The ops inside ``f`` are not recorded; only ``grad_fn`` decides the gradient.
+
+    >>> import minitf as tf
+    >>> @tf.custom_gradient
+    ... def clipped_identity(x):
+    ...     return tf.identity(x), lambda dy: tf.clip_by_value(dy, -1., 1.)
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args):
+        inputs = [convert_to_tensor(a) for a in args]
+        paused = recorders[:]
+        recorders.clear()
+        try:
+            y, grad_fn = f(*inputs)
+        finally:
+            recorders[:] = paused
+        if "variables" in inspect.signature(grad_fn).parameters:
+            raise TypeError("minitf.custom_gradient does not track variables read inside the function; "
+                            "pass them as arguments and return one gradient per argument.")
+        y = convert_to_tensor(y)
+
+        def vjp(dy, out, *xs):
+            grads = grad_fn(dy)
+            return list(grads) if isinstance(grads, (list, tuple)) else [grads]
+
+        return bind(Primitive("CustomGradient", lambda xp, *values: y._value, vjp=vjp), *inputs)
+
+    return wrapper

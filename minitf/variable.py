@@ -1,0 +1,121 @@
+"""Variable: a tensor whose value can be replaced with ``assign``, the model's mutable state.
+
+A Variable is a Tensor, so every op accepts it directly. Assignment never
+changes an array in place: it swaps in a new one. That keeps every tensor
+computed earlier (and every value a tape recorded) correct.
+"""
+
+from minitf import dtypes
+from minitf.errors import InvalidArgumentError, shape_text
+from minitf.ops import array_ops, math_ops
+from minitf.tensor import Tensor, _numpy_text, constant, convert_to_tensor, wrap
+
+
+class Variable(Tensor):
+    """A mutable tensor, as ``tf.Variable``. Trainable variables are watched by tapes automatically.
+
+    >>> import minitf as tf
+    >>> v = tf.Variable([[1., 2.], [3., 4.]])
+    >>> _ = v[0, 1].assign(9.)
+    >>> v.numpy()
+    array([[1., 9.],
+           [3., 4.]], dtype=float32)
+    """
+
+    __slots__ = ("_name", "_trainable", "constraint", "_snapshot")
+
+    def __init__(self, initial_value, trainable=True, name=None, dtype=None, shape=None, constraint=None):
+        if callable(initial_value):
+            initial_value = initial_value()
+        value = constant(initial_value, dtype=dtype) if not isinstance(initial_value, Tensor) else initial_value
+        if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
+            value = math_ops.cast(value, dtype)
+        if shape is not None and not value.shape.is_compatible_with(shape):
+            raise ValueError(f"The initial value's shape ({value.shape}) is not compatible with the "
+                             f"explicitly supplied `shape` argument ({shape}).")
+        self._value = value._value  # arrays are never changed in place, so sharing is safe
+        self._name = f"{name or 'Variable'}:0"
+        self._trainable = bool(trainable)
+        self.constraint = constraint
+        self._snapshot = None
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    def snapshot(self):
+        """The current value as a plain Tensor; the same object until the next assignment.
+
+        Tapes record this snapshot instead of the variable, so a later ``assign`` cannot
+        change a gradient that was already recorded.
+        """
+        snap = self._snapshot
+        if snap is None or snap._value is not self._value:
+            snap = self._snapshot = wrap(self._value)
+        return snap
+
+    def value(self):
+        """Read the current value as a Tensor (recorded by tapes like any op)."""
+        return array_ops.identity(self)
+
+    read_value = value
+
+    def _new_value(self, value, what):
+        value = convert_to_tensor(value, dtype=self.dtype)
+        if value._value.shape != self._value.shape:
+            raise ValueError(
+                f"Cannot {what} variable '{self._name}': Shape mismatch. The variable shape {self.shape}, "
+                f"and the assigned value shape {value.shape} are incompatible.\n"
+                "  A variable's shape is fixed when it is created; reshape the value or create a new Variable."
+            )
+        return value
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """Replace the value (same shape, same dtype) and return the variable."""
+        self._value = self._new_value(value, "assign value to")._value
+        return self
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """Add ``delta`` to the value in place of the old one, and return the variable."""
+        self._value = self._value + self._new_value(delta, "add to")._value
+        return self
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """Subtract ``delta`` from the value, and return the variable."""
+        self._value = self._value - self._new_value(delta, "subtract from")._value
+        return self
+
+    def __getitem__(self, key):
+        out = array_ops.strided_slice(self, key)
+        out._slice_of = (self, array_ops.normalize_index(key, self._value.shape))
+        return out
+
+    def _assign_slice(self, key, value, method):
+        """``v[key].assign(value)``: build the new array with the slice replaced (or added to)."""
+        value = convert_to_tensor(value, dtype=self.dtype)._value
+        target = self._value[key]
+        if value.shape != target.shape:
+            raise InvalidArgumentError(
+                f"sliced l-value shape {shape_text(target.shape)} does not match r-value shape "
+                f"{shape_text(value.shape)}. Automatic broadcasting not yet implemented.",
+                "ResourceStridedSliceAssign",
+                f"Give a value of shape {tuple(target.shape)}.",
+            )
+        new = self._value.copy()
+        if method == "assign":
+            new[key] = value
+        elif method == "assign_add":
+            new[key] = target + value
+        else:
+            new[key] = target - value
+        self._value = new
+        return self
+
+    def __repr__(self):
+        return (f"<minitf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self, True)}>")
+
