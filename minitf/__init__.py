@@ -45,10 +45,13 @@ newaxis = None
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitf\.ops\.")
 
 
+_LAZY = ("keras", "test")
+
+
 def __getattr__(name):
-    """Import the heavier namespaces (``minitf.test``) only when first used."""
-    if name == "test":
+    """Import the heavier namespaces (``minitf.keras``, ``minitf.test``) only when first used."""
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module("minitf.test")
+        return importlib.import_module(f"minitf.{name}")
     raise AttributeError(f"module 'minitf' has no attribute {name!r}")
