@@ -1,0 +1,1 @@
+"""minitf.keras: layers, models, losses, optimizers, metrics and training, as tf.keras."""
