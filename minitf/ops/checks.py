@@ -36,12 +36,9 @@ def broadcast_shapes(op, a, b):
     """The shape ``a`` and ``b`` broadcast to, or TensorFlow's "Incompatible shapes" error."""
     if a == b:
         return a
-    if len(a) < len(b):
-        a = (1,) * (len(b) - len(a)) + a
-    else:
-        b = (1,) * (len(a) - len(b)) + b
+    rank = max(len(a), len(b))
     out = []
-    for da, db in zip(a, b):
+    for da, db in zip((1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b):
         if da != db and da != 1 and db != 1:
             raise InvalidArgumentError(
                 f"Incompatible shapes: {shape_text(a)} vs. {shape_text(b)}",

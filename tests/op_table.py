@@ -1,0 +1,216 @@
+"""The table of public ops: op -> NumPy reference -> input domain (off kinks) -> tolerance.
+
+One row per op drives the forward tests, the gradient tests and every backend
+(tests/test_ops.py). ``test_every_public_op_is_in_the_table`` fails when a public
+op has no row here and is not listed in NOT_IN_TABLE with the test covering it.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import strategies as st
+
+import minitf as tf
+
+# -- shape strategies -------------------------------------------------------------------------
+small_shape = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+matrix_shape = st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def broadcast_pair(draw):
+    """Two shapes that broadcast: the second drops leading dims and/or has 1s."""
+    a = draw(small_shape)
+    keep = draw(st.integers(0, len(a)))
+    b = tuple(1 if draw(st.booleans()) else d for d in a[len(a) - keep:])
+    return (a, b) if draw(st.booleans()) else (b, a)
+
+
+def same(n):
+    return small_shape.map(lambda s: (s,) * n)
+
+
+def one(strategy):
+    return strategy.map(lambda s: (s,))
+
+
+@st.composite
+def matmul_shapes(draw):
+    m, k, n = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(st.sampled_from([(), (2,), (2, 1)]))
+    other = draw(st.sampled_from([(), batch[-1:]])) if batch else ()
+    return (batch + (m, k), other + (k, n))
+
+
+# -- domains ------------------------------------------------------------------------------------
+def uniform(low, high):
+    return lambda rng, shape: rng.uniform(low, high, shape)
+
+
+def off_zero(rng, shape):
+    """|x| in [0.2, 2] with a random sign: keeps abs, relu and sign-dependent ops off their kink."""
+    return rng.uniform(0.2, 2, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(rng, shape):
+    """Values at least 0.05 apart, so max/min reductions have no ties."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - n * 0.05 + rng.uniform(0, 0.05, n)).reshape(shape)
+
+
+def ties(rng, shape):
+    """Small integers as floats, so comparisons see equal values too."""
+    return rng.integers(-1, 2, shape).astype(float)
+
+
+@dataclass
+class Case:
+    name: str  # public name, e.g. "math.log" or "nn.relu"
+    fn: object  # minitf function of tensors
+    ref: object  # NumPy reference of arrays
+    shapes: object  # hypothesis strategy for a tuple of input shapes
+    domains: tuple = (uniform(-2, 2),)
+    grad: bool = True  # differentiable (gradient-checked)
+    rtol: float = 1e-5
+    int_inputs: tuple = ()  # indices of inputs drawn as integer arrays
+    extra: dict = field(default_factory=dict)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+unary_any = one(small_shape)
+unary_rank1 = one(matrix_shape)
+U = uniform
+
+CASES = [
+    Case("add", tf.add, np.add, broadcast_pair()),
+    Case("subtract", tf.subtract, np.subtract, broadcast_pair()),
+    Case("multiply", tf.multiply, np.multiply, broadcast_pair()),
+    Case("divide", tf.divide, np.divide, broadcast_pair(), (U(-2, 2), off_zero)),
+    Case("math.truediv", tf.math.truediv, np.divide, broadcast_pair(), (U(-2, 2), off_zero)),
+    Case("pow", tf.pow, np.power, broadcast_pair(), (U(0.5, 2), U(-2, 2))),
+    Case("math.floordiv", tf.math.floordiv, np.floor_divide, broadcast_pair(), (U(-3, 3), off_zero), grad=False),
+    Case("math.floormod", tf.math.floormod, np.mod, broadcast_pair(), (U(-3, 3), off_zero), grad=False),
+    Case("negative", tf.negative, np.negative, unary_any),
+    Case("square", tf.square, np.square, unary_any),
+    Case("sqrt", tf.sqrt, np.sqrt, unary_any, (U(0.5, 3),)),
+    Case("exp", tf.exp, np.exp, unary_any),
+    Case("math.log", tf.math.log, np.log, unary_any, (U(0.5, 3),)),
+    Case("math.log1p", tf.math.log1p, np.log1p, unary_any, (U(-0.5, 2),)),
+    Case("math.reciprocal", tf.math.reciprocal, np.reciprocal, unary_any, (off_zero,)),
+    Case("math.rsqrt", tf.math.rsqrt, lambda x: 1 / np.sqrt(x), unary_any, (U(0.5, 3),)),
+    Case("abs", tf.abs, np.abs, unary_any, (off_zero,)),
+    Case("sign", tf.sign, np.sign, unary_any, (off_zero,), grad=False),
+    Case("maximum", tf.maximum, np.maximum, broadcast_pair(), (U(-2, 2), U(-2, 2))),
+    Case("minimum", tf.minimum, np.minimum, broadcast_pair(), (U(-2, 2), U(-2, 2))),
+    Case("tanh", tf.tanh, np.tanh, unary_any),
+    Case("sigmoid", tf.sigmoid, _sigmoid, unary_any),
+    Case("math.softplus", tf.math.softplus, lambda x: np.log1p(np.exp(x)), unary_any),
+    Case("math.squared_difference", tf.math.squared_difference, lambda x, y: (x - y) ** 2, broadcast_pair()),
+    Case("add_n", lambda *xs: tf.add_n(xs), lambda *xs: sum(xs), same(3)),
+    Case("clip_by_value", lambda x: tf.clip_by_value(x, -1.0, 1.0), lambda x: np.clip(x, -1, 1), unary_any,
+         (lambda rng, s: rng.choice([-1.6, -0.5, 0.3, 1.4], s) + rng.uniform(-0.05, 0.05, s),)),
+    Case("clip_by_norm", lambda x: tf.clip_by_norm(x, 1.0),
+         lambda x: x * 1.0 / max(np.sqrt((x * x).sum()), 1.0), unary_any),
+    Case("nn.relu", tf.nn.relu, lambda x: np.maximum(x, 0), unary_any, (off_zero,)),
+    Case("nn.softmax", tf.nn.softmax, _softmax, unary_rank1),
+    Case("softmax", tf.softmax, _softmax, unary_rank1),
+    Case("nn.log_softmax", tf.nn.log_softmax, _log_softmax, unary_rank1),
+    Case("nn.l2_loss", tf.nn.l2_loss, lambda x: (x * x).sum() / 2, unary_any),
+    Case("nn.sigmoid_cross_entropy_with_logits",
+         lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+         lambda z, x: -z * np.log(_sigmoid(x)) - (1 - z) * np.log(1 - _sigmoid(x)),
+         same(2), (U(0, 1), off_zero)),
+    Case("nn.softmax_cross_entropy_with_logits",
+         lambda p, x: tf.nn.softmax_cross_entropy_with_logits(p, x),
+         lambda p, x: -(p * _log_softmax(x)).sum(-1), matrix_shape.map(lambda s: (s, s)), (U(0, 1), U(-2, 2))),
+    Case("nn.sparse_softmax_cross_entropy_with_logits",
+         lambda x, labels: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x),
+         lambda x, labels: -np.take_along_axis(_log_softmax(x), labels[..., None], -1)[..., 0],
+         st.tuples(st.integers(1, 3), st.integers(2, 4)).map(lambda s: (s, s[:1])),
+         (U(-2, 2), lambda rng, s: rng.integers(0, 2, s)), int_inputs=(1,)),
+    Case("nn.moments", lambda x: tf.nn.moments(x, axes=[0])[1], lambda x: x.var(axis=0), unary_rank1),
+    Case("matmul", tf.matmul, np.matmul, matmul_shapes(), rtol=1e-4),
+    Case("linalg.matmul", lambda a, b: tf.linalg.matmul(a, b, transpose_a=True, transpose_b=True),
+         lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2),
+         matmul_shapes().map(lambda s: (s[0][:-2] + s[0][:-3:-1], s[1][:-2] + s[1][:-3:-1])), rtol=1e-4),
+    Case("reduce_sum", lambda x: tf.reduce_sum(x, axis=0, keepdims=True), lambda x: x.sum(0, keepdims=True),
+         unary_rank1),
+    Case("math.reduce_sum", tf.math.reduce_sum, np.sum, unary_any),
+    Case("reduce_mean", lambda x: tf.reduce_mean(x, axis=-1), lambda x: x.mean(-1), unary_rank1),
+    Case("reduce_max", lambda x: tf.reduce_max(x, axis=0), lambda x: x.max(0), unary_rank1, (distinct,)),
+    Case("reduce_min", tf.reduce_min, np.min, unary_any, (distinct,)),
+    Case("reduce_prod", lambda x: tf.reduce_prod(x, axis=-1), lambda x: x.prod(-1), unary_rank1),
+    Case("reduce_logsumexp", lambda x: tf.reduce_logsumexp(x, axis=-1),
+         lambda x: np.log(np.exp(x).sum(-1)), unary_rank1),
+    Case("reduce_variance", lambda x: tf.reduce_variance(x, axis=0), lambda x: x.var(0), unary_rank1),
+    Case("reduce_std", tf.reduce_std, np.std, one(matrix_shape.filter(lambda s: np.prod(s) > 1)), (distinct,)),
+    Case("norm", tf.norm, lambda x: np.sqrt((x * x).sum()), unary_any, (off_zero,)),
+    Case("linalg.norm", lambda x: tf.linalg.norm(x, ord=1, axis=-1), lambda x: np.abs(x).sum(-1), unary_rank1,
+         (off_zero,)),
+    Case("reshape", lambda x: tf.reshape(x, [-1]), lambda x: x.reshape(-1), unary_any),
+    Case("transpose", tf.transpose, np.transpose, unary_any),
+    Case("linalg.transpose", lambda x: tf.linalg.transpose(x), np.transpose, unary_any),
+    Case("expand_dims", lambda x: tf.expand_dims(x, -1), lambda x: x[..., None], unary_any),
+    Case("squeeze", lambda x: tf.squeeze(tf.expand_dims(x, 0)), lambda x: np.squeeze(x[None]), unary_any),
+    Case("broadcast_to", lambda x: tf.broadcast_to(x, (2,) + tuple(x.shape)), lambda x: np.broadcast_to(x, (2,) + x.shape),
+         unary_any),
+    Case("concat", lambda a, b: tf.concat([a, b], axis=0), lambda a, b: np.concatenate([a, b], 0), same(2).filter(
+        lambda s: len(s[0]) > 0)),
+    Case("stack", lambda a, b: tf.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], -1), same(2)),
+    Case("unstack", lambda x: tf.unstack(x)[-1], lambda x: x[-1], unary_rank1),
+    Case("gather", lambda x: tf.gather(x, [0, 0, x.shape[0] - 1]), lambda x: x[[0, 0, x.shape[0] - 1]],
+         unary_rank1),
+    Case("Tensor.__getitem__", lambda x: x[::-1, ..., None], lambda x: x[::-1, ..., None], unary_rank1),
+    Case("where", lambda c, x, y: tf.where(c > 0, x, y), lambda c, x, y: np.where(c > 0, x, y), same(3)),
+    Case("identity", tf.identity, lambda x: x, unary_any),
+    Case("cast", lambda x: tf.cast(x, tf.float64), lambda x: x.astype(np.float64), unary_any),
+    Case("stop_gradient", tf.stop_gradient, lambda x: x, unary_any, grad=False),
+    Case("zeros_like", tf.zeros_like, np.zeros_like, unary_any, grad=False),
+    Case("ones_like", tf.ones_like, np.ones_like, unary_any, grad=False),
+    Case("argmax", lambda x: tf.argmax(x, axis=-1), lambda x: x.argmax(-1), unary_rank1, (distinct,), grad=False),
+    Case("argmin", tf.argmin, lambda x: x.argmin(0), unary_rank1, (distinct,), grad=False),
+    Case("equal", tf.equal, np.equal, broadcast_pair(), (ties, ties), grad=False),
+    Case("not_equal", tf.not_equal, np.not_equal, broadcast_pair(), (ties, ties), grad=False),
+    Case("less", tf.less, np.less, broadcast_pair(), (ties, ties), grad=False),
+    Case("less_equal", tf.less_equal, np.less_equal, broadcast_pair(), (ties, ties), grad=False),
+    Case("greater", tf.greater, np.greater, broadcast_pair(), (ties, ties), grad=False),
+    Case("greater_equal", tf.greater_equal, np.greater_equal, broadcast_pair(), (ties, ties), grad=False),
+    Case("logical_and", lambda x, y: tf.logical_and(x > 0, y > 0), lambda x, y: (x > 0) & (y > 0), broadcast_pair(),
+         grad=False),
+    Case("logical_or", lambda x, y: tf.logical_or(x > 0, y > 0), lambda x, y: (x > 0) | (y > 0), broadcast_pair(),
+         grad=False),
+    Case("logical_not", lambda x: tf.logical_not(x > 0), lambda x: ~(x > 0), unary_any, grad=False),
+    Case("reduce_all", lambda x: tf.reduce_all(x > 0, axis=0), lambda x: (x > 0).all(0), unary_rank1, grad=False),
+    Case("reduce_any", lambda x: tf.reduce_any(x > 0), lambda x: (x > 0).any(), unary_any, grad=False),
+    Case("one_hot", lambda i: tf.one_hot(i, 4), lambda i: np.eye(4, dtype=np.float32)[i], unary_any,
+         (lambda rng, s: rng.integers(0, 4, s),), grad=False, int_inputs=(0,)),
+    Case("shape", tf.shape, lambda x: np.array(x.shape, np.int32), unary_any, grad=False),
+    Case("size", tf.size, lambda x: np.array(x.size, np.int32), unary_any, grad=False),
+    Case("rank", tf.rank, lambda x: np.array(x.ndim, np.int32), unary_any, grad=False),
+]
+
+# Public callables that are not element-wise ops of tensors, with the test that covers each.
+NOT_IN_TABLE = {
+    "constant": "test_tensor.py", "convert_to_tensor": "test_tensor.py", "is_tensor": "test_tensor.py",
+    "Variable": "test_variable.py", "GradientTape": "test_tape.py", "custom_gradient": "test_tape.py",
+    "ones": "test_creation", "zeros": "test_creation", "fill": "test_creation", "eye": "test_creation",
+    "linalg.eye": "test_creation", "range": "test_creation", "linspace": "test_creation",
+    "random.normal": "test_random", "random.uniform": "test_random", "random.truncated_normal": "test_random",
+    "random.shuffle": "test_random", "random.set_seed": "test_random",
+    "as_dtype": "test_tensor.py", "DType": "test_tensor.py", "Tensor": "test_tensor.py",
+    "TensorShape": "test_tensor.py", "UnconnectedGradients": "test_tape.py",
+    "Tensor.__getitem__": "the x[::-1, ..., None] row",
+}

@@ -1,0 +1,61 @@
+"""Variables: creation, assignment (whole and sliced), checks, and use as tensors."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+
+def test_repr_follows_tensorflow():
+    v = tf.Variable([[1.0], [2.0], [3.0]])
+    assert repr(v) == ("<minitf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=\n"
+                       "array([[1.],\n       [2.],\n       [3.]], dtype=float32)>")
+    assert tf.Variable(1.0, name="w").name == "w:0"
+
+
+def test_assign_family_returns_the_variable_and_updates():
+    v = tf.Variable([1.0, 2.0])
+    assert v.assign([3.0, 4.0]) is v and v.numpy().tolist() == [3.0, 4.0]
+    v.assign_add([1.0, 1.0])
+    v.assign_sub(tf.constant([0.5, 0.5]))
+    assert v.numpy().tolist() == [3.5, 4.5]
+
+
+def test_sliced_assignment_from_the_book():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    v[0, 1].assign(42.0)
+    v[:, 2].assign([0.0, 1.0])
+    v[1, :2].assign_add([10.0, 10.0])
+    assert v.numpy().tolist() == [[1.0, 42.0, 0.0], [14.0, 15.0, 1.0]]
+
+
+def test_bad_assignments_raise_and_leave_the_variable_untouched():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"Shape mismatch. The variable shape \(2, 2\), and the assigned value shape \(3,\)"):
+        v.assign([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="requested dtype float32 for Tensor with dtype float64"):
+        v.assign(tf.constant(np.zeros((2, 2))))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"sliced l-value shape \[2\] does not match r-value shape \[3\]"):
+        v[:, 0].assign([1.0, 2.0, 3.0])
+    assert v.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_variables_work_wherever_tensors_do():
+    v = tf.Variable([[2.0]])
+    assert float(v * 3.0) == 6.0 and float(tf.matmul(v, v)) == 4.0 and float(np.sum(v)) == 2.0
+    assert isinstance(v + 1.0, tf.Tensor) and not isinstance(v + 1.0, tf.Variable)
+
+
+def test_variable_from_initializer_callable_and_dtype():
+    v = tf.Variable(lambda: tf.ones([2]), dtype=tf.float64)
+    assert v.dtype == tf.float64 and v.trainable
+    assert not tf.Variable(0, trainable=False).trainable
+
+
+def test_read_value_is_a_recorded_snapshot():
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        r = v.read_value()
+        v.assign(10.0)
+        y = r * r
+    assert float(r) == 3.0 and float(tape.gradient(y, v)) == 6.0
