@@ -2,6 +2,12 @@
 
 from minitf.ops.math_ops import sigmoid, softplus, tanh  # noqa: F401
 from minitf.ops.nn_ops import (  # noqa: F401
-    l2_loss, log_softmax, moments, relu, sigmoid_cross_entropy_with_logits, softmax,
-    softmax_cross_entropy_with_logits, sparse_softmax_cross_entropy_with_logits,
+    l2_loss,
+    log_softmax,
+    moments,
+    relu,
+    sigmoid_cross_entropy_with_logits,
+    softmax,
+    softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
 )

@@ -165,8 +165,8 @@ CASES = [
     Case("linalg.transpose", lambda x: tf.linalg.transpose(x), np.transpose, unary_any),
     Case("expand_dims", lambda x: tf.expand_dims(x, -1), lambda x: x[..., None], unary_any),
     Case("squeeze", lambda x: tf.squeeze(tf.expand_dims(x, 0)), lambda x: np.squeeze(x[None]), unary_any),
-    Case("broadcast_to", lambda x: tf.broadcast_to(x, (2,) + tuple(x.shape)), lambda x: np.broadcast_to(x, (2,) + x.shape),
-         unary_any),
+    Case("broadcast_to", lambda x: tf.broadcast_to(x, (2,) + tuple(x.shape)),
+         lambda x: np.broadcast_to(x, (2,) + x.shape), unary_any),
     Case("concat", lambda a, b: tf.concat([a, b], axis=0), lambda a, b: np.concatenate([a, b], 0), same(2).filter(
         lambda s: len(s[0]) > 0)),
     Case("stack", lambda a, b: tf.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], -1), same(2)),

@@ -31,11 +31,13 @@ def test_sliced_assignment_from_the_book():
 
 def test_bad_assignments_raise_and_leave_the_variable_untouched():
     v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(ValueError, match=r"Shape mismatch. The variable shape \(2, 2\), and the assigned value shape \(3,\)"):
+    mismatch = r"Shape mismatch. The variable shape \(2, 2\), and the assigned value shape \(3,\)"
+    with pytest.raises(ValueError, match=mismatch):
         v.assign([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="requested dtype float32 for Tensor with dtype float64"):
         v.assign(tf.constant(np.zeros((2, 2))))
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"sliced l-value shape \[2\] does not match r-value shape \[3\]"):
+    sliced = r"sliced l-value shape \[2\] does not match r-value shape \[3\]"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=sliced):
         v[:, 0].assign([1.0, 2.0, 3.0])
     assert v.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
 

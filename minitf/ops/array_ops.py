@@ -97,7 +97,7 @@ BroadcastTo = Primitive(
 )
 
 
-def broadcast_to(input, shape, name=None):  # noqa: A002 - TensorFlow's argument name
+def broadcast_to(input, shape, name=None):
     """Repeat ``input`` along size-1 (or missing leading) dims to reach ``shape``."""
     input = convert_to_tensor(input)
     shape = _static_shape(shape)
@@ -116,7 +116,8 @@ def sum_to_shape(x, shape):
 
     shape = tuple(shape)
     lead = x.ndim - len(shape)
-    axes = list(builtins.range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and x._value.shape[lead + i] != 1]
+    stretched = [lead + i for i, d in enumerate(shape) if d == 1 and x._value.shape[lead + i] != 1]
+    axes = list(builtins.range(lead)) + stretched
     if axes:
         x = reduce_sum(x, axis=axes)
     return reshape(x, shape)
@@ -167,7 +168,7 @@ def concat(values, axis, name=None):
     return bind(ConcatV2, *values, axis=axis % ndim)
 
 
-def expand_dims(input, axis, name=None):  # noqa: A002
+def expand_dims(input, axis, name=None):
     """Insert a dim of size 1 at ``axis`` (negative counts from the end of the new shape)."""
     input = convert_to_tensor(input)
     ndim = input.ndim
@@ -179,7 +180,7 @@ def expand_dims(input, axis, name=None):  # noqa: A002
     return reshape(input, shape[:axis] + (1,) + shape[axis:])
 
 
-def squeeze(input, axis=None, name=None):  # noqa: A002
+def squeeze(input, axis=None, name=None):
     """Remove dims of size 1 (all of them, or those in ``axis``)."""
     input = convert_to_tensor(input)
     shape = input._value.shape
@@ -340,12 +341,12 @@ Identity = Primitive("Identity", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
 StopGradient = Primitive("StopGradient", lambda xp, x: x)
 
 
-def identity(input, name=None):  # noqa: A002
+def identity(input, name=None):
     """Return a tensor with the same values (reading a Variable this way gives a snapshot)."""
     return bind(Identity, convert_to_tensor(input))
 
 
-def stop_gradient(input, name=None):  # noqa: A002
+def stop_gradient(input, name=None):
     """Return ``input`` unchanged, but tapes treat it as a constant: no gradient flows through."""
     return bind(StopGradient, convert_to_tensor(input))
 
@@ -355,17 +356,17 @@ Shape = Primitive("Shape", lambda xp, x, dtype: xp.asarray(x.shape, dtype=dtype.
 Size = Primitive("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype._np))
 
 
-def shape(input, out_type=dtypes.int32, name=None):  # noqa: A002
+def shape(input, out_type=dtypes.int32, name=None):
     """Return the shape of ``input`` as an int32 tensor (``x.shape`` gives a TensorShape)."""
     return bind(Shape, convert_to_tensor(input), dtype=dtypes.as_dtype(out_type))
 
 
-def size(input, out_type=dtypes.int32, name=None):  # noqa: A002
+def size(input, out_type=dtypes.int32, name=None):
     """Return the number of elements of ``input`` as a scalar int32 tensor."""
     return bind(Size, convert_to_tensor(input), dtype=dtypes.as_dtype(out_type))
 
 
-def rank(input, name=None):  # noqa: A002
+def rank(input, name=None):
     """Return the number of dims of ``input`` as a scalar int32 tensor."""
     return convert_to_tensor(convert_to_tensor(input).ndim)
 
@@ -401,7 +402,7 @@ def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
 Range = Primitive("Range", lambda xp, start, limit, delta, dtype: xp.arange(start, limit, delta, dtype=dtype._np))
 
 
-def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TensorFlow's name
+def range(start, limit=None, delta=1, dtype=None, name=None):
     """Return ``[start, start + delta, ...]`` up to but excluding ``limit``, like Python's range.
 
     The dtype is int32 when all arguments are ints and float32 otherwise.

@@ -109,7 +109,7 @@ Pow = Primitive(
     vjp=(lambda dy, out, x, y: dy * y * x ** (y - 1), _pow_dy),
     check=checks.elementwise("Pow"),
 )
-pow = _binary(Pow)  # noqa: A001 - TensorFlow's name
+pow = _binary(Pow)
 pow.__doc__ = "Return ``x ** y`` element-wise."
 
 
@@ -137,7 +137,7 @@ sign = _unary(Sign)
 
 # abs: d |x| = dy * sign(x)
 Abs = Primitive("Abs", lambda xp, x: xp.abs(x), vjp=(lambda dy, out, x: dy * sign(x),))
-abs = _unary(Abs)  # noqa: A001 - TensorFlow's name
+abs = _unary(Abs)
 abs.__doc__ = "Return ``|x|`` element-wise."
 
 # maximum/minimum: the gradient goes to the input that was chosen (x on ties)
@@ -251,13 +251,13 @@ ZerosLike = Primitive("ZerosLike", lambda xp, x, dtype: xp.zeros(x.shape, dtype.
 OnesLike = Primitive("OnesLike", lambda xp, x, dtype: xp.ones(x.shape, dtype._np))
 
 
-def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TensorFlow's argument name
+def zeros_like(input, dtype=None, name=None):
     """Return zeros with the shape of ``input`` (and its dtype unless ``dtype`` is given)."""
     input = convert_to_tensor(input)
     return bind(ZerosLike, input, dtype=dtypes.as_dtype(dtype) if dtype else input.dtype)
 
 
-def ones_like(input, dtype=None, name=None):  # noqa: A002
+def ones_like(input, dtype=None, name=None):
     """Return ones with the shape of ``input`` (and its dtype unless ``dtype`` is given)."""
     input = convert_to_tensor(input)
     return bind(OnesLike, input, dtype=dtypes.as_dtype(dtype) if dtype else input.dtype)

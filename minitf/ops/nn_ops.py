@@ -7,7 +7,7 @@ the cross-entropies never take ``log`` of a probability that could round to 0.
 
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops.array_ops import one_hot, squeeze, stop_gradient
-from minitf.ops.math_ops import abs, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: A004, F401
+from minitf.ops.math_ops import abs, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: F401
 from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
 from minitf.tensor import convert_to_tensor
 

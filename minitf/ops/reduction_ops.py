@@ -9,7 +9,18 @@ from minitf.errors import InvalidArgumentError
 from minitf.ops import checks
 from minitf.ops.array_ops import broadcast_to, reshape, squeeze, stop_gradient
 from minitf.ops.math_ops import (
-    cast, divide, equal, exp, log, maximum, negative, ones_like, sqrt, square, where, zeros_like,
+    cast,
+    divide,
+    equal,
+    exp,
+    log,
+    maximum,
+    negative,
+    ones_like,
+    sqrt,
+    square,
+    where,
+    zeros_like,
 )
 from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
@@ -147,21 +158,21 @@ ArgMax = Primitive("ArgMax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).
 ArgMin = Primitive("ArgMin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype._np))
 
 
-def argmax(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002 - TensorFlow's name
+def argmax(input, axis=None, output_type=dtypes.int64, name=None):
     """Index of the largest value along ``axis`` (axis 0 when not given, as in TensorFlow)."""
     x = convert_to_tensor(input)
     axis = checks.normalize_axis("ArgMax", 0 if axis is None else axis, x.ndim)[0]
     return bind(ArgMax, x, axis=axis, dtype=dtypes.as_dtype(output_type))
 
 
-def argmin(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+def argmin(input, axis=None, output_type=dtypes.int64, name=None):
     """Index of the smallest value along ``axis`` (axis 0 when not given)."""
     x = convert_to_tensor(input)
     axis = checks.normalize_axis("ArgMin", 0 if axis is None else axis, x.ndim)[0]
     return bind(ArgMin, x, axis=axis, dtype=dtypes.as_dtype(output_type))
 
 
-def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):  # noqa: A002
+def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
     """The Euclidean (``ord=2``) or ``ord=1`` norm over ``axis`` (all axes by default)."""
     from minitf.ops.math_ops import abs as abs_
 

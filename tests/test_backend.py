@@ -1,0 +1,74 @@
+"""Backends and configuration: NumPy by default, CuPy on request, devices listed, a quiet and light import."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import minitf as tf
+from minitf import backend
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_python(code, **env):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": ROOT, **env}, timeout=60)
+
+
+def test_numpy_is_the_default_backend():
+    assert tf.config.get_backend() == "numpy"
+    assert tf.constant([1.0]).device == "/device:CPU:0"
+
+
+def test_cpu_is_always_listed():
+    devices = tf.config.list_physical_devices()
+    assert devices[0] == tf.config.PhysicalDevice("/physical_device:CPU:0", "CPU")
+    assert all(d.device_type == "GPU" for d in tf.config.list_physical_devices("GPU"))
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="expected 'numpy' or 'cupy'"):
+        tf.config.set_backend("jax")
+
+
+def test_cupy_backend_explains_itself_when_unavailable():
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="needs CuPy"):
+            backend.set_backend("cupy")
+        assert tf.config.get_backend() == "numpy"
+    else:
+        pytest.skip("CuPy is installed: covered by the cupy-parametrized op tests")
+
+
+def test_environment_variable_selects_the_backend():
+    result = run_python("import minitf; print(minitf.config.get_backend())", MINITF_BACKEND="numpy")
+    assert result.stdout.strip() == "numpy"
+    result = run_python("import minitf", MINITF_BACKEND="cupy")
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        assert "needs CuPy" in result.stderr
+
+
+def test_import_prints_nothing_and_stays_light():
+    result = run_python("import sys, minitf; print(sorted(m for m in ('cupy', 'matplotlib', 'ipywidets', "
+                        "'minitf.keras', 'scipy') if m in sys.modules))")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == "[]\n", "import minitf must print nothing and import no heavy package"
+
+
+def test_engine_stays_small_enough_to_read_in_an_evening():
+    """A size budget, as tinygrad keeps: non-blank, non-comment lines of the engine modules."""
+    engine = [os.path.join("minitf", name) for name in (
+        "backend.py", "dtypes.py", "errors.py", "tensor.py", "primitive.py", "variable.py", "tape.py", "nest.py")]
+    engine += [os.path.join("minitf", "ops", name) for name in os.listdir(os.path.join(ROOT, "minitf", "ops"))
+               if name.endswith(".py")]
+    lines = 0
+    for path in engine:
+        with open(os.path.join(ROOT, path)) as f:
+            lines += sum(1 for line in f if line.strip() and not line.strip().startswith("#"))
+    assert lines < 2600, f"the engine has {lines} lines: keep it readable in an evening (budget 2600)"
