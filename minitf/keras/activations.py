@@ -1,0 +1,183 @@
+"""Activation functions, as ``keras.activations``: relu, sigmoid, softmax and friends.
+
+Each one is a composition of minitf ops, so its gradient comes from the tape
+with no rule of its own. ``get`` turns the names layers accept
+(``Dense(10, activation="relu")``) into these functions. Activation *layers*
+live in ``keras.layers``, not here.
+"""
+
+import math
+
+import minitf as tf
+from minitf.keras import _lookup
+
+__all__ = ["elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "relu",
+           "relu6", "selu", "serialize", "deserialize", "sigmoid", "silu", "softmax", "softplus", "softsign",
+           "swish", "tanh"]
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit: ``max(x, 0)``, optionally leaky below ``threshold`` and capped at ``max_value``.
+
+    >>> import minitf as tf
+    >>> relu(tf.constant([-3., 0.5, 7.]), max_value=6.).numpy()
+    array([0. , 0.5, 6. ], dtype=float32)
+    """
+    x = tf.convert_to_tensor(x)
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return tf.nn.relu(x)
+    out = tf.where(x > threshold, x, negative_slope * (x - threshold) if negative_slope else tf.zeros_like(x))
+    if max_value is not None:
+        out = tf.minimum(out, max_value)
+    return out
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` for positive inputs, ``negative_slope * x`` for negative ones."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(x > 0, x, negative_slope * x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return tf.clip_by_value(x, 0, 6)
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    The exponential is taken of ``min(x, 0)`` so the unused branch cannot overflow.
+    """
+    x = tf.convert_to_tensor(x)
+    return tf.where(x > 0, x, alpha * (tf.exp(tf.minimum(x, 0)) - 1))
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def selu(x):
+    """Scaled ELU (Klambauer et al., 2017): ``scale * elu(x, alpha)``; keeps activations normalized.
+
+    Use it with ``kernel_initializer="lecun_normal"``.
+    """
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, computed without overflow."""
+    return tf.sigmoid(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return tf.tanh(x)
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``: turns scores into probabilities that sum to 1."""
+    return tf.nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """``log(softmax(x))`` computed stably."""
+    return tf.nn.log_softmax(x, axis=axis)
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, a smooth relu."""
+    return tf.math.softplus(x)
+
+
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    x = tf.convert_to_tensor(x)
+    return x / (1 + tf.abs(x))
+
+
+def silu(x):
+    """Swish / SiLU (Ramachandran et al., 2017): ``x * sigmoid(x)``."""
+    x = tf.convert_to_tensor(x)
+    return x * tf.sigmoid(x)
+
+
+swish = silu
+
+
+def _erf(x):
+    """The error function, by Abramowitz & Stegun's formula 7.1.26 (error below 1.5e-7)."""
+    z = tf.abs(x)
+    t = 1 / (1 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return tf.sign(x) * (1 - poly * tf.exp(-z * z))
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (Hendrycks & Gimpel, 2016): ``x * P(X <= x)`` for a standard normal X.
+
+    ``approximate=True`` uses the tanh formula; the exact form uses an erf approximation
+    accurate to 1.5e-7.
+    """
+    x = tf.convert_to_tensor(x)
+    if approximate:
+        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + tf.tanh(inner))
+    return 0.5 * x * (1 + _erf(x * (1 / math.sqrt(2))))
+
+
+def hard_sigmoid(x):
+    """A piecewise-linear sigmoid: ``relu6(x + 3) / 6``."""
+    x = tf.convert_to_tensor(x)
+    return tf.clip_by_value(x + 3, 0, 6) / 6
+
+
+def exponential(x):
+    """``exp(x)``."""
+    return tf.exp(x)
+
+
+def linear(x):
+    """The identity: returns ``x`` unchanged (what ``activation=None`` means)."""
+    return x
+
+
+_TABLE = {fn.__name__: fn for fn in (
+    elu, exponential, gelu, hard_sigmoid, leaky_relu, linear, log_softmax, relu, relu6, selu, sigmoid, silu,
+    softmax, softplus, softsign, tanh)}
+_TABLE["swish"] = silu
+
+
+def get(identifier):
+    """Return the activation function named by ``identifier``; ``None`` means ``linear``.
+
+    >>> get("relu") is relu, get(None) is linear
+    (True, True)
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+    """
+    if identifier is None:
+        return linear
+    return _lookup.resolve(identifier, _TABLE, "activation function")
+
+
+def serialize(activation):
+    """The name of an activation function, as layers store it in their config.
+
+    >>> serialize(relu)
+    'relu'
+    """
+    for name, fn in _TABLE.items():
+        if fn is activation:
+            return "silu" if fn is silu else name
+    name = getattr(activation, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name. Use a named function.")
+    return name
+
+
+def deserialize(name, custom_objects=None):
+    """The activation function for ``name``, looking in ``custom_objects`` first."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return get(name)
