@@ -16,7 +16,7 @@ import inspect
 import warnings
 
 from minitf import nest
-from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_to_shape, zeros
+from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
 from minitf.tensor import Tensor, convert_to_tensor
@@ -258,7 +258,7 @@ class GradientTape:
 
 def _accumulate(grads, x, dx):
     if dx._value.shape != x._value.shape:
-        dx = sum_to_shape(dx, x._value.shape)
+        dx = sum_like(dx, x)
     previous = grads.get(id(x))
     grads[id(x)] = dx if previous is None else add(previous, dx)
 
@@ -273,11 +273,22 @@ def _stack_rows(row, source, target_shape, unconnected_gradients):
     return reshape(stack(row), shape)
 
 
+class CustomGradient(Primitive):
+    """The primitive one call of a ``custom_gradient`` function binds: it returns its last input (``y``).
+
+    ``grad_fn`` is a closure over that call's tensors, so a traced graph that must be
+    differentiated again calls ``function`` (the decorated function) to get a fresh one.
+    """
+
+    __slots__ = ("function",)
+
+
 def custom_gradient(f):
     """Decorator: give ``f`` your own gradient rule, as ``tf.custom_gradient``.
 
     ``f(*inputs)`` returns ``(y, grad_fn)``; ``grad_fn(dy)`` returns one gradient per
-    input. The ops inside ``f`` are not recorded; only ``grad_fn`` decides the gradient.
+    input. Tapes do not record the ops inside ``f``; only ``grad_fn`` decides the gradient.
+    (A ``minitf.function`` tracer does record them: they compute ``y`` in the graph.)
 
     >>> import minitf as tf
     >>> @tf.custom_gradient
@@ -288,12 +299,12 @@ def custom_gradient(f):
     @functools.wraps(f)
     def wrapper(*args):
         inputs = [convert_to_tensor(a) for a in args]
-        paused = recorders[:]
-        recorders.clear()
+        saved = recorders[:]
+        recorders[:] = [r for r in saved if not isinstance(r, GradientTape)]
         try:
             y, grad_fn = f(*inputs)
         finally:
-            recorders[:] = paused
+            recorders[:] = saved
         if "variables" in inspect.signature(grad_fn).parameters:
             raise TypeError("minitf.custom_gradient does not track variables read inside the function; "
                             "pass them as arguments and return one gradient per argument.")
@@ -301,8 +312,10 @@ def custom_gradient(f):
 
         def vjp(dy, out, *xs):
             grads = grad_fn(dy)
-            return list(grads) if isinstance(grads, (list, tuple)) else [grads]
+            return (list(grads) if isinstance(grads, (list, tuple)) else [grads]) + [None]  # none for y
 
-        return bind(Primitive("CustomGradient", lambda xp, *values: y._value, vjp=vjp), *inputs)
+        prim = CustomGradient("CustomGradient", lambda xp, *values: values[-1], vjp=vjp)
+        prim.function = wrapper
+        return bind(prim, *inputs, y)
 
     return wrapper

@@ -3,12 +3,35 @@
 A Variable is a Tensor, so every op accepts it directly. Assignment never
 changes an array in place: it swaps in a new one. That keeps every tensor
 computed earlier (and every value a tape recorded) correct.
+
+Assignments go through ``bind`` as stateful primitives (``AssignVariableOp``...):
+each computes the new array, and the variable swaps it in. A ``minitf.function``
+tracer sees them like any op, so a traced graph replays them on every call.
 """
 
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import array_ops, math_ops
+from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor, _numpy_text, constant, convert_to_tensor, wrap
+
+# Stateful primitives: input 0 is the variable's value, the output its new value. Not differentiable.
+AssignVariableOp = Primitive("AssignVariableOp", lambda xp, old, value: value)
+AssignAddVariableOp = Primitive("AssignAddVariableOp", lambda xp, old, delta: old + delta)
+AssignSubVariableOp = Primitive("AssignSubVariableOp", lambda xp, old, delta: old - delta)
+
+
+def _assign_slice(xp, old, value, key, method):
+    new = old.copy()
+    new[key] = value if method == "assign" else old[key] + value if method == "assign_add" else old[key] - value
+    return new
+
+
+ResourceStridedSliceAssign = Primitive("ResourceStridedSliceAssign", _assign_slice)
+ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, ResourceStridedSliceAssign)
+
+# Reading a variable inside a traced graph (d read(v) = dy); eager code reads variables directly.
+ReadVariableOp = Primitive("ReadVariableOp", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
 
 
 class Variable(Tensor):
@@ -76,17 +99,17 @@ class Variable(Tensor):
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Replace the value (same shape, same dtype) and return the variable."""
-        self._value = self._new_value(value, "assign value to")._value
+        self._value = bind(AssignVariableOp, self, self._new_value(value, "assign value to"))._value
         return self
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         """Add ``delta`` to the value in place of the old one, and return the variable."""
-        self._value = self._value + self._new_value(delta, "add to")._value
+        self._value = bind(AssignAddVariableOp, self, self._new_value(delta, "add to"))._value
         return self
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         """Subtract ``delta`` from the value, and return the variable."""
-        self._value = self._value - self._new_value(delta, "subtract from")._value
+        self._value = bind(AssignSubVariableOp, self, self._new_value(delta, "subtract from"))._value
         return self
 
     def __getitem__(self, key):
@@ -96,23 +119,16 @@ class Variable(Tensor):
 
     def _assign_slice(self, key, value, method):
         """``v[key].assign(value)``: build the new array with the slice replaced (or added to)."""
-        value = convert_to_tensor(value, dtype=self.dtype)._value
+        value = convert_to_tensor(value, dtype=self.dtype)
         target = self._value[key]
-        if value.shape != target.shape:
+        if value._value.shape != target.shape:
             raise InvalidArgumentError(
                 f"sliced l-value shape {shape_text(target.shape)} does not match r-value shape "
-                f"{shape_text(value.shape)}. Automatic broadcasting not yet implemented.",
+                f"{shape_text(value._value.shape)}. Automatic broadcasting not yet implemented.",
                 "ResourceStridedSliceAssign",
                 f"Give a value of shape {tuple(target.shape)}.",
             )
-        new = self._value.copy()
-        if method == "assign":
-            new[key] = value
-        elif method == "assign_add":
-            new[key] = target + value
-        else:
-            new[key] = target - value
-        self._value = new
+        self._value = bind(ResourceStridedSliceAssign, self, value, key=key, method=method)._value
         return self
 
     def __repr__(self):

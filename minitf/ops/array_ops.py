@@ -4,9 +4,14 @@ Primitives move values around without arithmetic, so each gradient rule moves
 the gradient back: reshape it back, transpose it back, scatter it back. Creation
 ops (``zeros``, ``range``...) go through ``bind`` too, with no tensor inputs, so a
 traced graph re-creates them on every call.
+
+Gradient rules never bake an input's shape into a param: they pass the input
+itself and read its shape at run time (``ReshapeLike``, ``BroadcastLike``,
+``SumLike``), so a graph traced with an unknown batch size works for any size.
 """
 
 import builtins
+import math
 
 import numpy as np
 
@@ -45,9 +50,14 @@ def _check_reshape(x, shape):
 
 Reshape = Primitive(
     "Reshape", lambda xp, x, shape: x.reshape(shape),
-    vjp=(lambda dy, out, x, shape: reshape(dy, x._value.shape),),
+    vjp=(lambda dy, out, x, shape: bind(ReshapeLike, dy, x),),
     check=_check_reshape,
 )
+
+# The shape-polymorphic helpers of gradient rules: the second input only lends its run-time shape.
+# reshape_like: d = reshape dy back like x
+ReshapeLike = Primitive("ReshapeLike", lambda xp, x, like: x.reshape(like.shape),
+                        vjp=(lambda dy, out, x, like: bind(ReshapeLike, dy, x), None))
 
 
 def reshape(tensor, shape, name=None):
@@ -92,9 +102,32 @@ def _check_broadcast_to(x, shape):
 
 BroadcastTo = Primitive(
     "BroadcastTo", lambda xp, x, shape: xp.broadcast_to(x, shape),
-    vjp=(lambda dy, out, x, shape: sum_to_shape(dy, x._value.shape),),
+    vjp=(lambda dy, out, x, shape: sum_like(dy, x),),
     check=_check_broadcast_to,
 )
+
+
+def _sum_to(xp, x, like):
+    shape = like.shape
+    lead = x.ndim - len(shape)
+    axes = tuple(builtins.range(lead))
+    axes += tuple(lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    return (xp.sum(x, axis=axes) if axes else x).reshape(shape)
+
+
+# broadcast_like and sum_like undo each other: d broadcast_like = sum_like(dy, x), d sum_like = broadcast_like
+BroadcastLike = Primitive("BroadcastLike", lambda xp, x, like: xp.broadcast_to(x, like.shape),
+                          vjp=(lambda dy, out, x, like: bind(SumLike, dy, x), None))
+SumLike = Primitive("SumLike", _sum_to, vjp=(lambda dy, out, x, like: bind(BroadcastLike, dy, x), None))
+
+
+def sum_like(x, like):
+    """Sum ``x`` over the dims that broadcasting added, so it gets the shape ``like`` has at run time.
+
+    This is the one place where broadcasting is undone: the tape calls it on every
+    gradient whose shape differs from its input's.
+    """
+    return bind(SumLike, x, like)
 
 
 def broadcast_to(input, shape, name=None):
@@ -107,11 +140,7 @@ def broadcast_to(input, shape, name=None):
 
 
 def sum_to_shape(x, shape):
-    """Sum ``x`` over the dims that broadcasting added, so it gets ``shape`` back.
-
-    This is the one place where broadcasting is undone: the tape calls it on
-    every gradient whose shape differs from its input's.
-    """
+    """Sum ``x`` over the dims that broadcasting added, so it gets the fixed ``shape`` back."""
     from minitf.ops.reduction_ops import reduce_sum
 
     shape = tuple(shape)
@@ -168,6 +197,13 @@ def concat(values, axis, name=None):
     return bind(ConcatV2, *values, axis=axis % ndim)
 
 
+# expand_dims/squeeze name axes, not a whole shape, so they suit any batch size; each undoes the other
+ExpandDims = Primitive("ExpandDims", lambda xp, x, axis: xp.expand_dims(x, axis),
+                       vjp=(lambda dy, out, x, axis: bind(Squeeze, dy, axis=axis),))
+Squeeze = Primitive("Squeeze", lambda xp, x, axis: xp.squeeze(x, axis),
+                    vjp=(lambda dy, out, x, axis: bind(ExpandDims, dy, axis=axis),))
+
+
 def expand_dims(input, axis, name=None):
     """Insert a dim of size 1 at ``axis`` (negative counts from the end of the new shape)."""
     input = convert_to_tensor(input)
@@ -175,9 +211,7 @@ def expand_dims(input, axis, name=None):
     if not -ndim - 1 <= axis <= ndim:
         raise InvalidArgumentError(f"Tried to expand dim index {axis} for tensor with {ndim} dimensions.",
                                    "ExpandDims")
-    axis = axis % (ndim + 1)
-    shape = input._value.shape
-    return reshape(input, shape[:axis] + (1,) + shape[axis:])
+    return bind(ExpandDims, input, axis=(axis % (ndim + 1),))
 
 
 def squeeze(input, axis=None, name=None):
@@ -192,7 +226,7 @@ def squeeze(input, axis=None, name=None):
             if shape[a] != 1:
                 raise InvalidArgumentError(
                     f"Can not squeeze dim[{a}], expected a dimension of 1, got {shape[a]}", "Squeeze")
-    return reshape(input, tuple(d for i, d in enumerate(shape) if i not in axes))
+    return bind(Squeeze, input, axis=tuple(axes)) if axes else input
 
 
 def stack(values, axis=0, name=None):
@@ -250,21 +284,18 @@ def normalize_index(key, shape):
     return tuple(out)
 
 
-StridedSliceGrad = Primitive(
-    "StridedSliceGrad", lambda xp, dy, shape, key: _scatter_slice(xp, dy, shape, key),
-    vjp=(lambda ddy, out, dy, shape, key: bind(StridedSlice, ddy, key=key),),
-)
-
-
-def _scatter_slice(xp, dy, shape, key):
-    dx = xp.zeros(shape, dy.dtype)
+def _scatter_slice(xp, dy, like, key):
+    dx = xp.zeros(like.shape, dy.dtype)
     dx[key] = dy
     return dx
 
 
+StridedSliceGrad = Primitive(
+    "StridedSliceGrad", _scatter_slice, vjp=(lambda ddy, out, dy, like, key: bind(StridedSlice, ddy, key=key), None),
+)
 StridedSlice = Primitive(
     "StridedSlice", lambda xp, x, key: x[key],
-    vjp=(lambda dy, out, x, key: bind(StridedSliceGrad, dy, shape=x._value.shape, key=key),),
+    vjp=(lambda dy, out, x, key: bind(StridedSliceGrad, dy, x, key=key),),
 )
 
 
@@ -287,14 +318,13 @@ def _check_gather(params, indices, axis):
 
 GatherV2 = Primitive(
     "GatherV2", lambda xp, params, indices, axis: xp.take(params, indices, axis=axis),
-    vjp=(lambda dy, out, params, indices, axis: bind(
-        ScatterAddGrad, dy, indices, shape=params._value.shape, axis=axis), None),
+    vjp=(lambda dy, out, params, indices, axis: bind(ScatterAddGrad, dy, indices, params, axis=axis), None),
     check=_check_gather,
 )
 
 
-def _scatter_add(xp, dy, indices, shape, axis):
-    dx = xp.zeros(shape, dy.dtype)
+def _scatter_add(xp, dy, indices, like, axis):
+    dx = xp.zeros(like.shape, dy.dtype)
     moved = xp.moveaxis(dx, axis, 0)
     dy_moved = xp.moveaxis(dy, list(builtins.range(axis, axis + indices.ndim)), list(builtins.range(indices.ndim)))
     xp.add.at(moved, indices, dy_moved)
@@ -303,7 +333,7 @@ def _scatter_add(xp, dy, indices, shape, axis):
 
 ScatterAddGrad = Primitive(
     "UnsortedSegmentSum", _scatter_add,
-    vjp=(lambda ddy, out, dy, indices, shape, axis: gather(ddy, indices, axis=axis), None),
+    vjp=(lambda ddy, out, dy, indices, like, axis: gather(ddy, indices, axis=axis), None, None),
 )
 
 
@@ -353,7 +383,8 @@ def stop_gradient(input, name=None):
 
 # shape queries: not differentiable
 Shape = Primitive("Shape", lambda xp, x, dtype: xp.asarray(x.shape, dtype=dtype._np))
-Size = Primitive("Size", lambda xp, x, dtype: xp.asarray(x.size, dtype=dtype._np))
+Size = Primitive("Size", lambda xp, x, dtype, axis=None: xp.asarray(
+    x.size if axis is None else math.prod(x.shape[a] for a in axis), dtype=dtype._np))
 
 
 def shape(input, out_type=dtypes.int32, name=None):

@@ -1,13 +1,15 @@
 """Reductions: reduce_sum/max/prod (primitives) and mean/min/std/argmax (built on them).
 
 A reduction's gradient spreads ``dy`` back over the axes it removed; ``_expand``
-puts those axes back (as size 1) so broadcasting can do the spreading.
+puts those axes back (as size 1) so broadcasting can do the spreading. Neither
+the rules nor ``reduce_mean`` bake an input's shape into the graph, so a traced
+function works for any batch size.
 """
 
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError
 from minitf.ops import checks
-from minitf.ops.array_ops import broadcast_to, reshape, squeeze, stop_gradient
+from minitf.ops.array_ops import BroadcastLike, ExpandDims, Size, squeeze, stop_gradient
 from minitf.ops.math_ops import (
     cast,
     divide,
@@ -26,10 +28,9 @@ from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
 
 
-def _expand(dy, x, axis):
-    """``dy`` with the reduced ``axis`` put back as size-1 dims, so it broadcasts against ``x``."""
-    shape = tuple(1 if i in axis else d for i, d in enumerate(x._value.shape))
-    return reshape(dy, shape)
+def _expand(dy, axis, keepdims=False):
+    """``dy`` with the reduced ``axis`` put back as size-1 dims, so it broadcasts against the input."""
+    return dy if keepdims or not axis else bind(ExpandDims, dy, axis=axis)
 
 
 def _reduction(name, prim, x, axis, keepdims):
@@ -47,7 +48,7 @@ def _check_numeric(x, axis, keepdims):
 # reduce_sum: d sum(x) = dy broadcast back over the summed axes
 Sum = Primitive(
     "Sum", lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims),
-    vjp=(lambda dy, out, x, axis, keepdims: broadcast_to(_expand(dy, x, axis), x._value.shape),),
+    vjp=(lambda dy, out, x, axis, keepdims: bind(BroadcastLike, _expand(dy, axis, keepdims), x),),
     check=_check_numeric,
 )
 
@@ -64,8 +65,8 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 # reduce_max: the gradient goes to the maxima, shared equally between ties
 def _max_vjp(dy, out, x, axis, keepdims):
-    mask = cast(equal(x, _expand(out, x, axis)), dy.dtype)
-    return _expand(dy, x, axis) * mask / reduce_sum(mask, axis=axis, keepdims=True)
+    mask = cast(equal(x, _expand(out, axis, keepdims)), dy.dtype)
+    return _expand(dy, axis, keepdims) * mask / reduce_sum(mask, axis=axis, keepdims=True)
 
 
 Max = Primitive("Max", lambda xp, x, axis, keepdims: xp.max(x, axis=axis, keepdims=keepdims),
@@ -81,10 +82,10 @@ def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
 def _prod_vjp(dy, out, x, axis, keepdims):
     is_zero = equal(x, zeros_like(x))
     safe = where(is_zero, ones_like(x), x)
-    prod_safe = _expand(reduce_prod(safe, axis=axis), x, axis)
-    zero_count = _expand(reduce_sum(cast(is_zero, x.dtype), axis=axis), x, axis)
+    prod_safe = _expand(reduce_prod(safe, axis=axis), axis)
+    zero_count = _expand(reduce_sum(cast(is_zero, x.dtype), axis=axis), axis)
     others = where(zero_count == 0, prod_safe / safe, where(is_zero & (zero_count == 1), prod_safe, 0))
-    return _expand(dy, x, axis) * others
+    return _expand(dy, axis, keepdims) * others
 
 
 Prod = Primitive("Prod", lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, keepdims=keepdims),
@@ -105,12 +106,10 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean over ``axis``. For integer tensors the result is truncated, as in TensorFlow."""
     x = convert_to_tensor(input_tensor)
     axes = checks.normalize_axis("Mean", axis, x.ndim)
-    count = 1
-    for a in axes:
-        count *= x._value.shape[a]
     total = reduce_sum(x, axes, keepdims)
+    count = bind(Size, x, dtype=x.dtype, axis=axes)  # counted at run time, so any batch size works
     if x.dtype.is_integer:
-        return total // max(count, 1)
+        return total // maximum(count, 1)
     return divide(total, count)
 
 
