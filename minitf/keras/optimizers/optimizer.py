@@ -1,0 +1,242 @@
+"""The ``Optimizer`` base class: everything an optimizer does except its update rule.
+
+It filters and clips gradients, builds the per-variable state (slots) once,
+reads the learning rate (a float or a schedule), calls the subclass's
+``update_step`` for each variable, applies variable constraints, and counts
+``iterations``. The update rules themselves live in ``algorithms.py``.
+"""
+
+import warnings
+
+import minitf as tf
+from minitf.keras import initializers
+from minitf.keras.optimizers import schedules
+from minitf.tensor import Tensor, wrap
+
+
+class Optimizer:
+    """Base class of optimizers: a subclass writes ``build(var_list)`` and ``update_step(gradient, variable, lr)``.
+
+    ``build`` creates the slots (``self.add_variable_from_reference(v, "momentum")``);
+    ``update_step`` updates one variable, with ``self.assign``/``assign_add``/``assign_sub``. The
+    gradient is a Tensor and ``learning_rate`` a Python float; ``self.local_step`` is the number of
+    the update being applied (1 for the first). Updates are not differentiated, so the built-in
+    optimizers do their arithmetic on the backend arrays (``tensor._value``) for speed.
+
+    Args:
+        learning_rate: a float, a ``LearningRateSchedule``, or a callable with no arguments.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: scale all gradients together so their joint L2 norm is at most this.
+        name: the optimizer's name (default: the class name).
+
+    >>> import minitf as tf
+    >>> class PlainGD(Optimizer):
+    ...     def update_step(self, gradient, variable, learning_rate):
+    ...         self.assign_sub(variable, learning_rate * gradient)
+    >>> w = tf.Variable(1.0)
+    >>> _ = PlainGD(learning_rate=0.1).apply_gradients([(tf.constant(2.0), w)])
+    >>> round(float(w), 6)
+    0.8
+    """
+
+    def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
+        if sum(arg is not None for arg in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.name = name or type(self).__name__
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.built = False
+        self.local_step = 0
+        self._variables = []
+        self._index = {}  # id(model variable) -> its position in the slot lists
+        self._tracked = []  # the model variables themselves (keeps their ids unique)
+        self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def iterations(self):
+        """How many updates have been applied: a non-trainable int64 Variable."""
+        return self._iterations
+
+    @property
+    def variables(self):
+        """The optimizer's own state: iterations, the learning rate (when a float), and the slots."""
+        return list(self._variables)
+
+    @property
+    def learning_rate(self):
+        """The learning rate: a Variable you can ``assign`` to, or the current value of a schedule."""
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            return self._learning_rate(self._iterations)
+        if callable(self._learning_rate) and not isinstance(self._learning_rate, Tensor):
+            return self._learning_rate()
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or (callable(value) and not isinstance(value, Tensor)):
+            self._learning_rate = value
+        elif isinstance(self._learning_rate, tf.Variable):
+            self._learning_rate.assign(float(value))
+        elif self._learning_rate is not None:
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
+                "constructor argument, hence its learning rate is not settable. If you need the learning rate "
+                "to be settable, you should instantiate the optimizer with a float `learning_rate` argument."
+            )
+        else:
+            self._learning_rate = self.add_variable((), initializer=initializers.Constant(float(value)),
+                                                    name="learning_rate")
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+        """Create a non-trainable Variable that belongs to the optimizer's state."""
+        value = initializers.get(initializer)(shape, dtype=dtype or tf.float32)
+        variable = tf.Variable(value, trainable=False, name=name)
+        self._variables.append(variable)
+        return variable
+
+    def add_variable_from_reference(self, reference_variable, name, initializer="zeros"):
+        """A slot: a Variable shaped like ``reference_variable``, named after it (``kernel_momentum``)."""
+        base = reference_variable.name.split(":")[0]
+        return self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
+                                 f"{base}_{name}")
+
+    def build(self, var_list):
+        """Create the per-variable state; subclasses call ``super().build(var_list)`` and add their slots."""
+        for variable in var_list:
+            if id(variable) not in self._index:
+                self._index[id(variable)] = len(self._tracked)
+                self._tracked.append(variable)
+        self.built = True
+
+    def _get_variable_index(self, variable):
+        """The position of ``variable``'s slots in the lists ``build`` created."""
+        try:
+            return self._index[id(variable)]
+        except KeyError:
+            raise ValueError(
+                f"Unknown variable: {variable.name}. This optimizer can only be called for the variables it was "
+                "originally built with. When working with a new set of variables, you should recreate a new "
+                "optimizer instance."
+            ) from None
+
+    # -- updates -----------------------------------------------------------------------------
+    def assign(self, variable, value):
+        """``variable.assign(value)`` for a Tensor or a backend array."""
+        variable.assign(value if isinstance(value, Tensor) else wrap(value))
+
+    def assign_add(self, variable, value):
+        variable.assign_add(value if isinstance(value, Tensor) else wrap(value))
+
+    def assign_sub(self, variable, value):
+        variable.assign_sub(value if isinstance(value, Tensor) else wrap(value))
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError(f"{type(self).__name__} must implement update_step(gradient, variable, "
+                                  "learning_rate).")
+
+    def prepare_step(self):
+        """Called once per ``apply_gradients``, before any ``update_step``: for state shared by all variables."""
+
+    def _current_learning_rate(self):
+        return float(self.learning_rate)
+
+    def _clip(self, grads):
+        if self.clipnorm is not None:
+            return [tf.clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.clipvalue is not None:
+            return [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(tf.cast(g, tf.float64))) for g in grads]))
+            scale = self.global_clipnorm / max(float(norm), self.global_clipnorm)
+            return [g * scale for g in grads]
+        return grads
+
+    def apply_gradients(self, grads_and_vars):
+        """Apply one update to each variable: ``optimizer.apply_gradients(zip(grads, variables))``.
+
+        ``None`` gradients (variables the loss does not depend on) are skipped with a warning.
+
+        Returns:
+            ``iterations``, incremented by one.
+
+        Raises:
+            ValueError: every gradient is ``None``, or a variable the optimizer was not built with.
+        """
+        pairs = list(grads_and_vars)
+        missing = [v for g, v in pairs if g is None]
+        if missing and len(missing) == len(pairs):
+            raise ValueError(f"No gradients provided for any variable: {[v.name for v in missing]}.\n"
+                             "  Does the loss depend on them? Compute it inside the GradientTape from these "
+                             "variables, without leaving minitf (no .numpy() in between).")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {[v.name for v in missing]} when minimizing the "
+                          "loss. If you're using `model.compile()`, did you forget to provide a `loss` argument?",
+                          stacklevel=2)
+        if not pairs:
+            return self._iterations
+        if not self.built:
+            all_vars = [v for _, v in pairs]
+            Optimizer.build(self, all_vars)  # the bookkeeping, even if a subclass's build forgets super()
+            self.build(all_vars)
+        pairs = [(g, v) for g, v in pairs if g is not None]
+        variables = [v for _, v in pairs]
+        for v in variables:
+            self._get_variable_index(v)
+        grads = self._clip([tf.convert_to_tensor(g, dtype=v.dtype) for g, v in pairs])
+        learning_rate = self._current_learning_rate()
+        self.local_step = int(self._iterations) + 1
+        self.prepare_step()
+        for gradient, variable in zip(grads, variables):
+            self.update_step(gradient, variable, learning_rate)
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable))
+        self._iterations.assign_add(1)
+        return self._iterations
+
+    def minimize(self, loss, var_list, tape=None):
+        """Compute the gradients of ``loss`` with respect to ``var_list`` and apply them.
+
+        Args:
+            loss: a callable with no arguments returning the loss, or a loss tensor computed under ``tape``.
+            var_list: the variables to update, or a callable returning them.
+            tape: the ``GradientTape`` that recorded a tensor ``loss``.
+        """
+        if tape is None:
+            if not callable(loss):
+                raise ValueError("`tape` is required when a `Tensor` loss is passed. "
+                                 f"Received: loss={loss!r}, tape=None.\n"
+                                 "  Pass the GradientTape that computed it, or pass the loss as a function.")
+            with tf.GradientTape() as tape:
+                if not callable(var_list):
+                    tape.watch(list(var_list))
+                loss = loss()
+        elif callable(loss):
+            with tape:
+                loss = loss()
+        var_list = list(var_list() if callable(var_list) else var_list)
+        grads = tape.gradient(loss, var_list)
+        return self.apply_gradients(zip(grads, var_list))
+
+    # -- configuration -----------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments, as plain values (a schedule as its serialized dict)."""
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(self._learning_rate)
+        else:
+            learning_rate = self._current_learning_rate()
+        return {"name": self.name, "learning_rate": learning_rate, "clipnorm": self.clipnorm,
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"
