@@ -49,11 +49,17 @@ def bind(prim, *args, **params):
     """Apply ``prim`` to the tensors ``args``: check, run, wrap, and let recorders see it."""
     check = prim.check
     out = _new(Tensor)
-    if len(args) == 2 and not params:  # fast path for arithmetic: eager overhead is a design goal
+    n = len(args)
+    if n == 2 and not params:  # fast paths for arithmetic: eager overhead is a design goal
         x, y = args
         if check is not None:
             check(x, y)
         out._value = prim.impl(backend.xp, x._value, y._value)
+    elif n == 1 and not params:
+        (x,) = args
+        if check is not None:
+            check(x)
+        out._value = prim.impl(backend.xp, x._value)
     else:
         if check is not None:
             check(*args, **params)

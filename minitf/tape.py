@@ -118,7 +118,7 @@ class GradientTape:
         inputs = args
         hit = False
         for i, arg in enumerate(args):
-            if isinstance(arg, Variable):
+            if arg.__class__ is not Tensor and isinstance(arg, Variable):
                 if id(arg) not in tracked and arg._trainable and self._watch_accessed_variables:
                     self._watched[id(arg)] = arg
                     tracked.add(id(arg))

@@ -307,7 +307,7 @@ def _as_array(value, dtype):
             f"  A value of dtype {array.dtype} would lose information; convert it explicitly "
             f"(e.g. minitf.cast) if that is what you want."
         )
-    if target.is_integer and array.size:
+    if target.is_integer and array.size and array.dtype.kind in "iu" and array.dtype.itemsize > target.size:
         info = np.iinfo(target._np)
         if array.max() > info.max or array.min() < info.min:
             raise ValueError(f"Can't convert Python int to {target.name}: {_short(value)} is out of range.")
@@ -333,6 +333,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
+        if value.__class__ is float and dtype._np.kind == "f":  # fast path: `x * 0.5` with x a float tensor
+            return wrap(backend.xp.asarray(value, dtype=dtype._np))
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
             raise ValueError(

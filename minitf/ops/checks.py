@@ -34,8 +34,10 @@ def same_dtypes(op, *tensors):
 
 def broadcast_shapes(op, a, b):
     """The shape ``a`` and ``b`` broadcast to, or TensorFlow's "Incompatible shapes" error."""
-    if a == b:
+    if a == b or not b:  # equal shapes, or a scalar on either side, broadcast trivially
         return a
+    if not a:
+        return b
     rank = max(len(a), len(b))
     out = []
     for da, db in zip((1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b):

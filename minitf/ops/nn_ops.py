@@ -6,19 +6,25 @@ the cross-entropies never take ``log`` of a probability that could round to 0.
 """
 
 from minitf.errors import InvalidArgumentError, shape_text
+from minitf.ops import checks
 from minitf.ops.array_ops import one_hot, squeeze, stop_gradient
-from minitf.ops.math_ops import abs, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: F401
+from minitf.ops.math_ops import abs, cast, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: F401
 from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
+from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
 
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "sigmoid_cross_entropy_with_logits",
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "l2_loss", "moments"]
 
 
+# relu: d relu(x) = dy * (out > 0), a multiply by the mask as TensorFlow's ReluGrad (0 at x = 0)
+Relu = Primitive("Relu", lambda xp, x: xp.maximum(x, 0), vjp=(lambda dy, out, x: dy * cast(out > 0, dy.dtype),),
+                 check=lambda x: checks.floating("Relu", x))
+
+
 def relu(features, name=None):
-    """Rectified linear unit: ``max(x, 0)``; its gradient is 1 where ``x > 0``."""
-    x = convert_to_tensor(features)
-    return maximum(x, zeros_like(x))
+    """Rectified linear unit: ``max(x, 0)``; its gradient is 1 where ``x > 0`` and 0 elsewhere."""
+    return bind(Relu, convert_to_tensor(features))
 
 
 def log_softmax(logits, axis=-1, name=None):

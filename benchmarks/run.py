@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Speed of minitf against a hand-written NumPy floor, measured in the same run.
+
+Usage: ``python benchmarks/run.py [--quick] [--only NAME ...]``
+
+Each workload is run as minitf, as plain NumPy doing the same arithmetic by hand
+(the floor), and as PyTorch / TensorFlow when they are installed. The
+implementations are timed in turns (interleaved), several rounds, and the
+median of each is reported with its ratio to the NumPy floor. Ratios from one
+run are comparable; absolute times depend on the machine and its load.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
+import minitf as tf  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+@dataclass
+class Workload:
+    name: str
+    impls: dict  # implementation name -> zero-argument callable doing one unit of work
+    target: str  # the goal, as a ratio to the NumPy floor (must / aim)
+    notes: list = field(default_factory=list)
+
+
+def time_per_call(fn, min_time):
+    """Seconds per call of ``fn``, averaged over enough calls to last ``min_time``."""
+    fn()
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return elapsed / number
+        number *= 2 if elapsed == 0 else max(2, int(min_time / elapsed * 1.2))
+
+
+def measure(workload, rounds, min_time):
+    samples = {name: [] for name in workload.impls}
+    for _ in range(rounds):
+        for name, fn in workload.impls.items():  # interleaved: each round times every implementation once
+            samples[name].append(time_per_call(fn, min_time))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# -- workloads -------------------------------------------------------------------------------------
+def add_2x2():
+    a, b = np.ones((2, 2), np.float32), np.full((2, 2), 2.0, np.float32)
+    ta, tb = tf.constant(a), tf.constant(b)
+    impls = {"numpy": lambda: a + b, "minitf": lambda: ta + tb}
+    if torch:
+        pa, pb = torch.from_numpy(a), torch.from_numpy(b)
+        impls["torch"] = lambda: pa + pb
+    return Workload("eager a + b, 2x2 float32", impls, "no slower than PyTorch / 0.6x its time")
+
+
+CHAIN = 50
+
+
+def chain_numpy(x, c_mul, c_add):
+    outs = []
+    h = x
+    for i in range(CHAIN):
+        kind = i % 4
+        h = h * c_mul if kind == 0 else h + c_add if kind == 1 else np.tanh(h) if kind == 2 else np.exp(h)
+        outs.append(h)
+    grad = np.ones_like(h)
+    for i in reversed(range(CHAIN)):
+        kind = i % 4
+        if kind == 0:
+            grad = grad * c_mul
+        elif kind == 2:
+            grad = grad * (1 - outs[i] * outs[i])
+        elif kind == 3:
+            grad = grad * outs[i]
+    return h.sum(), grad
+
+
+def chain_tensors(x, c_mul, c_add, ops):
+    h = x
+    for i in range(CHAIN):
+        kind = i % 4
+        h = h * c_mul if kind == 0 else h + c_add if kind == 1 else ops[0](h) if kind == 2 else ops[1](h)
+    return h
+
+
+def elementwise_chain():
+    x = np.random.default_rng(0).uniform(-1, 1, 1000).astype(np.float32)
+    c_mul, c_add = np.float32(0.5), np.float32(0.1)
+    tx, tm, ta = tf.constant(x), tf.constant(c_mul), tf.constant(c_add)
+
+    def minitf_step():
+        with tf.GradientTape() as tape:
+            tape.watch(tx)
+            y = tf.reduce_sum(chain_tensors(tx, tm, ta, (tf.tanh, tf.exp)))
+        return tape.gradient(y, tx)
+
+    impls = {"numpy": lambda: chain_numpy(x, c_mul, c_add), "minitf": minitf_step}
+    if torch:
+        px = torch.from_numpy(x.copy())
+
+        def torch_step():
+            xr = px.detach().requires_grad_(True)
+            y = chain_tensors(xr, 0.5, 0.1, (torch.tanh, torch.exp)).sum()
+            return torch.autograd.grad(y, xr)
+
+        impls["torch"] = torch_step
+    # check that minitf computes what the floor computes
+    np.testing.assert_allclose(minitf_step().numpy(), chain_numpy(x, c_mul, c_add)[1], rtol=1e-4)
+    return Workload("50-op chain forward+backward, 1000 floats", impls, "3.5x / 2.5x")
+
+
+def matmul_1024():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(1024, 1024)).astype(np.float32), rng.normal(size=(1024, 1024)).astype(np.float32)
+    ta, tb = tf.constant(a), tf.constant(b)
+    impls = {"numpy": lambda: a @ b, "minitf": lambda: tf.matmul(ta, tb)}
+    if torch:
+        pa, pb = torch.from_numpy(a), torch.from_numpy(b)
+        impls["torch"] = lambda: pa @ pb
+    return Workload("matmul 1024x1024 float32", impls, "~1x")
+
+
+def mlp_data(batch=128):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, 784)).astype(np.float32)
+    y = rng.integers(0, 10, batch)
+    weights = [rng.normal(0, 0.05, (784, 512)).astype(np.float32), np.zeros(512, np.float32),
+               rng.normal(0, 0.05, (512, 10)).astype(np.float32), np.zeros(10, np.float32)]
+    return x, y, weights
+
+
+def mlp_numpy_step(x, y, params, lr=0.01):
+    w1, b1, w2, b2 = params
+    z1 = x @ w1 + b1
+    h = np.maximum(z1, 0)
+    logits = h @ w2 + b2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = len(y)
+    loss = -np.log(p[np.arange(n), y]).mean()
+    dlogits = p
+    dlogits[np.arange(n), y] -= 1
+    dlogits /= n
+    dw2, db2 = h.T @ dlogits, dlogits.sum(axis=0)
+    dz1 = (dlogits @ w2.T) * (z1 > 0)
+    dw1, db1 = x.T @ dz1, dz1.sum(axis=0)
+    for p_, g in zip(params, (dw1, db1, dw2, db2)):
+        p_ -= lr * g
+    return loss
+
+
+def mlp_minitf_step(x, y, variables, lr=0.01):
+    w1, b1, w2, b2 = variables
+    with tf.GradientTape() as tape:
+        h = tf.nn.relu(tf.matmul(x, w1) + b1)
+        logits = tf.matmul(h, w2) + b2
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+    grads = tape.gradient(loss, variables)
+    for v, g in zip(variables, grads):
+        v.assign_sub(lr * g)
+    return loss
+
+
+def mlp_step():
+    x, y, weights = mlp_data()
+    params = [w.copy() for w in weights]
+    tx, ty = tf.constant(x), tf.constant(y, dtype=tf.int32)
+    variables = [tf.Variable(w) for w in weights]
+    first_np = mlp_numpy_step(x, y, [w.copy() for w in weights])
+    first_tf = float(mlp_minitf_step(tx, ty, [tf.Variable(w) for w in weights]))
+    np.testing.assert_allclose(first_tf, first_np, rtol=1e-5)
+    impls = {"numpy": lambda: mlp_numpy_step(x, y, params), "minitf": lambda: mlp_minitf_step(tx, ty, variables)}
+    if torch:
+        px, py = torch.from_numpy(x), torch.from_numpy(y)
+        pvars = [torch.from_numpy(w.copy()).requires_grad_(True) for w in weights]
+
+        def torch_step():
+            h = torch.relu(px @ pvars[0] + pvars[1])
+            loss = torch.nn.functional.cross_entropy(h @ pvars[2] + pvars[3], py)
+            grads = torch.autograd.grad(loss, pvars)
+            with torch.no_grad():
+                for v, g in zip(pvars, grads):
+                    v -= 0.01 * g
+            return loss
+
+        impls["torch"] = torch_step
+    return Workload("MLP 784-512-10 SGD step, batch 128", impls, "1.2x / 1.05x")
+
+
+def classifier_data():
+    rng = np.random.default_rng(0)
+    cov = [[1, 0.5], [0.5, 1]]
+    neg = rng.multivariate_normal([0, 3], cov, 1000)
+    pos = rng.multivariate_normal([3, 0], cov, 1000)
+    inputs = np.vstack((neg, pos)).astype(np.float32)
+    targets = np.vstack((np.zeros((1000, 1)), np.ones((1000, 1)))).astype(np.float32)
+    return inputs, targets
+
+
+def linear_classifier():
+    inputs, targets = classifier_data()
+    ti, tt = tf.constant(inputs), tf.constant(targets)
+    lr = 0.1
+
+    def numpy_train():
+        w, b = np.zeros((2, 1), np.float32), np.zeros(1, np.float32)
+        for _ in range(40):
+            pred = inputs @ w + b
+            dpred = 2 * (pred - targets) / len(inputs)
+            w -= lr * (inputs.T @ dpred)
+            b -= lr * dpred.sum(axis=0)
+        return w
+
+    def minitf_train():
+        w, b = tf.Variable(tf.zeros((2, 1))), tf.Variable(tf.zeros((1,)))
+        for _ in range(40):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tt - (tf.matmul(ti, w) + b)))
+            grad_w, grad_b = tape.gradient(loss, [w, b])
+            w.assign_sub(lr * grad_w)
+            b.assign_sub(lr * grad_b)
+        return w
+
+    np.testing.assert_allclose(minitf_train().numpy(), numpy_train(), rtol=1e-4, atol=1e-6)
+    impls = {"numpy": numpy_train, "minitf": minitf_train}
+    if torch:
+        pi, pt = torch.from_numpy(inputs), torch.from_numpy(targets)
+
+        def torch_train():
+            w, b = torch.zeros((2, 1), requires_grad=True), torch.zeros(1, requires_grad=True)
+            for _ in range(40):
+                loss = ((pt - (pi @ w + b)) ** 2).mean()
+                gw, gb = torch.autograd.grad(loss, [w, b])
+                with torch.no_grad():
+                    w -= lr * gw
+                    b -= lr * gb
+            return w
+
+        impls["torch"] = torch_train
+    return Workload("linear classifier, 2000 points, 40 steps", impls, "5x / 3x")
+
+
+def second_derivative():
+    t_np = np.float32(1.5)
+    tv = tf.Variable(1.5)
+
+    def numpy_floor():
+        position = np.float32(4.9) * t_np * t_np
+        speed = np.float32(2 * 4.9) * t_np
+        return position, speed, np.float32(2 * 4.9)
+
+    def minitf_d2():
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                position = 4.9 * tv**2
+            speed = inner.gradient(position, tv)
+        return outer.gradient(speed, tv)
+
+    assert abs(float(minitf_d2()) - 9.8) < 1e-5
+    impls = {"numpy": numpy_floor, "minitf": minitf_d2}
+    if torch:
+        pt = torch.tensor(1.5, requires_grad=True)
+
+        def torch_d2():
+            position = 4.9 * pt**2
+            (speed,) = torch.autograd.grad(position, pt, create_graph=True)
+            return torch.autograd.grad(speed, pt)
+
+        impls["torch"] = torch_d2
+    return Workload("nested-tape d2/dt2 of 4.9 t^2", impls, "no slower than PyTorch / half its time")
+
+
+def import_time():
+    def python(code):
+        return lambda: subprocess.run([sys.executable, "-c", code], check=True)
+
+    root = __file__.rsplit("/benchmarks/", 1)[0]
+    impls = {"python": python("pass"), "numpy": python("import numpy"),
+             "minitf": python(f"import sys; sys.path.insert(0, {root!r}); import minitf")}
+    return Workload("import (a new interpreter)", impls, "under 0.2 s")
+
+
+WORKLOADS = {"add": add_2x2, "chain": elementwise_chain, "matmul": matmul_1024, "mlp": mlp_step,
+             "classifier": linear_classifier, "d2": second_derivative, "import": import_time}
+
+
+def format_time(seconds):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (noisier)")
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
+    args = parser.parse_args(argv)
+    rounds, min_time = (3, 0.05) if args.quick else (7, 0.2)
+    print(f"minitf {tf.__version__}, NumPy {np.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}"
+          f", backend {tf.config.get_backend()}; median of {rounds} interleaved rounds\n")
+    header = f"{'workload':44} {'numpy':>10} {'minitf':>10} {'ratio':>7} {'torch':>10} {'ratio':>7}  target"
+    print(header)
+    print("-" * len(header))
+    for name in args.only or WORKLOADS:
+        workload = WORKLOADS[name]()
+        times = measure(workload, rounds, min_time)
+        if name == "import":  # report the import itself: minus the interpreter's start-up
+            base = times.pop("python")
+            times = {k: max(v - base, 1e-9) for k, v in times.items()}
+        floor = times["numpy"]
+        torch_cols = (f"{format_time(times['torch']):>10} {times['torch'] / floor:>6.2f}x" if "torch" in times
+                      else f"{'-':>10} {'-':>7}")
+        print(f"{workload.name:44} {format_time(floor):>10} {format_time(times['minitf']):>10} "
+              f"{times['minitf'] / floor:>6.2f}x {torch_cols}  {workload.target}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
