@@ -1,0 +1,524 @@
+"""The ``Layer`` base class: lazy ``build``, ``call``, weight tracking, losses and configs.
+
+A layer creates its weights the first time it is called, when the input shape is
+known (``build``), then computes ``call(inputs)``. Weights made with
+``add_weight``, variables and sub-layers assigned as attributes (also inside
+lists and dicts) are found automatically. This module holds the base class and
+the call context (the ``training`` flag passed down to sub-layers); the layers
+themselves live beside it.
+"""
+
+import functools
+import inspect
+
+import numpy as np
+
+from minitf import dtypes, nest
+from minitf.keras import backend
+from minitf.ops.math_ops import cast
+from minitf.tensor import Tensor, TensorShape, convert_to_tensor
+from minitf.variable import Variable
+
+_NO_SUPER_INIT = (
+    "It looks like you are subclassing `{cls}` and you forgot to call `super().__init__()`.\n"
+    "  Always start your __init__ with `super().__init__(**kwargs)`: it sets up the weight tracking "
+    "that `{cls}` needs."
+)
+_LAYER_KWARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_size", "weights", "autocast")
+
+
+class _CallContext:
+    """What the layers being called right now share: nesting depth, ``training``, the outer call's id."""
+
+    depth = 0
+    training = None
+    call_id = 0
+
+
+_context = _CallContext()
+
+
+def _is_trackable(value):
+    if isinstance(value, (Layer, Variable)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_is_trackable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_is_trackable(v) for v in value.values())
+    return False
+
+
+def _walk(value, kind, found, seen):
+    """Append the objects of ``kind`` in ``value`` (descending into lists, tuples and dicts) to ``found``."""
+    if isinstance(value, kind):
+        if id(value) not in seen:
+            seen.add(id(value))
+            found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _walk(item, kind, found, seen)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk(item, kind, found, seen)
+
+
+def _accepts(function, argument):
+    parameters = inspect.signature(function).parameters
+    return argument in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def _shapes_of(inputs):
+    return nest.map_structure(lambda t: TensorShape(t.shape), inputs)
+
+
+def as_shape(shape):
+    """A shape as a TensorShape, or a list/dict of shapes as a list/dict of TensorShapes."""
+    if shape is None or isinstance(shape, TensorShape):
+        return shape
+    if isinstance(shape, dict):
+        return {k: as_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in shape):
+        return TensorShape(shape)
+    return [as_shape(s) for s in shape]
+
+
+class Layer:
+    """The base class of all layers, as ``keras.layers.Layer``.
+
+    Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute
+    outputs in ``call(inputs, training=None)``; calling the layer runs ``build`` once,
+    then ``call``.
+
+    >>> import minitf as tf
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(name="w", shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, inputs):
+    ...         return inputs * self.w
+    >>> layer = Scale()
+    >>> layer(tf.ones((2, 3))).shape, len(layer.weights)
+    (TensorShape([2, 3]), 1)
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a name; by default the class name in snake case, made unique (``dense_1``).
+        dtype: the dtype of the weights and of floating inputs (``"float32"``).
+        activity_regularizer: a function of the outputs added to the losses.
+        input_shape: the shape of one example, for the first layer of a ``Sequential``.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, activity_regularizer=None, **kwargs):
+        unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
+        if unknown:
+            raise TypeError(f"Keyword argument not understood: {unknown[0]!r}\n  {type(self).__name__} accepts "
+                            f"the arguments of its __init__ and: {', '.join(_LAYER_KWARGS)}.")
+        setattr_ = object.__setattr__
+        setattr_(self, "_layer_initialized", True)
+        setattr_(self, "_name", name or backend.unique_name(backend.to_snake_case(type(self).__name__)))
+        setattr_(self, "_trainable", bool(trainable))
+        setattr_(self, "_dtype", dtypes.as_dtype(dtype or backend.floatx()))
+        setattr_(self, "built", False)
+        setattr_(self, "_own_weights", [])
+        setattr_(self, "_regularized", [])
+        setattr_(self, "_callable_losses", [])
+        setattr_(self, "_call_losses", [])
+        setattr_(self, "_last_call_id", None)
+        setattr_(self, "_build_input_shape", None)
+        setattr_(self, "_output_shape", None)
+        setattr_(self, "_autocast", kwargs.get("autocast", True))
+        setattr_(self, "_initial_weights", kwargs.get("weights"))
+        if activity_regularizer is not None:
+            from minitf.keras import regularizers
+
+            activity_regularizer = regularizers.get(activity_regularizer)
+        setattr_(self, "activity_regularizer", activity_regularizer)
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if batch_input_shape is None and kwargs.get("input_shape") is not None:
+            batch_input_shape = (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+        if batch_input_shape is None and kwargs.get("input_dim") is not None:
+            batch_input_shape = (kwargs.get("batch_size"), kwargs["input_dim"])
+        setattr_(self, "_batch_input_shape", None if batch_input_shape is None else tuple(batch_input_shape))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+        cls._call_takes_training = _accepts(cls.call, "training")
+
+    def __setattr__(self, name, value):
+        if "_layer_initialized" not in self.__dict__ and _is_trackable(value):
+            raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        if not name.startswith("__") and "_layer_initialized" not in self.__dict__:
+            raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        """The name of the dtype of the layer's weights, e.g. ``"float32"``."""
+        return self._dtype.name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing a layer freezes its sub-layers too."""
+        for layer in self._flatten_layers():
+            object.__setattr__(layer, "_trainable", bool(value))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # -- building and calling ---------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the layer's weights, now that ``input_shape`` is known (override this)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation (override this); the base class returns ``inputs`` unchanged."""
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        if "_layer_initialized" not in self.__dict__:
+            raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        if not args:
+            if "inputs" not in kwargs:
+                raise ValueError(f"Layer '{self.name}' was called without inputs.")
+            args = (kwargs.pop("inputs"),)
+        from minitf.keras.layers.input_layer import KerasTensor, symbolic_call
+
+        if any(isinstance(t, KerasTensor) for t in nest.flatten(args[0])):
+            return symbolic_call(self, args, kwargs)
+        inputs = self._convert_inputs(args[0])
+        args = (inputs,) + args[1:]
+        context = _context
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = context.training
+        if not self.built:
+            self._build_for(inputs)
+        outermost = context.depth == 0
+        if outermost:
+            context.call_id += 1
+        object.__setattr__(self, "_last_call_id", context.call_id)
+        previous = context.training
+        context.training = training
+        context.depth += 1
+        try:
+            if training is not None and self._call_takes_training:
+                kwargs["training"] = training
+            outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            _annotate(error, self, inputs)
+            raise
+        finally:
+            context.depth -= 1
+            context.training = previous
+        if self.activity_regularizer is not None:
+            for output in nest.flatten(outputs):
+                batch = output.shape[0] if output.ndim else 1
+                self.add_loss(self.activity_regularizer(output) / float(batch or 1))
+        if self._output_shape is None:
+            object.__setattr__(self, "_output_shape", _batchless(outputs))
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        """Turn arrays into tensors; floating inputs take the layer's dtype (Keras's autocast)."""
+        if isinstance(inputs, (list, tuple)) and inputs and not any(
+                isinstance(t, (Tensor, np.ndarray, list, tuple, dict)) for t in inputs):
+            inputs = np.asarray(inputs)  # a plain list of numbers is one input, not several
+        dtype = self._dtype
+
+        def convert(value):
+            if value is None:
+                return None
+            if not isinstance(value, Tensor):
+                value = convert_to_tensor(np.asarray(value) if isinstance(value, (list, tuple)) else value)
+            if self._autocast and value.dtype.is_floating and value.dtype != dtype:
+                value = cast(value, dtype)
+            return value
+
+        if isinstance(inputs, (list, tuple, dict)):
+            return nest.map_structure(convert, inputs)
+        return convert(inputs)
+
+    def _build_for(self, inputs):
+        shapes = _shapes_of(inputs)
+        self.build(shapes)
+        object.__setattr__(self, "built", True)
+        object.__setattr__(self, "_build_input_shape", shapes)
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            object.__setattr__(self, "_initial_weights", None)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``, found by calling the layer on zeros (None dims as 1)."""
+        from minitf.keras.layers.input_layer import example_for
+
+        outputs = self(example_for(input_shape, self._dtype))
+        return _batchless(outputs)
+
+    # -- weights -------------------------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None,
+                   constraint=None, **kwargs):
+        """Create a weight variable, track it, and return it.
+
+        Args:
+            name: the weight's name (``"kernel"``); the variable is named ``"<layer>/<name>:0"``.
+            shape: its shape; every dim must be known.
+            dtype: its dtype, the layer's by default.
+            initializer: an initializer or its name; ``"glorot_uniform"`` for floats, zeros otherwise.
+            regularizer: a function of the weight added to ``losses``.
+            trainable: whether training updates it (default True).
+            constraint: a function applied to the weight after each optimizer update.
+        """
+        from minitf.keras import constraints, initializers, regularizers
+
+        if "_layer_initialized" not in self.__dict__:
+            raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        shape = () if shape is None else tuple(shape)
+        if any(d is None for d in shape):
+            raise ValueError(f"Cannot create weight '{name}' of layer '{self.name}' with shape {shape}: every "
+                             "dimension must be known.\n  Create weights in build(input_shape), where the input "
+                             "shape is known.")
+        dtype = dtypes.as_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype)
+        variable = Variable(value, trainable=True if trainable is None else trainable,
+                            name=f"{self.name}/{name or 'Variable'}", dtype=dtype,
+                            constraint=constraints.get(constraint) if constraint is not None else None)
+        self._own_weights.append(variable)
+        if regularizer is not None:
+            self._regularized.append((regularizers.get(regularizer), variable))
+        return variable
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and every layer under it, depth first, each once."""
+        found, seen = [], set()
+        stack = [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if layer is not self or include_self:
+                found.append(layer)
+            children = layer._sublayers()
+            stack.extend(reversed(children))
+        return found
+
+    def _sublayers(self):
+        found = []
+        seen = {id(self)}
+        for key, value in self.__dict__.items():
+            if key in _UNTRACKED:
+                continue
+            _walk(value, Layer, found, seen)
+        return found
+
+    @property
+    def layers(self):
+        """The layers directly under this one."""
+        return self._sublayers()
+
+    def _own_variables(self):
+        variables = list(self._own_weights)
+        seen = {id(v) for v in variables}
+        for key, value in self.__dict__.items():
+            if key not in _UNTRACKED:
+                _walk(value, Variable, variables, seen)
+        return variables
+
+    @property
+    def trainable_weights(self):
+        """The weights that training updates: empty when the layer is frozen."""
+        if not self._trainable:
+            return []
+        weights = [v for v in self._own_variables() if v.trainable]
+        for layer in self._sublayers():
+            weights += layer.trainable_weights
+        return _unique(weights)
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights_in_creation_order()
+        weights = [v for v in self._own_variables() if not v.trainable]
+        for layer in self._sublayers():
+            weights += layer.non_trainable_weights
+        return _unique(weights)
+
+    def weights_in_creation_order(self):
+        weights = self._own_variables()
+        for layer in self._sublayers():
+            weights += layer.weights_in_creation_order()
+        return _unique(weights)
+
+    @property
+    def weights(self):
+        """All weights: the trainable ones first, then the others (Keras's order)."""
+        return _unique(self.trainable_weights + self.non_trainable_weights)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        """The weights' values as a list of NumPy arrays, in the order of ``weights``."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays; all are checked before any is assigned.
+
+        Raises:
+            ValueError: a different number of arrays, or an array of the wrong shape.
+        """
+        targets = self.weights
+        weights = list(weights)
+        if len(weights) != len(targets):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(targets)} weights.\n  Expected shapes: "
+                f"{[tuple(v.shape) for v in targets]}.")
+        arrays = []
+        for variable, value in zip(targets, weights):
+            array = np.asarray(value)
+            if array.shape != tuple(variable.shape):
+                raise ValueError(
+                    f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible with provided "
+                    f"weight shape {array.shape} (weight '{variable.name}').")
+            arrays.append(array.astype(variable.dtype.as_numpy_dtype, copy=False))
+        for variable, array in zip(targets, arrays):
+            variable.assign(array)
+
+    def count_params(self):
+        """The number of scalars in the layer's weights.
+
+        Raises:
+            ValueError: the layer is not built yet, so it has no weights.
+        """
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                             "You can build it manually via: `layer.build(batch_input_shape)`.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    # -- losses --------------------------------------------------------------------------------
+    def add_loss(self, losses):
+        """Add a loss (a scalar tensor computed in ``call``, or a function of no arguments) to ``losses``."""
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if callable(loss) and not isinstance(loss, Tensor):
+                self._callable_losses.append(loss)
+            elif _context.depth == 0:
+                raise ValueError(f"Layer '{self.name}': add_loss() got a tensor outside of call(). Pass a function "
+                                 "of no arguments instead (add_loss(lambda: ...)), which is evaluated each time "
+                                 "`losses` is read.")
+            else:
+                call_id = _context.call_id
+                kept = [item for item in self._call_losses if item[0] == call_id]
+                kept.append((call_id, convert_to_tensor(loss)))
+                object.__setattr__(self, "_call_losses", kept)
+
+    @property
+    def losses(self):
+        """Losses added during the last call (``add_loss``) plus the weight-regularization losses.
+
+        Regularization losses are recomputed each time this is read, so reading it inside a
+        GradientTape makes them differentiable.
+        """
+        out = []
+        call_id = self._last_call_id
+        for layer in self._flatten_layers():
+            out += [loss for tag, loss in layer._call_losses if tag == call_id]
+            out += [regularizer(variable) for regularizer, variable in layer._regularized]
+            out += [convert_to_tensor(fn()) for fn in layer._callable_losses]
+        return out
+
+    # -- configuration ---------------------------------------------------------------------------
+    def get_config(self):
+        """The arguments that re-create this layer (without its weights)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Create a layer from the output of ``get_config``."""
+        return cls(**config)
+
+
+# Attributes that hold bookkeeping rather than the layer's parts.
+_UNTRACKED = frozenset({"_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
+                        "_build_input_shape", "_output_shape", "_inbound_nodes", "_outbound", "optimizer",
+                        "history", "_compiled", "_train_logs", "stop_training", "_input_tensors",
+                        "_output_tensors"})
+
+
+def _marks_built(build):
+    """Wrap a subclass's ``build`` so that calling it directly also marks the layer built."""
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        object.__setattr__(self, "built", True)
+        if args and self._build_input_shape is None:
+            object.__setattr__(self, "_build_input_shape", as_shape(args[0]))
+        return result
+
+    wrapper._builds = True
+    return wrapper
+
+
+Layer._call_takes_training = True
+
+
+def _base_name(layer):
+    from minitf.keras.models.model import Model
+
+    return "Model" if isinstance(layer, Model) else "Layer"
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _batchless(outputs):
+    """The output shape(s) with the batch dimension shown as None (for ``summary``)."""
+
+    def shape(t):
+        dims = list(t.shape)
+        return tuple([None] + dims[1:]) if dims else ()
+
+    try:
+        return nest.map_structure(shape, outputs)
+    except (AttributeError, TypeError):
+        return None
+
+
+def _annotate(error, layer, inputs):
+    """Say which layer failed, once, on the innermost layer (Python 3.11+ exception notes)."""
+    if getattr(error, "_minitf_layer_noted", False) or not hasattr(error, "add_note"):
+        return
+    try:
+        shapes = nest.map_structure(lambda t: tuple(t.shape), inputs)
+    except (AttributeError, TypeError):
+        shapes = "?"
+    error.add_note(f"Exception encountered when calling layer '{layer.name}' (type {type(layer).__name__}) "
+                   f"on inputs of shape {shapes}.")
+    error._minitf_layer_noted = True
