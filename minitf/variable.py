@@ -9,10 +9,12 @@ each computes the new array, and the variable swaps it in. A ``minitf.function``
 tracer sees them like any op, so a traced graph replays them on every call.
 """
 
-from minitf import dtypes
+import sys
+
+from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import array_ops, math_ops
-from minitf.primitive import Primitive, bind
+from minitf.primitive import Primitive, bind, recorders
 from minitf.tensor import Tensor, _numpy_text, constant, convert_to_tensor, wrap
 
 # Stateful primitives: input 0 is the variable's value, the output its new value. Not differentiable.
@@ -32,6 +34,22 @@ ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, Resour
 
 # Reading a variable inside a traced graph (d read(v) = dy); eager code reads variables directly.
 ReadVariableOp = Primitive("ReadVariableOp", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
+
+
+class _Holder:
+    __slots__ = ("_value",)
+
+
+def _sole_owner_refcount():
+    """What ``sys.getrefcount`` reports for an object held by one attribute (it varies across Pythons)."""
+    if not hasattr(sys, "getrefcount"):
+        return -1  # no reference counts (PyPy): never update in place
+    holder = _Holder()
+    holder._value = object()
+    return sys.getrefcount(holder._value)
+
+
+_SOLE_OWNER = _sole_owner_refcount()
 
 
 class Variable(Tensor):
@@ -103,14 +121,28 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        """Add ``delta`` to the value in place of the old one, and return the variable."""
-        self._value = bind(AssignAddVariableOp, self, self._new_value(delta, "add to"))._value
-        return self
+        """Add ``delta`` to the value, and return the variable."""
+        return self._update(AssignAddVariableOp, self._new_value(delta, "add to"))
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         """Subtract ``delta`` from the value, and return the variable."""
-        self._value = bind(AssignSubVariableOp, self, self._new_value(delta, "subtract from"))._value
+        return self._update(AssignSubVariableOp, self._new_value(delta, "subtract from"))
+
+    def _update(self, prim, delta):
+        if not recorders and self._owns_its_array():
+            # Copy-on-write: nothing else can see this array, so updating it in place is safe and
+            # saves allocating a new one (most of an optimizer step's time for a large weight).
+            ufunc = backend.xp.add if prim is AssignAddVariableOp else backend.xp.subtract
+            ufunc(self._value, delta._value, out=self._value)
+        else:
+            self._value = bind(prim, self, delta)._value
         return self
+
+    def _owns_its_array(self):
+        """True when no tensor, snapshot, view or tape shares this variable's array."""
+        if self._snapshot is not None and sys.getrefcount(self._snapshot) == _SOLE_OWNER:
+            self._snapshot = None  # a snapshot nobody recorded can go
+        return self._snapshot is None and sys.getrefcount(self._value) == _SOLE_OWNER
 
     def __getitem__(self, key):
         out = array_ops.strided_slice(self, key)

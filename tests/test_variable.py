@@ -61,3 +61,18 @@ def test_read_value_is_a_recorded_snapshot():
         v.assign(10.0)
         y = r * r
     assert float(r) == 3.0 and float(tape.gradient(y, v)) == 6.0
+
+
+def test_updates_never_change_a_value_someone_else_can_see():
+    """assign_add/assign_sub may update in place only when nothing shares the array (copy-on-write)."""
+    v = tf.Variable([1.0, 2.0])
+    alias = tf.identity(v)  # the identity op shares the variable's array
+    view = np.asarray(v)
+    reshaped = tf.reshape(v, (2, 1))
+    v.assign_add([10.0, 10.0])
+    assert alias.numpy().tolist() == [1.0, 2.0] and view.tolist() == [1.0, 2.0]
+    assert reshaped.numpy().tolist() == [[1.0], [2.0]] and v.numpy().tolist() == [11.0, 12.0]
+    del alias, view, reshaped
+    before = id(v._value)  # (holding the array itself would count as sharing it)
+    v.assign_sub([1.0, 1.0])  # now nothing else holds it: updated in place
+    assert v.numpy().tolist() == [10.0, 11.0] and id(v._value) == before
