@@ -116,7 +116,7 @@ newaxis = None
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitf\.ops\.")
 
 
-_LAZY = ("keras", "test")
+_LAZY = ("keras", "test", "doctor")
 
 
 def __getattr__(name):
