@@ -139,9 +139,13 @@ class Variable(Tensor):
         return self
 
     def _owns_its_array(self):
-        """True when no tensor, snapshot, view or tape shares this variable's array."""
+        """True when no tensor, snapshot, view or tape shares this variable's array, and it owns its memory."""
+        array = self._value
+        if array.base is not None or not getattr(array.flags, "writeable", True):
+            return False  # a view into another tensor's memory, a broadcast, or a NumPy scalar
         if self._snapshot is not None and sys.getrefcount(self._snapshot) == _SOLE_OWNER:
             self._snapshot = None  # a snapshot nobody recorded can go
+        del array
         return self._snapshot is None and sys.getrefcount(self._value) == _SOLE_OWNER
 
     def __getitem__(self, key):

@@ -76,3 +76,17 @@ def test_updates_never_change_a_value_someone_else_can_see():
     before = id(v._value)  # (holding the array itself would count as sharing it)
     v.assign_sub([1.0, 1.0])  # now nothing else holds it: updated in place
     assert v.numpy().tolist() == [10.0, 11.0] and id(v._value) == before
+
+
+def test_updates_never_write_into_another_tensors_memory():
+    t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    row = tf.Variable(t[0])  # may hold a view of t's array
+    row.assign_add([10.0, 10.0])
+    flat = tf.Variable([0.0, 0.0, 0.0, 0.0])
+    flat.assign(tf.reshape(t, [4]))  # holds a reshaped view of t
+    flat.assign_sub([1.0, 1.0, 1.0, 1.0])
+    scalar = tf.Variable(tf.reduce_sum(t))  # NumPy reductions return read-only scalars
+    scalar.assign_add(1.0)
+    assert t.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert row.numpy().tolist() == [11.0, 12.0] and flat.numpy().tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert float(scalar) == 11.0
