@@ -38,6 +38,58 @@ class _CallContext:
 _context = _CallContext()
 
 
+# Bumped whenever a layer's tracked structure may have changed (a layer, variable or container
+# assigned, a tracked list or dict changed, a weight added); the layers' cached lists then expire.
+_tracking = {"version": 0}
+
+
+def _changed():
+    _tracking["version"] += 1
+
+
+def _mutator(base, name):
+    method = getattr(base, name)
+
+    def mutate(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        _changed()
+        return result
+
+    mutate.__name__ = name
+    return mutate
+
+
+class _TrackedList(list):
+    """A list held by a layer: changing it tells the layers to look at their parts again."""
+
+
+for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "__setitem__",
+              "__delitem__", "__iadd__"):
+    setattr(_TrackedList, _name, _mutator(list, _name))
+
+
+class _TrackedDict(dict):
+    """A dict held by a layer: changing it tells the layers to look at their parts again."""
+
+
+for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
+    setattr(_TrackedDict, _name, _mutator(dict, _name))
+
+
+def _tracked(value):
+    """Lists and dicts assigned to a layer become tracked ones (their contents converted too)."""
+    if type(value) is list:
+        return _TrackedList(_tracked(v) for v in value)
+    if type(value) is dict:
+        return _TrackedDict((k, _tracked(v)) for k, v in value.items())
+    return value
+
+
+def _structural(value):
+    return isinstance(value, (Layer, Variable, list, tuple, dict)) or (
+        hasattr(value, "update_state") and hasattr(value, "result"))
+
+
 def _is_trackable(value):
     if isinstance(value, (Layer, Variable)):
         return True
@@ -87,7 +139,8 @@ class Layer:
 
     Subclasses create weights in ``build(input_shape)`` with ``add_weight`` and compute
     outputs in ``call(inputs, training=None)``; calling the layer runs ``build`` once,
-    then ``call``.
+    then ``call``. An attribute named ``activation`` set to a name (``"relu"``) holds
+    that activation function, so ``self.activation(x)`` works either way.
 
     >>> import minitf as tf
     >>> class Scale(Layer):
@@ -148,7 +201,19 @@ class Layer:
     def __setattr__(self, name, value):
         if "_layer_initialized" not in self.__dict__ and _is_trackable(value):
             raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        if name == "activation" and isinstance(value, str):
+            # so a custom layer that stores activation="relu" and calls self.activation(x) works
+            from minitf.keras import activations
+
+            value = activations.get(value)
+        if _structural(value) or _structural(self.__dict__.get(name)):
+            value = _tracked(value)
+            _changed()
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        _changed()
 
     def __getattr__(self, name):
         if not name.startswith("__") and "_layer_initialized" not in self.__dict__:
@@ -174,6 +239,7 @@ class Layer:
         """Freezing a layer freezes its sub-layers too."""
         for layer in self._flatten_layers():
             object.__setattr__(layer, "_trainable", bool(value))
+        _changed()
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
@@ -194,11 +260,15 @@ class Layer:
             if "inputs" not in kwargs:
                 raise ValueError(f"Layer '{self.name}' was called without inputs.")
             args = (kwargs.pop("inputs"),)
-        from minitf.keras.layers.input_layer import KerasTensor, symbolic_call
+        inputs = args[0]
+        if not isinstance(inputs, Tensor):
+            from minitf.keras.layers.input_layer import KerasTensor, symbolic_call
 
-        if any(isinstance(t, KerasTensor) for t in nest.flatten(args[0])):
-            return symbolic_call(self, args, kwargs)
-        inputs = self._convert_inputs(args[0])
+            if any(isinstance(t, KerasTensor) for t in nest.flatten(inputs)):
+                return symbolic_call(self, args, kwargs)
+        if inputs.__class__ is not Tensor or (self._autocast and inputs._value.dtype.kind == "f"
+                                              and inputs.dtype != self._dtype):
+            inputs = self._convert_inputs(inputs)
         args = (inputs,) + args[1:]
         context = _context
         training = kwargs.pop("training", None)
@@ -217,25 +287,25 @@ class Layer:
             if training is not None and self._call_takes_training:
                 kwargs["training"] = training
             outputs = self.call(*args, **kwargs)
+            if self.activity_regularizer is not None:
+                for output in nest.flatten(outputs):
+                    batch = output.shape[0] if output.ndim else 1
+                    self.add_loss(self.activity_regularizer(output) / float(batch or 1))
         except Exception as error:
             _annotate(error, self, inputs)
             raise
         finally:
             context.depth -= 1
             context.training = previous
-        if self.activity_regularizer is not None:
-            for output in nest.flatten(outputs):
-                batch = output.shape[0] if output.ndim else 1
-                self.add_loss(self.activity_regularizer(output) / float(batch or 1))
         if self._output_shape is None:
             object.__setattr__(self, "_output_shape", _batchless(outputs))
         return outputs
 
     def _convert_inputs(self, inputs):
         """Turn arrays into tensors; floating inputs take the layer's dtype (Keras's autocast)."""
-        if isinstance(inputs, (list, tuple)) and inputs and not any(
-                isinstance(t, (Tensor, np.ndarray, list, tuple, dict)) for t in inputs):
-            inputs = np.asarray(inputs)  # a plain list of numbers is one input, not several
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(t, (int, float, bool, np.generic)) for t in nest.flatten(inputs)):
+            inputs = np.asarray(inputs)  # nested lists of numbers are one input, not several
         dtype = self._dtype
 
         def convert(value):
@@ -299,12 +369,27 @@ class Layer:
                             name=f"{self.name}/{name or 'Variable'}", dtype=dtype,
                             constraint=constraints.get(constraint) if constraint is not None else None)
         self._own_weights.append(variable)
+        _changed()
         if regularizer is not None:
             self._regularized.append((regularizers.get(regularizer), variable))
         return variable
 
+    def _cached(self, key, compute):
+        """``compute()``, remembered until the tracked structure of any layer changes (see ``_changed``)."""
+        cache = self.__dict__.get("_tracking_cache")
+        if cache is None or cache[0] != _tracking["version"]:
+            cache = (_tracking["version"], {})
+            object.__setattr__(self, "_tracking_cache", cache)
+        found = cache[1].get(key)
+        if found is None:
+            found = cache[1][key] = compute()
+        return found
+
     def _flatten_layers(self, include_self=True):
         """This layer and every layer under it, depth first, each once."""
+        return list(self._cached(("flatten", include_self), lambda: self._compute_flatten(include_self)))
+
+    def _compute_flatten(self, include_self):
         found, seen = [], set()
         stack = [self]
         while stack:
@@ -314,17 +399,18 @@ class Layer:
             seen.add(id(layer))
             if layer is not self or include_self:
                 found.append(layer)
-            children = layer._sublayers()
-            stack.extend(reversed(children))
+            stack.extend(reversed(layer._sublayers()))
         return found
 
     def _sublayers(self):
-        found = []
-        seen = {id(self)}
+        return list(self._cached("sublayers", lambda: self._scan(Layer)))
+
+    def _scan(self, kind):
+        """The objects of ``kind`` held in this layer's attributes (also inside lists, tuples and dicts)."""
+        found, seen = [], {id(self)}
         for key, value in self.__dict__.items():
-            if key in _UNTRACKED:
-                continue
-            _walk(value, Layer, found, seen)
+            if key not in _UNTRACKED:
+                _walk(value, kind, found, seen)
         return found
 
     @property
@@ -333,16 +419,14 @@ class Layer:
         return self._sublayers()
 
     def _own_variables(self):
-        variables = list(self._own_weights)
-        seen = {id(v) for v in variables}
-        for key, value in self.__dict__.items():
-            if key not in _UNTRACKED:
-                _walk(value, Variable, variables, seen)
-        return variables
+        return self._cached("own", lambda: _unique(self._own_weights + self._scan(Variable)))
 
     @property
     def trainable_weights(self):
         """The weights that training updates: empty when the layer is frozen."""
+        return list(self._cached("trainable", self._compute_trainable))
+
+    def _compute_trainable(self):
         if not self._trainable:
             return []
         weights = [v for v in self._own_variables() if v.trainable]
@@ -352,23 +436,27 @@ class Layer:
 
     @property
     def non_trainable_weights(self):
+        """The weights training leaves alone: those made with ``trainable=False``, or all of a frozen layer's."""
+        return list(self._cached("non_trainable", self._compute_non_trainable))
+
+    def _compute_non_trainable(self):
         if not self._trainable:
-            return self.weights_in_creation_order()
+            return self._all_weights()
         weights = [v for v in self._own_variables() if not v.trainable]
         for layer in self._sublayers():
             weights += layer.non_trainable_weights
         return _unique(weights)
 
-    def weights_in_creation_order(self):
-        weights = self._own_variables()
+    def _all_weights(self):
+        weights = list(self._own_variables())
         for layer in self._sublayers():
-            weights += layer.weights_in_creation_order()
+            weights += layer._all_weights()
         return _unique(weights)
 
     @property
     def weights(self):
         """All weights: the trainable ones first, then the others (Keras's order)."""
-        return _unique(self.trainable_weights + self.non_trainable_weights)
+        return list(self._cached("weights", lambda: _unique(self.trainable_weights + self.non_trainable_weights)))
 
     variables = weights
     trainable_variables = trainable_weights
@@ -459,10 +547,10 @@ class Layer:
 
 
 # Attributes that hold bookkeeping rather than the layer's parts.
-_UNTRACKED = frozenset({"_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
-                        "_build_input_shape", "_output_shape", "_inbound_nodes", "_outbound", "optimizer",
-                        "history", "_compiled", "_train_logs", "stop_training", "_input_tensors",
-                        "_output_tensors"})
+_UNTRACKED = frozenset({
+    "_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
+    "_build_input_shape", "_output_shape", "optimizer", "history", "stop_training", "_input_tensors",
+    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics"})
 
 
 def _marks_built(build):

@@ -250,6 +250,17 @@ class Model(Layer):
             if self.compiled_loss.tracker_used:
                 found += self.compiled_loss.metrics
             found += self.compiled_metrics.metrics
+        found += self._cached("metrics", self._attribute_metrics)
+        seen, unique = set(), []
+        for metric in found:
+            if id(metric) not in seen:
+                seen.add(id(metric))
+                unique.append(metric)
+        return unique
+
+    def _attribute_metrics(self):
+        """Metric objects held as attributes (or in attribute lists) of this model and its layers."""
+        found = []
         for layer in self._flatten_layers():
             for key, value in layer.__dict__.items():
                 if key in ("compiled_loss", "compiled_metrics", "optimizer", "history"):
@@ -258,12 +269,7 @@ class Model(Layer):
                     found.append(value)
                 elif isinstance(value, (list, tuple)) and value and _is_metric(value[0]):
                     found += [v for v in value if _is_metric(v)]
-        seen, unique = set(), []
-        for metric in found:
-            if id(metric) not in seen:
-                seen.add(id(metric))
-                unique.append(metric)
-        return unique
+        return found
 
     @property
     def metrics_names(self):

@@ -9,7 +9,7 @@ Otherwise the model builds itself on its first batch of data.
 from minitf.keras.layers.base import _NO_SUPER_INIT, Layer, as_shape
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
 from minitf.keras.models.model import Model
-from minitf.tensor import TensorShape
+from minitf.tensor import Tensor, TensorShape
 
 
 class Sequential(Model):
@@ -88,6 +88,15 @@ class Sequential(Model):
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "_build_input_shape", TensorShape(self._batch_input_shape))
         object.__setattr__(self, "_output_shape", (None,) + tuple(x.shape)[1:])
+
+    def _build_for(self, inputs):
+        """Built by the first batch: the layers build themselves as it flows through them."""
+        if not isinstance(inputs, Tensor):
+            super()._build_for(inputs)
+            return
+        object.__setattr__(self, "_batch_input_shape", (None,) + tuple(inputs.shape)[1:])
+        object.__setattr__(self, "_build_input_shape", TensorShape(self._batch_input_shape))
+        object.__setattr__(self, "built", True)
 
     def build(self, input_shape=None):
         """Build every layer for inputs of ``input_shape`` (the batch dim may be None)."""
