@@ -6,13 +6,14 @@ the rules nor ``reduce_mean`` bake an input's shape into the graph, so a traced
 function works for any batch size.
 """
 
+import math
+
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError
 from minitf.ops import checks
-from minitf.ops.array_ops import BroadcastLike, ExpandDims, Size, squeeze, stop_gradient
+from minitf.ops.array_ops import BroadcastLike, ExpandDims, squeeze, stop_gradient
 from minitf.ops.math_ops import (
     cast,
-    divide,
     equal,
     exp,
     log,
@@ -102,15 +103,37 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
     return negative(reduce_max(negative(convert_to_tensor(input_tensor)), axis, keepdims))
 
 
+def _count(shape, axis):
+    """How many elements each reduced value averages, read from the run-time shape."""
+    return math.prod(shape[a] for a in axis)
+
+
+def _mean(xp, x, axis, keepdims):
+    total = xp.sum(x, axis=axis, keepdims=keepdims)
+    if x.dtype.kind in "iu":  # integer means are truncated, as in TensorFlow
+        return (total / max(_count(x.shape, axis), 1)).astype(x.dtype)
+    return xp.divide(total, _count(x.shape, axis), dtype=x.dtype)
+
+
+def _mean_grad(xp, dy, like, axis, keepdims):
+    spread = dy if keepdims or not axis else xp.expand_dims(dy, axis)
+    return xp.broadcast_to(xp.divide(spread, _count(like.shape, axis), dtype=dy.dtype), like.shape)
+
+
+# reduce_mean: d mean(x) = dy / count spread over the averaged axes (MeanGrad); d MeanGrad = mean again
+MeanGrad = Primitive("MeanGrad", _mean_grad,
+                     vjp=(lambda ddy, out, dy, like, axis, keepdims: bind(Mean, ddy, axis=axis, keepdims=keepdims),
+                          None))
+Mean = Primitive("Mean", _mean, vjp=(lambda dy, out, x, axis, keepdims: bind(
+    MeanGrad, dy, x, axis=axis, keepdims=keepdims),), check=_check_numeric)
+
+
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over ``axis``. For integer tensors the result is truncated, as in TensorFlow."""
-    x = convert_to_tensor(input_tensor)
-    axes = checks.normalize_axis("Mean", axis, x.ndim)
-    total = reduce_sum(x, axes, keepdims)
-    count = bind(Size, x, dtype=x.dtype, axis=axes)  # counted at run time, so any batch size works
-    if x.dtype.is_integer:
-        return total // maximum(count, 1)
-    return divide(total, count)
+    """Mean over ``axis`` (all axes by default). For integer tensors the result is truncated, as in TensorFlow.
+
+    The count is read from the input's shape when the op runs, so a traced graph works for any batch size.
+    """
+    return _reduction("Mean", Mean, input_tensor, axis, keepdims)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
