@@ -357,7 +357,8 @@ class Model(Layer):
         data = make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         validation = None
         if validation_data is not None:
-            if isinstance(validation_data, (tuple, list)):
+            if isinstance(validation_data, tuple) or (isinstance(validation_data, list) and len(validation_data) in (
+                    2, 3) and all(v is None or isinstance(v, (np.ndarray, Tensor)) for v in validation_data)):
                 vx, vy, vw = unpack_x_y_sample_weight(tuple(validation_data))
                 validation = make_data(vx, vy, vw, validation_batch_size or batch_size, False, validation_steps)
             else:

@@ -61,13 +61,16 @@ def to_tensor(value):
 
 
 def is_array_like(x):
+    """Arrays (or lists/dicts of arrays), as opposed to an iterable of batches (a list of tuples is batches)."""
+    if isinstance(x, list) and x and isinstance(x[0], tuple):
+        return False
     return isinstance(x, (np.ndarray, Tensor, list, tuple, dict, float, int))
 
 
 def _tensors(structure):
-    if isinstance(structure, (list, tuple)) and structure and not isinstance(
-            structure[0], (np.ndarray, Tensor, list, tuple, dict)):
-        return to_tensor(structure)  # a list of numbers is one array
+    if isinstance(structure, (list, tuple)) and structure and all(
+            isinstance(v, (int, float, bool, np.generic)) for v in nest.flatten(structure)):
+        return to_tensor(structure)  # nested lists of numbers are one array
     return nest.map_structure(to_tensor, structure)
 
 
@@ -90,7 +93,7 @@ class ArrayData:
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None):
-        if batch_size is not None and (int(batch_size) != batch_size or batch_size <= 0):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
         self.x, self.y, self.sample_weight = _tensors(x), _tensors(y), _tensors(sample_weight)
         n = _length(self.x, "x")
@@ -101,7 +104,7 @@ class ArrayData:
             raise ValueError(f"sample_weight has {_length(self.sample_weight, 'sample_weight')} values but x has "
                              f"{n} samples; give one weight per sample.")
         self.size = n
-        self.batch_size = int(batch_size or 32)
+        self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.steps = min(steps, self._full_steps()) if steps else self._full_steps()
 
@@ -180,7 +183,7 @@ def _apply(function, structure):
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
     """``ArrayData`` for arrays, ``IterableData`` for anything else that yields batches."""
     if is_array_like(x):
-        return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, steps)
+        return ArrayData(x, y, sample_weight, 32 if batch_size is None else batch_size, shuffle, steps)
     if y is not None:
         raise ValueError("`y` argument is not supported when using an iterable or generator as input: it must "
                          "yield (x, y) batches itself.")

@@ -1,0 +1,344 @@
+"""fit: training to a stated accuracy on real data, validation, weights, data sources, custom train_step,
+reproducibility, and the errors of badly shaped data."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf import keras
+from minitf.keras import layers
+
+
+def digits():
+    (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
+    return ((x_train.reshape(-1, 64).astype("float32") / 16, y_train),
+            (x_test.reshape(-1, 64).astype("float32") / 16, y_test))
+
+
+def test_digits_mlp_reaches_95_percent_test_accuracy():
+    (x_train, y_train), (x_test, y_test) = digits()
+    model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=8, batch_size=64, verbose=0)
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    assert accuracy >= 0.95
+    assert history.history["loss"][-1] < history.history["loss"][0] / 4
+    predictions = model.predict(x_test, verbose=0)
+    assert (predictions.argmax(axis=1) == y_test).mean() == pytest.approx(accuracy, abs=1e-6)
+
+
+def two_gaussian_clouds(num_samples_per_class=1000):
+    """Deep Learning with Python, chapter 3: two classes of 2-D points."""
+    negative_samples = np.random.multivariate_normal(mean=[0, 3], cov=[[1, 0.5], [0.5, 1]],
+                                                     size=num_samples_per_class)
+    positive_samples = np.random.multivariate_normal(mean=[3, 0], cov=[[1, 0.5], [0.5, 1]],
+                                                     size=num_samples_per_class)
+    inputs = np.vstack((negative_samples, positive_samples)).astype(np.float32)
+    targets = np.vstack((np.zeros((num_samples_per_class, 1), dtype="float32"),
+                         np.ones((num_samples_per_class, 1), dtype="float32")))
+    return inputs, targets
+
+
+def test_book_linear_classifier_with_fit_reaches_97_percent():
+    inputs, targets = two_gaussian_clouds()
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1), loss=keras.losses.MeanSquaredError(),
+                  metrics=[keras.metrics.BinaryAccuracy()])
+    indices_permutation = np.random.permutation(len(inputs))
+    shuffled_inputs, shuffled_targets = inputs[indices_permutation], targets[indices_permutation]
+    num_validation_samples = int(0.3 * len(inputs))
+    val_inputs, val_targets = shuffled_inputs[:num_validation_samples], shuffled_targets[:num_validation_samples]
+    training_inputs = shuffled_inputs[num_validation_samples:]
+    training_targets = shuffled_targets[num_validation_samples:]
+    history = model.fit(training_inputs, training_targets, epochs=5, batch_size=16,
+                        validation_data=(val_inputs, val_targets), verbose=0)
+    assert list(history.history) == ["loss", "binary_accuracy", "val_loss", "val_binary_accuracy"]
+    assert history.history["val_binary_accuracy"][-1] >= 0.97
+    loss, accuracy = model.evaluate(val_inputs, val_targets, batch_size=128, verbose=0)
+    assert accuracy >= 0.97
+    predictions = model.predict(val_inputs, batch_size=128, verbose=0)
+    assert ((predictions > 0.5) == val_targets).mean() == pytest.approx(accuracy, abs=1e-6)
+
+
+def regression_data(n=64):
+    x = np.random.rand(n, 3).astype("float32")
+    return x, x @ np.array([[1.], [-2.], [0.5]], dtype="float32") + 0.3
+
+
+def linear_model(**compile_args):
+    model = keras.Sequential([layers.Dense(1, input_shape=(3,))])
+    model.compile(**{"optimizer": keras.optimizers.SGD(0.1), "loss": "mse", **compile_args})
+    return model
+
+
+def test_history_and_model_history():
+    x, y = regression_data()
+    model = linear_model(metrics=["mae"])
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert model.history is history and history.epoch == [0, 1, 2]
+    assert all(isinstance(v, float) for v in history.history["loss"])
+    assert history.params["epochs"] == 3 and history.params["steps"] == 2
+
+
+def test_fit_is_reproducible_with_a_seed():
+    def run():
+        tf.random.set_seed(7)
+        keras.backend.clear_session()
+        x, y = np.linspace(0, 1, 90).reshape(30, 3).astype("float32"), np.ones((30, 1), "float32")
+        model = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dropout(0.3), layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"]
+
+    assert run() == run()
+
+
+def test_shuffle_false_uses_batches_in_order():
+    seen = []
+
+    class Spy(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            seen.append(data[0].numpy()[:, 0].tolist())
+            return super().train_step(data)
+
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    model = Spy()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, x, batch_size=4, shuffle=False, epochs=2, verbose=0)
+    assert seen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] * 2
+    seen.clear()
+    model.fit(x, x, batch_size=4, epochs=1, verbose=0)
+    assert sorted(sum(seen, [])) == list(range(10)) and sum(seen, []) != list(range(10))
+
+
+def test_validation_split_takes_the_last_samples():
+    x, y = regression_data(50)
+    model = linear_model()
+    history = model.fit(x, y, validation_split=0.2, epochs=2, batch_size=10, verbose=0)
+    assert history.params["steps"] == 4
+    assert history.history["val_loss"][-1] == pytest.approx(model.evaluate(x[40:], y[40:], verbose=0), rel=1e-5)
+
+
+def test_validation_freq():
+    x, y = regression_data()
+    history = linear_model().fit(x, y, validation_data=(x, y), validation_freq=2, epochs=4, verbose=0)
+    assert len(history.history["loss"]) == 4 and len(history.history["val_loss"]) == 2
+
+
+def test_initial_epoch():
+    x, y = regression_data()
+    history = linear_model().fit(x, y, epochs=5, initial_epoch=3, verbose=0)
+    assert history.epoch == [3, 4]
+
+
+def test_sample_weights_weight_the_loss_and_zero_ignores_samples():
+    x, y = regression_data(20)
+    weights = np.r_[np.ones(10), np.zeros(10)].astype("float32")
+    model = linear_model(optimizer=keras.optimizers.SGD(0.0))
+    per_sample = ((model.predict(x, verbose=0) - y) ** 2)[:, 0]
+    history = model.fit(x, y, sample_weight=weights * 3, batch_size=20, verbose=0)
+    assert history.history["loss"][0] == pytest.approx((per_sample * weights * 3).mean(), rel=1e-5)
+    y_noisy = y.copy()
+    y_noisy[10:] += 100.0
+    clean, noisy = linear_model(), linear_model()
+    noisy.set_weights(clean.get_weights())
+    clean.fit(x, y, sample_weight=weights, epochs=3, batch_size=5, shuffle=False, verbose=0)
+    noisy.fit(x, y_noisy, sample_weight=weights, epochs=3, batch_size=5, shuffle=False, verbose=0)
+    for a, b in zip(clean.get_weights(), noisy.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_class_weight_scales_the_loss_of_each_class():
+    x = np.random.rand(6, 3).astype("float32")
+    y = np.array([0, 0, 1, 1, 1, 0])
+    model = keras.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    per_sample = keras.losses.sparse_categorical_crossentropy(y, model(x)).numpy()
+    history = model.fit(x, y, class_weight={0: 3.0, 1: 0.5}, batch_size=6, verbose=0)
+    weights = np.where(y == 0, 3.0, 0.5)
+    assert history.history["loss"][0] == pytest.approx((per_sample * weights).mean(), rel=1e-5)
+    with pytest.raises(ValueError, match=r"classes \[1\] exist in the data"):
+        model.fit(x, y, class_weight={0: 1.0}, verbose=0)
+
+
+def test_fit_on_a_generator_with_steps_per_epoch():
+    x, y = regression_data()
+
+    def batches():
+        while True:
+            for i in range(0, 64, 16):
+                yield x[i:i + 16], y[i:i + 16]
+
+    model = linear_model()
+    history = model.fit(batches(), steps_per_epoch=4, epochs=20, verbose=0)
+    assert history.params["steps"] == 4 and history.history["loss"][-1] < 0.05
+
+
+def test_fit_on_a_finite_iterable_of_batches():
+    x, y = regression_data()
+    batches = [(x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16)]
+    history = linear_model().fit(batches, epochs=3, validation_data=batches, verbose=0)
+    assert len(history.history["val_loss"]) == 3
+    with pytest.raises(ValueError, match="`y` argument is not supported"):
+        linear_model().fit(batches, y, verbose=0)
+
+
+def test_tensors_and_lists_as_data():
+    x, y = regression_data(8)
+    model = linear_model()
+    model.fit(tf.constant(x), tf.constant(y), verbose=0)
+    model.fit(x.tolist(), y.tolist(), verbose=0)
+    model.fit(x.astype("float64"), y.astype("float64"), verbose=0)
+
+
+def test_integer_labels_with_from_logits():
+    x = np.random.rand(40, 4).astype("float32")
+    y = (x[:, 0] > 0.5).astype("int64")
+    model = keras.Sequential([layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Adam(0.05),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    history = model.fit(x, y, epochs=100, batch_size=40, verbose=0)
+    assert history.history["accuracy"][-1] >= 0.9
+
+
+def test_batch_normalization_and_dropout_in_fit():
+    x, y = regression_data(32)
+    model = keras.Sequential([layers.Dense(8), layers.BatchNormalization(), layers.Dropout(0.2), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    moving_mean = model.layers[1].moving_mean.numpy()
+    assert np.abs(moving_mean).sum() > 0
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    np.testing.assert_array_equal(model.layers[1].moving_mean.numpy(), moving_mean)  # inference leaves them
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# -- custom training steps (Keras's "Customizing what happens in fit()") -------------------------------
+class CustomModel(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        trainable_vars = self.trainable_variables
+        gradients = tape.gradient(loss, trainable_vars)
+        self.optimizer.apply_gradients(zip(gradients, trainable_vars))
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_custom_train_step_with_compiled_loss_and_metrics():
+    x, y = regression_data()
+    model = CustomModel()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    history = model.fit(x, y, epochs=10, verbose=0)
+    assert list(history.history) == ["loss", "mae"]
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+class TrackerModel(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mae_metric = keras.metrics.MeanAbsoluteError(name="mae")
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = keras.losses.mean_squared_error(y, y_pred)
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        self.loss_tracker.update_state(loss)
+        self.mae_metric.update_state(y, y_pred)
+        return {"loss": self.loss_tracker.result(), "mae": self.mae_metric.result()}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mae_metric]
+
+
+def test_custom_train_step_with_own_trackers_reset_each_epoch():
+    x, y = regression_data()
+    model = TrackerModel()
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    history = model.fit(x, y, epochs=3, batch_size=64, verbose=0)
+    assert list(history.history) == ["loss", "mae"]
+    assert float(model.loss_tracker.count) == 64  # reset at each epoch: one epoch's samples
+
+
+def test_model_attribute_metrics_are_reported_without_overriding_metrics():
+    class Counting(CustomModel):
+        def __init__(self):
+            super().__init__()
+            self.batches = keras.metrics.Sum(name="batches")
+
+        def train_step(self, data):
+            self.batches.update_state(1.0)
+            return super().train_step(data)
+
+    x, y = regression_data()
+    model = Counting()
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    assert history.history["batches"] == [4.0, 4.0]
+
+
+def test_stop_training_from_a_callback():
+    x, y = regression_data()
+    stopper = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: setattr(model, "stop_training", batch == 1))
+    model = linear_model()
+    history = model.fit(x, y, batch_size=8, epochs=5, callbacks=[stopper], verbose=0)
+    assert history.epoch == [0]
+
+
+# -- errors --------------------------------------------------------------------------------------------
+def test_data_cardinality_error():
+    with pytest.raises(ValueError, match=r"Data cardinality is ambiguous:\n  x sizes: 10\n  y sizes: 9"):
+        linear_model().fit(np.ones((10, 3)), np.ones((9, 1)), verbose=0)
+
+
+def test_missing_targets_and_empty_data():
+    with pytest.raises(ValueError, match="no targets `y`"):
+        linear_model().fit(np.ones((10, 3)), verbose=0)
+    with pytest.raises(ValueError, match="produced no batches"):
+        linear_model().fit(np.ones((0, 3)), np.ones((0, 1)), verbose=0)
+
+
+def test_non_numeric_data():
+    with pytest.raises(ValueError, match="unsupported object type"):
+        linear_model().fit(np.array([["a", "b", "c"]]), np.ones((1, 1)), verbose=0)
+
+
+def test_wrong_label_shape_is_reported_by_the_loss():
+    model = keras.Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        model.fit(np.ones((4, 2)), np.array([0, 1, 2, 1]), verbose=0)
+
+
+def test_bad_batch_size_and_verbose():
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        linear_model().fit(np.ones((4, 3)), np.ones((4, 1)), batch_size=0, verbose=0)
+    with pytest.raises(ValueError, match="verbose must be"):
+        linear_model().fit(np.ones((4, 3)), np.ones((4, 1)), verbose=3)

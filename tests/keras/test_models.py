@@ -1,0 +1,315 @@
+"""Models: Sequential, subclassing, compile's resolution of losses and metrics, summary, evaluate and predict."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf import keras
+from minitf.keras import layers
+
+
+def small_sequential():
+    keras.backend.clear_session()
+    return keras.Sequential([layers.Dense(4, activation="relu", input_shape=(3,)), layers.Dense(2)])
+
+
+# -- Sequential -------------------------------------------------------------------------------------
+def test_sequential_with_input_shape_is_built_at_once():
+    model = small_sequential()
+    assert model.built and model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+    assert model.output_shape == (None, 2) and model.input_shape == (None, 3)
+    assert [layer.name for layer in model.layers] == ["dense", "dense_1"]
+
+
+def test_sequential_add_input_and_pop():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(5,)))
+    model.add(layers.Dense(3))
+    assert model.built and model.output_shape == (None, 3)
+    model.add(layers.Dense(1))
+    assert model.output_shape == (None, 1) and len(model.layers) == 2
+    model.pop()
+    assert len(model.layers) == 1 and len(model.weights) == 2
+
+
+def test_sequential_builds_on_first_batch():
+    model = keras.Sequential([layers.Dense(4), layers.Dense(1)])
+    assert not model.built
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.summary()
+    model(np.ones((7, 6), "float32"))
+    assert model.built and model.input_shape == (None, 6) and model.layers[0].kernel.shape == (6, 4)
+
+
+def test_sequential_build_method():
+    model = keras.Sequential([layers.Dense(4), layers.Dense(1)])
+    model.build((None, 10))
+    assert model.count_params() == 10 * 4 + 4 + 5
+    with pytest.raises(ValueError, match="input_shape"):
+        keras.Sequential([layers.Dense(1)]).build()
+
+
+def test_sequential_errors():
+    model = keras.Sequential([layers.Dense(2, name="same")])
+    with pytest.raises(ValueError, match="unique names. Name 'same'"):
+        model.add(layers.Dense(2, name="same"))
+    with pytest.raises(TypeError, match="must be an instance of class Layer"):
+        model.add(lambda x: x)
+
+
+def test_get_layer():
+    model = small_sequential()
+    assert model.get_layer("dense_1") is model.layers[1]
+    assert model.get_layer(index=0) is model.layers[0]
+    with pytest.raises(ValueError, match="No such layer: nope"):
+        model.get_layer("nope")
+
+
+def test_summary_text():
+    model = small_sequential()
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "\n".join(lines) == "\n".join([
+        'Model: "sequential"',
+        "_" * 65,
+        " Layer (type)                Output Shape              Param #",
+        "=" * 65,
+        " dense (Dense)               (None, 4)                 16",
+        "",
+        " dense_1 (Dense)             (None, 2)                 10",
+        "=" * 65,
+        "Total params: 26",
+        "Trainable params: 26",
+        "Non-trainable params: 0",
+        "_" * 65,
+    ])
+
+
+def test_summary_counts_non_trainable_params(capsys):
+    model = keras.Sequential([layers.Dense(100, input_shape=(20,)), layers.BatchNormalization()])
+    model.summary()
+    out = capsys.readouterr().out
+    assert "Total params: 2,500" in out and "Trainable params: 2,300" in out and "Non-trainable params: 200" in out
+
+
+# -- subclassing ---------------------------------------------------------------------------------------
+class ResidualBlock(keras.layers.Layer):
+    """Hands-On ML, chapter 12."""
+
+    def __init__(self, n_layers, n_neurons, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = [keras.layers.Dense(n_neurons, activation="elu", kernel_initializer="he_normal")
+                       for _ in range(n_layers)]
+
+    def call(self, inputs):
+        Z = inputs
+        for layer in self.hidden:
+            Z = layer(Z)
+        return inputs + Z
+
+
+class ResidualRegressor(keras.Model):
+    """Hands-On ML, chapter 12."""
+
+    def __init__(self, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden1 = keras.layers.Dense(30, activation="elu", kernel_initializer="he_normal")
+        self.block1 = ResidualBlock(2, 30)
+        self.block2 = ResidualBlock(2, 30)
+        self.out = keras.layers.Dense(output_dim)
+
+    def call(self, inputs):
+        Z = self.hidden1(inputs)
+        for _ in range(1 + 3):
+            Z = self.block1(Z)
+        Z = self.block2(Z)
+        return self.out(Z)
+
+
+def test_hands_on_ml_residual_regressor_trains():
+    x = np.random.rand(64, 8).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = ResidualRegressor(1)
+    model.compile(loss="mse", optimizer="nadam")
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert len(model.trainable_weights) == 2 + 2 * 2 * 2 + 2
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.predict(x, verbose=0).shape == (64, 1)
+
+
+def test_subclassed_model_build_and_summary():
+    keras.backend.clear_session()
+    model = ResidualRegressor(2)
+    model.build((None, 8))
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "residual_block (ResidualBlock)" in text and "(None, 30)" in text
+    assert f"Total params: {model.count_params():,}" in text
+
+
+def test_model_without_call_and_without_super_init():
+    with pytest.raises(NotImplementedError, match="must implement `call"):
+        keras.Model()(np.ones((1, 2), "float32"))
+
+    class Forgetful(keras.Model):
+        def __init__(self):
+            self.dense = keras.layers.Dense(1)
+
+    with pytest.raises(RuntimeError, match=r"subclassing `Model` and you forgot to call `super\(\).__init__\(\)`"):
+        Forgetful()
+
+    class ForgetfulPlain(keras.Model):
+        def __init__(self):
+            self.units = 3
+
+    with pytest.raises(RuntimeError, match="forgot to call"):
+        ForgetfulPlain().compile(optimizer="sgd", loss="mse")
+
+
+# -- compile --------------------------------------------------------------------------------------------
+def test_fit_before_compile():
+    with pytest.raises(RuntimeError, match="must compile your model"):
+        small_sequential().fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+
+
+def test_unknown_names_in_compile():
+    model = small_sequential()
+    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msee'"):
+        model.compile(optimizer="sgd", loss="msee")
+    with pytest.raises(ValueError, match="optimizer"):
+        model.compile(optimizer="adamw2", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", metrics=["acurracy"])
+    with pytest.raises(ValueError, match="metric"):
+        model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+    with pytest.raises(TypeError, match="Invalid keyword argument"):
+        model.compile(optimizer="sgd", loss="mse", metric=["mae"])
+
+
+@pytest.mark.parametrize("units, y, loss, expected", [
+    (1, np.array([[0.], [1.]]), "binary_crossentropy", "BinaryAccuracy"),
+    (3, np.array([0, 2]), "sparse_categorical_crossentropy", "SparseCategoricalAccuracy"),
+    (3, np.array([[0], [2]]), "sparse_categorical_crossentropy", "SparseCategoricalAccuracy"),
+    (3, np.eye(3)[[0, 2]], "categorical_crossentropy", "CategoricalAccuracy"),
+])
+def test_accuracy_is_resolved_from_the_shapes(units, y, loss, expected):
+    model = keras.Sequential([layers.Dense(units, activation="softmax" if units > 1 else "sigmoid")])
+    model.compile(optimizer="sgd", loss=loss, metrics=["accuracy", "acc"])
+    history = model.fit(np.ones((2, 4), "float32"), y, verbose=0)
+    assert [type(m).__name__ for m in model.metrics[1:]] == [expected, expected]
+    assert list(history.history) == ["loss", "accuracy", "acc"]
+
+
+def test_metric_names_follow_what_was_passed():
+    model = small_sequential()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mean_squared_error", keras.metrics.MeanAbsoluteError(),
+                                                        keras.metrics.RootMeanSquaredError(name="rmse")])
+    x, y = np.random.rand(8, 3), np.random.rand(8, 2)
+    history = model.fit(x, y, validation_data=(x, y), verbose=0)
+    assert list(history.history) == ["loss", "mae", "mean_squared_error", "mean_absolute_error", "rmse",
+                                     "val_loss", "val_mae", "val_mean_squared_error", "val_mean_absolute_error",
+                                     "val_rmse"]
+    h = history.history
+    assert h["mae"] == pytest.approx(h["mean_absolute_error"])
+    assert h["val_loss"] == pytest.approx(h["val_mean_squared_error"])
+    assert model.metrics_names == ["loss", "mae", "mean_squared_error", "mean_absolute_error", "rmse"]
+
+
+def test_loss_objects_functions_and_custom_functions():
+    def huber_fn(y_true, y_pred):
+        error = y_true - y_pred
+        small = tf.abs(error) < 1
+        return tf.where(small, tf.square(error) / 2, tf.abs(error) - 0.5)
+
+    x = np.random.rand(16, 3).astype("float32")
+    y = np.random.rand(16, 2).astype("float32") * 4
+    results = []
+    weights = small_sequential().get_weights()
+    for loss in [huber_fn, keras.losses.Huber(), "huber", keras.losses.huber]:
+        model = small_sequential()
+        model.set_weights(weights)
+        model.compile(optimizer="sgd", loss=loss)
+        results.append(model.evaluate(x, y, verbose=0))
+    assert results == pytest.approx([results[0]] * 4, rel=1e-6)
+
+
+def test_regularization_losses_are_added_to_the_loss():
+    keras.backend.clear_session()
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), kernel_regularizer=keras.regularizers.l2(0.5))])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.rand(8, 3).astype("float32"), np.random.rand(8, 2).astype("float32")
+    kernel, bias = model.get_weights()
+    mse = ((x @ kernel + bias - y) ** 2).mean()
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(mse + 0.5 * (kernel ** 2).sum(), rel=1e-5)
+    assert len(model.losses) == 1
+
+
+def test_scalar_loss_weights():
+    model = small_sequential()
+    x, y = np.random.rand(8, 3), np.random.rand(8, 2)
+    model.compile(optimizer="sgd", loss="mse")
+    plain = model.evaluate(x, y, verbose=0)
+    model.compile(optimizer="sgd", loss="mse", loss_weights=[2.0])
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(2 * plain, rel=1e-6)
+    with pytest.raises(ValueError, match="several outputs"):
+        model.compile(optimizer="sgd", loss="mse", loss_weights={"a": 1.0, "b": 2.0})
+
+
+# -- evaluate and predict ---------------------------------------------------------------------------------
+def test_evaluate_return_forms():
+    model = small_sequential()
+    x, y = np.random.rand(10, 3), np.random.rand(10, 2)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    loss, mae = model.evaluate(x, y, verbose=0)
+    assert model.evaluate(x, y, verbose=0, return_dict=True) == {"loss": loss, "mae": mae}
+    predictions = model.predict(x, verbose=0)
+    assert loss == pytest.approx(((predictions - y) ** 2).mean(), rel=1e-5)
+    assert mae == pytest.approx(np.abs(predictions - y).mean(), rel=1e-5)
+    model.compile(optimizer="sgd", loss="mse")
+    assert isinstance(model.evaluate(x, y, verbose=0), float)
+
+
+def test_evaluate_is_a_per_sample_mean_across_uneven_batches():
+    model = small_sequential()
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.rand(10, 3), np.random.rand(10, 2)
+    assert model.evaluate(x, y, batch_size=3, verbose=0) == pytest.approx(
+        model.evaluate(x, y, batch_size=10, verbose=0), rel=1e-5)
+
+
+def test_predict_is_batched_and_matches_calling_the_model():
+    model = small_sequential()
+    x = np.random.rand(70, 3).astype("float32")
+    out = model.predict(x, batch_size=32, verbose=0)
+    assert isinstance(out, np.ndarray) and out.shape == (70, 2)
+    np.testing.assert_allclose(out, model(x).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch(x[:5]), out[:5], rtol=1e-6)
+
+
+def test_predict_multi_output_functional_model():
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, [layers.Dense(1)(inputs), layers.Dense(2)(inputs)])
+    first, second = model.predict(np.ones((40, 3)), batch_size=16, verbose=0)
+    assert first.shape == (40, 1) and second.shape == (40, 2)
+
+
+def test_train_and_test_on_batch():
+    model = small_sequential()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    x, y = np.random.rand(8, 3), np.random.rand(8, 2)
+    before = model.test_on_batch(x, y)
+    loss, mae = model.train_on_batch(x, y)
+    assert loss == pytest.approx(before[0], rel=1e-5)
+    assert model.test_on_batch(x, y, return_dict=True)["loss"] < loss
+
+
+def test_trainable_variables_and_freezing_in_a_model():
+    model = small_sequential()
+    assert len(model.trainable_variables) == 4
+    model.layers[0].trainable = False
+    assert len(model.trainable_variables) == 2 and len(model.non_trainable_variables) == 2
+    model.compile(optimizer="sgd", loss="mse")
+    frozen = model.layers[0].get_weights()
+    model.fit(np.random.rand(8, 3), np.random.rand(8, 2), verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
