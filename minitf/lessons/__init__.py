@@ -1,0 +1,27 @@
+"""Widgets, plots and exercise checks that the chapter notebooks in ``chapters/`` show.
+
+Everything a notebook displays is built here, so it can be read, reused and tested
+without a browser: create a widget, set a slider's ``.value`` or call a button's
+``.click()``, and look at its state, its text output or its picture.
+
+This is the only part of minitf that imports ipywidgets and matplotlib, and
+``import minitf`` does not import it: use ``from minitf import lessons``.
+
+    ch1.py        the representation explorer, the "three figures" stepper, the ImageNet chart
+    ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss
+    ch3.py        Gaussian clouds and a linear-classifier trainer
+    exercises.py  check_answer: says whether an exercise's answer is right
+    widgets.py    the base class: controls, a status line and a picture redrawn off-screen
+"""
+
+from minitf.lessons.ch1 import (  # noqa: F401
+    IMAGENET_TOP5_ERROR,
+    RepresentationExplorer,
+    ThreeFigures,
+    imagenet_chart,
+    tilted_clouds,
+)
+from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
+from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
+from minitf.lessons.exercises import EXERCISES, check_answer  # noqa: F401
+from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401

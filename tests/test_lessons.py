@@ -1,0 +1,173 @@
+"""The lesson widgets and helpers, driven without a browser: set values, click buttons, read state."""
+
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("matplotlib")
+
+from minitf import lessons  # noqa: E402
+from minitf.lessons import ch1, ch2, ch3  # noqa: E402
+from minitf.lessons.widgets import PNG_SIGNATURE  # noqa: E402
+
+
+def test_import_minitf_does_not_import_widgets_or_matplotlib():
+    import subprocess
+
+    code = "import minitf, sys; print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_png_bytes_and_lesson_base():
+    fig = lessons.widgets.new_figure(2, 2)
+    fig.subplots().plot([0, 1], [1, 0])
+    assert lessons.png_bytes(fig).startswith(PNG_SIGNATURE)
+    with pytest.raises(NotImplementedError):
+        lessons.Lesson([]).redraw()
+
+
+def test_representation_explorer_finds_the_hidden_axis():
+    explorer = lessons.RepresentationExplorer()
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+    assert "45.8%" in explorer.text
+    before = explorer.redraws
+    explorer.angle.value = -110
+    explorer.skew.value = -ch1.HIDDEN_SKEW
+    assert explorer.redraws == before + 2
+    assert explorer.accuracy() == 1.0
+    assert "right for 100.0% of the points" in explorer.text
+    explorer.threshold.value = 3.0
+    assert explorer.accuracy() == 0.5
+
+
+def test_transformed_undoes_the_hidden_change_exactly():
+    points, _ = lessons.tilted_clouds(n_per_class=5, seed=3)
+    explorer = lessons.RepresentationExplorer(n_per_class=5, seed=3)
+    explorer.angle.value, explorer.skew.value = -ch1.HIDDEN_TILT, -ch1.HIDDEN_SKEW
+    hidden = explorer.transformed()
+    hide = ch1.rotation(ch1.HIDDEN_TILT) @ ch1.shear(ch1.HIDDEN_SKEW)
+    np.testing.assert_allclose(hidden @ hide.T, points, atol=1e-12)
+
+
+def test_three_figures_buttons_step_reset_and_lower_the_loss():
+    stepper = lessons.ThreeFigures()
+    assert stepper.text.startswith("step 0: loss 0.5929")
+    stepper.step_button.click()
+    stepper.ten_button.click()
+    assert len(stepper.losses) == 12
+    assert all(b < a for a, b in zip(stepper.losses, stepper.losses[1:]))
+    assert stepper.text.startswith("step 11:")
+    stepper.reset_button.click()
+    assert stepper.losses == [pytest.approx(0.5929, abs=1e-4)]
+    assert sum(int(np.prod(w.shape)) for w in stepper.weights) == 13
+
+
+def test_three_figures_learning_rate_slider_changes_the_step():
+    slow, fast = lessons.ThreeFigures(), lessons.ThreeFigures()
+    slow.learning_rate.value = 0.05
+    slow.step(5)
+    fast.step(5)
+    assert fast.losses[-1] < slow.losses[-1] < slow.losses[0]
+
+
+def test_imagenet_chart_and_figures():
+    assert lessons.IMAGENET_TOP5_ERROR[2012][0] == 16.4
+    fig = lessons.imagenet_chart()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [str(y) for y in range(2010, 2016)]
+
+
+def test_tensor_geometry_presets_and_relu():
+    geometry = lessons.TensorGeometry()
+    assert "det W = 1.00" in geometry.text
+    count = geometry.redraws
+    geometry.preset.value = "shear"
+    assert geometry.redraws == count + 1  # one redraw for the six sliders a preset sets
+    assert [s.value for s in geometry.w] == [1.0, 1.0, 0.0, 1.0]
+    np.testing.assert_allclose(geometry.apply(np.array([[1.0, 2.0]], "float32")), [[3.0, 2.0]])
+    geometry.preset.value = "translation"
+    geometry.t[0].value = -2.0
+    geometry.relu.value = True
+    np.testing.assert_allclose(geometry.apply(np.array([[1.0, -1.0]], "float32")), [[0.0, 0.0]])
+    assert "then relu" in geometry.text
+    geometry.w[0].value = -1.0
+    assert "flipped" in geometry.text
+
+
+def test_gradient_descent_bowl_converges_or_diverges_with_the_learning_rate():
+    descent = lessons.GradientDescent1D()
+    assert descent.gradient(-2.0) == pytest.approx(-4.0)
+    descent.ten_button.click()
+    descent.step_button.click()
+    assert len(descent.path) == 12 and abs(descent.w - 2.0) < 0.1
+    descent.learning_rate.value = 2.2
+    descent.reset_button.click()
+    descent.step(40)
+    assert descent.diverged and "diverged" in descent.text
+    assert len(descent.path) < 41
+
+
+def test_momentum_rolls_over_the_shallow_valley():
+    name = [n for n in ch2.LOSSES if n.startswith("two valleys")][0]
+    plain = lessons.GradientDescent1D(loss=name, learning_rate=0.05, momentum=0.0, start=3.0)
+    rolling = lessons.GradientDescent1D(loss=name, learning_rate=0.05, momentum=0.9, start=3.0)
+    plain.step(60)
+    rolling.step(60)
+    assert plain.w == pytest.approx(1.59, abs=0.01)
+    assert rolling.w < -1.5
+    rolling.start.value = 1.0  # a new start resets the path
+    assert rolling.path == [1.0]
+
+
+def test_gaussian_clouds_and_decision_line():
+    inputs, targets = lessons.gaussian_clouds(200, seed=1)
+    assert inputs.dtype == np.float32 and inputs.shape == (400, 2) and targets.shape == (400, 1)
+    np.testing.assert_allclose(inputs[:200].mean(axis=0), [-1, 2], atol=0.2)
+    np.testing.assert_allclose(ch3.decision_line([0.2, -0.1], [0.1], [2.0]), [0.0])
+    assert ch3.decision_line([1.0, 0.0], [0.0], [0.0]) is None
+
+
+def test_linear_classifier_trainer_steps_and_redraws_the_line():
+    trainer = lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(100))
+    first = trainer.image.value
+    trainer.step_button.click()
+    assert trainer.image.value != first
+    trainer.ten_button.click()
+    assert len(trainer.losses) == 12 and trainer.losses[-1] < trainer.losses[0]
+    trainer.step(30)
+    assert trainer.accuracy() > 0.95 and trainer.text.startswith("step 41:")
+    trainer.reset_button.click()
+    assert trainer.text.startswith("step 0:")
+
+
+def test_linear_classifier_trainer_vertical_line_is_drawn():
+    trainer = lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(20))
+    trainer.W.assign(np.array([[1.0], [0.0]], "float32"))
+    trainer.update()
+    assert bytes(trainer.image.value).startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("exercise, answer", [
+    ("1.1", -75), ("1.2", 9.4), ("1.3", 13), ("2.1", (29, 64)), ("2.2", 11.0), ("2.3", 38410),
+    ("3.1", 22.6), ("3.2", 2080), ("3.3", 2.0),
+])
+def test_every_exercise_accepts_its_answer_and_rejects_a_wrong_one(exercise, answer, capsys):
+    assert lessons.check_answer(exercise, answer)
+    assert capsys.readouterr().out.startswith(f"Exercise {exercise}: right.")
+    wrong = (1, 1) if isinstance(answer, tuple) else answer + 100
+    assert not lessons.check_answer(exercise, wrong)
+    assert "not yet" in capsys.readouterr().out
+
+
+def test_check_answer_with_tensors_none_junk_and_unknown_numbers(capsys):
+    import minitf as tf
+
+    assert lessons.check_answer("2.2", tf.constant(11.0))
+    assert not lessons.check_answer("2.2", None)
+    assert not lessons.check_answer("2.2", "eleven")
+    assert not lessons.check_answer("2.1", 3)
+    assert "no answer yet" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="Known exercises: 1.1"):
+        lessons.check_answer("9.9", 1)
