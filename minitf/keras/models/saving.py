@@ -208,7 +208,7 @@ def save_model(model, filepath, overwrite=True):
     shape = model._build_input_shape
     config = {
         "format": _MODEL_FORMAT, "version": 1, "class_name": type(model).__name__, "config": model.get_config(),
-        "build_input_shape": None if shape is None else nest.map_structure(list, _shape_lists(shape)),
+        "build_input_shape": None if shape is None else _shape_lists(shape),
         "compile_config": _compile_config(model),
     }
     text = json.dumps(config, default=_json_default, indent=1)

@@ -1,0 +1,299 @@
+"""Saving: weights as one .npz of plain arrays (atomic, validated before anything is assigned) and whole
+models with load_model and custom_objects."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf import keras
+from minitf.keras import layers
+
+
+def make_model(units=4):
+    model = keras.Sequential([layers.Dense(units, activation="relu", input_shape=(3,)),
+                              layers.BatchNormalization(), layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def data():
+    return np.random.rand(16, 3).astype("float32"), np.random.rand(16, 2).astype("float32")
+
+
+def assert_same_weights(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+# -- weights ---------------------------------------------------------------------------------------------
+def test_save_and_load_weights_round_trip(tmp_path):
+    x, y = data()
+    model = make_model()
+    model.fit(x, y, epochs=2, verbose=0)
+    path = tmp_path / "model.weights.npz"
+    model.save_weights(path)
+    other = make_model()
+    other.load_weights(path)
+    assert_same_weights(model.get_weights(), other.get_weights())  # moving statistics included
+    np.testing.assert_array_equal(model.predict(x, verbose=0), other.predict(x, verbose=0))
+
+
+def test_the_file_is_plain_arrays_without_pickle(tmp_path):
+    model = make_model()
+    path = tmp_path / "w"
+    model.save_weights(path)
+    assert os.listdir(tmp_path) == ["w"]  # exactly the path given, no temporary file left behind
+    with np.load(path, allow_pickle=False) as contents:
+        arrays = {key: contents[key] for key in contents.files}
+    assert all(a.dtype != object for a in arrays.values())
+    assert arrays["__names__"].tolist() == [w.name for w in model.weights]
+    assert_same_weights([arrays[f"weight_{i:04d}"] for i in range(len(model.weights))], model.get_weights())
+
+
+def test_subclassed_model_weights(tmp_path):
+    class TwoLayers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(5, activation="tanh")
+            self.out = layers.Dense(1)
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    model, other = TwoLayers(), TwoLayers()
+    x = np.ones((2, 3), "float32")
+    model(x)
+    model.save_weights(tmp_path / "w.npz")
+    with pytest.raises(ValueError, match="not built yet"):
+        other.load_weights(tmp_path / "w.npz")
+    other(x)
+    other.load_weights(tmp_path / "w.npz")
+    np.testing.assert_array_equal(model(x).numpy(), other(x).numpy())
+
+
+def test_save_weights_is_atomic(tmp_path, monkeypatch):
+    model = make_model()
+    path = tmp_path / "w.npz"
+    model.save_weights(path)
+    original = path.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        make_model().save_weights(path)
+    assert path.read_bytes() == original
+    assert os.listdir(tmp_path) == ["w.npz"]
+
+
+def test_overwrite_false(tmp_path):
+    model = make_model()
+    model.save_weights(tmp_path / "w.npz")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        model.save_weights(tmp_path / "w.npz", overwrite=False)
+
+
+@pytest.mark.parametrize("case", ["architecture", "shape", "dtype", "truncated", "garbage", "foreign_npz",
+                                  "pickled", "missing_weight"])
+def test_a_file_that_does_not_match_raises_and_leaves_the_model_untouched(tmp_path, case):
+    model = make_model()
+    before = model.get_weights()
+    path = tmp_path / "bad.npz"
+    if case == "architecture":
+        keras.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)]).save_weights(path)
+        message = "holds 4 weights, but model '.*' has 8"
+    elif case == "shape":
+        make_model(units=5).save_weights(path)
+        message = r"has shape \(3, 4\), but the matching array .* has shape \(3, 5\)"
+    elif case == "dtype":
+        arrays = {k: v for k, v in np.load(_saved(model, tmp_path)).items()}
+        arrays["weight_0000"] = arrays["weight_0000"].astype("float64")
+        np.savez(path, **arrays)
+        message = "has dtype float32, but the matching array .* has dtype float64"
+    elif case == "truncated":
+        path.write_bytes(_saved(model, tmp_path).read_bytes()[:200])
+        message = "not a minitf weights file"
+    elif case == "garbage":
+        path.write_bytes(b"\x00garbage" * 50)
+        message = "not a minitf weights file"
+    elif case == "foreign_npz":
+        np.savez(path, a=np.zeros(3))
+        message = "not one written by save_weights"
+    elif case == "pickled":
+        np.savez(path, __minitf_weights__=np.array(1), weight_0000=np.array([{"a": 1}], dtype=object))
+        message = "not a minitf weights file"
+    else:
+        arrays = {k: v for k, v in np.load(_saved(model, tmp_path)).items()}
+        del arrays["weight_0001"]
+        np.savez(path, **arrays)
+        message = "damaged"
+    model.set_weights([w + 1 for w in before])  # so that a partial load would show
+    expected = model.get_weights()
+    with pytest.raises(ValueError, match=message):
+        model.load_weights(path)
+    assert_same_weights(model.get_weights(), expected)
+
+
+def _saved(model, tmp_path):
+    path = tmp_path / "good.npz"
+    model.save_weights(path)
+    return path
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="no file found at nowhere.npz"):
+        make_model().load_weights("nowhere.npz")
+
+
+def test_unbuilt_model_cannot_save_weights(tmp_path):
+    with pytest.raises(ValueError, match="not built yet"):
+        keras.Sequential([layers.Dense(1)]).save_weights(tmp_path / "w.npz")
+
+
+# -- whole models -------------------------------------------------------------------------------------------
+def test_save_and_load_sequential_model(tmp_path):
+    x, y = data()
+    model = make_model()
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded) is keras.Sequential and [type(layer) for layer in loaded.layers] == [
+        type(layer) for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+    assert type(loaded.optimizer).__name__ == "Adam" and float(loaded.optimizer.learning_rate) == pytest.approx(0.01)
+    loaded.fit(x, y, verbose=0)  # compiled again, so it can keep training
+    uncompiled = keras.models.load_model(tmp_path / "model.keras", compile=False)
+    with pytest.raises(RuntimeError, match="must compile"):
+        uncompiled.evaluate(x, y, verbose=0)
+
+
+def test_save_and_load_functional_model(tmp_path):
+    inputs = keras.Input(shape=(3,))
+    hidden = layers.Dense(5, activation="relu")(inputs)
+    shared = layers.Dense(5)
+    merged = layers.concatenate([inputs, shared(hidden), shared(hidden)])
+    model = keras.Model(inputs, layers.Dense(1)(merged))
+    x = np.random.rand(4, 3).astype("float32")
+    model.save(tmp_path / "f.keras")
+    loaded = keras.models.load_model(tmp_path / "f.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert len(loaded.weights) == len(model.weights) == 6
+
+
+class MyDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+
+    def build(self, batch_input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=[batch_input_shape[-1], self.units])
+        self.bias = self.add_weight(name="bias", shape=[self.units], initializer="zeros")
+
+    def call(self, X):
+        return self.activation(X @ self.kernel + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+def huber_fn(y_true, y_pred):
+    error = y_true - y_pred
+    return tf.where(tf.abs(error) < 1, tf.square(error) / 2, tf.abs(error) - 0.5)
+
+
+def test_custom_layers_and_losses_need_custom_objects(tmp_path):
+    model = keras.Sequential([MyDense(3, activation="relu", input_shape=(2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=huber_fn)
+    model.save(tmp_path / "custom.keras")
+    with pytest.raises(ValueError, match=r"Unknown layer: 'MyDense'.*custom_objects=\{'MyDense': MyDense\}"):
+        keras.models.load_model(tmp_path / "custom.keras")
+    loaded = keras.models.load_model(tmp_path / "custom.keras",
+                                     custom_objects={"MyDense": MyDense, "huber_fn": huber_fn})
+    x = np.random.rand(5, 2).astype("float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.evaluate(x, np.ones((5, 1)), verbose=0) == pytest.approx(model.evaluate(x, np.ones((5, 1)),
+                                                                                          verbose=0))
+
+
+class Regressor(keras.Model):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = layers.Dense(units, activation="relu")
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+    def get_config(self):
+        return {"units": self.units, "name": self.name}
+
+
+def test_subclassed_model_with_get_config(tmp_path):
+    model = Regressor(6)
+    x = np.random.rand(4, 3).astype("float32")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, np.ones((4, 1)), verbose=0)
+    model.save(tmp_path / "sub.keras")
+    loaded = keras.models.load_model(tmp_path / "sub.keras", custom_objects={"Regressor": Regressor})
+    assert isinstance(loaded, Regressor) and loaded.units == 6
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_subclassed_model_without_get_config_says_so(tmp_path):
+    class NoConfig(keras.Model):
+        def __init__(self, units):
+            super().__init__()
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = NoConfig(2)
+    model(np.ones((1, 3), "float32"))
+    with pytest.raises(NotImplementedError, match=r"takes arguments in __init__ \(units\) and so must implement "
+                                                  "get_config"):
+        model.save(tmp_path / "x.keras")
+    assert not os.path.exists(tmp_path / "x.keras")
+
+
+def test_lambda_layers_need_their_function(tmp_path):
+    def double(x):
+        return x * 2.0
+
+    model = keras.Sequential([layers.Lambda(double, input_shape=(2,)), layers.Dense(1)])
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueError, match="the function 'double' is unknown"):
+        keras.models.load_model(tmp_path / "lambda.keras")
+    loaded = keras.models.load_model(tmp_path / "lambda.keras", custom_objects={"double": double})
+    np.testing.assert_array_equal(loaded.predict(np.ones((1, 2)), verbose=0), model.predict(np.ones((1, 2)),
+                                                                                           verbose=0))
+
+
+def test_load_model_rejects_other_files(tmp_path):
+    (tmp_path / "junk.keras").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a model saved by minitf"):
+        keras.models.load_model(tmp_path / "junk.keras")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+        archive.writestr("config.json", '{"format": "something else"}')
+        archive.writestr("model.weights.npz", b"")
+    with pytest.raises(ValueError, match="not a model saved by minitf"):
+        keras.models.load_model(tmp_path / "other.zip")
+    with pytest.raises(FileNotFoundError):
+        keras.models.load_model(tmp_path / "absent.keras")
+
+
+def test_get_config_of_a_sequential_model_round_trips():
+    model = make_model()
+    clone = keras.Sequential.from_config(model.get_config())
+    assert clone.get_config()["layers"] == model.get_config()["layers"]
+    assert clone.count_params() == model.count_params()
