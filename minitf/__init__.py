@@ -10,6 +10,7 @@ modules you can read in an evening, bottom to top:
     ops/          the primitives with their gradient rules, and ops built from them
     variable.py   Variable: mutable state
     tape.py       GradientTape: records ops and runs their gradient rules backwards
+    function.py   minitf.function: traces Python into a graph of primitives and replays it
 """
 
 import warnings as _warnings
@@ -31,6 +32,7 @@ from minitf.dtypes import (  # noqa: F401
     int64,
     uint8,
 )
+from minitf.function import TensorSpec, function  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
     concat,

@@ -1,0 +1,455 @@
+"""minitf.function: tracing once per signature, replaying, variables, gradients, inspection, retracing."""
+
+import re
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf import primitive
+from minitf.function import ConcreteFunction, OperatorNotAllowedInGraphError
+
+
+def op_types(concrete):
+    return [op.type for op in concrete.graph.get_operations()]
+
+
+# -- tracing and the signature ------------------------------------------------------------------------------
+def test_python_side_effects_run_only_while_tracing(capsys):
+    @tf.function
+    def double(x):
+        print("tracing")
+        return x * 2
+
+    np.testing.assert_array_equal(double(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(double(tf.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+    assert capsys.readouterr().out == "tracing\n"
+    assert double.experimental_get_tracing_count() == 1
+
+
+def test_python_ints_retrace_per_value_tensors_of_the_same_shape_do_not():
+    @tf.function
+    def power(x, n):
+        for _ in range(n - 1):  # a Python loop unrolls at trace time
+            x = x * x
+        return x
+
+    assert float(power(tf.constant(2.0), 2)) == 4.0
+    assert float(power(tf.constant(3.0), 2)) == 9.0
+    assert power.experimental_get_tracing_count() == 1
+    assert float(power(tf.constant(2.0), 3)) == 16.0
+    assert power.experimental_get_tracing_count() == 2
+    assert float(power(tf.constant(2.0), 2)) == 4.0  # back to a known signature: no trace
+    assert power.experimental_get_tracing_count() == 2
+
+
+def test_a_new_shape_or_dtype_retraces():
+    f = tf.function(lambda x: x + 1)
+    f(tf.ones([2]))
+    f(tf.ones([2]))
+    f(tf.ones([3]))
+    f(tf.ones([3], dtype=tf.float64))
+    f(np.ones(3, np.float32))  # NumPy arrays are tensors: same signature as float32[3]
+    assert f.experimental_get_tracing_count() == 3
+
+
+def test_input_signature_with_a_none_dim_traces_once_for_any_batch_size():
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    def total(x):
+        return tf.reduce_sum(x, axis=1)
+
+    for batch in (1, 4, 7):
+        np.testing.assert_array_equal(total(tf.ones([batch, 3])).numpy(), np.full(batch, 3.0))
+    assert total.experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal(total([[1.0, 2.0, 3.0]]).numpy(), [6.0])  # Python values are converted
+
+
+def test_input_signature_rejects_incompatible_input_with_a_type_error():
+    f = tf.function(lambda x: x, input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+    with pytest.raises(TypeError, match=re.escape(
+            "Binding inputs to minitf.function '<lambda>' failed due to `Can not cast TensorSpec(shape=(3,), "
+            "dtype=minitf.int32, name=None) to TensorSpec(shape=(None, 28, 28), dtype=minitf.float32, name=None)`")):
+        f(tf.constant([1, 2, 3]))
+    with pytest.raises(TypeError, match="pass a float32 tensor of shape \\(None, 28, 28\\)"):
+        f(tf.ones([2, 28, 27]))
+    with pytest.raises(TypeError, match="input_signature must be a possibly nested sequence of minitf.TensorSpec"):
+        tf.function(lambda x: x, input_signature=[3])
+
+
+def test_tensor_spec_is_like_tensorflows():
+    spec = tf.TensorSpec([None, 3], name="x")
+    assert repr(spec) == "TensorSpec(shape=(None, 3), dtype=minitf.float32, name='x')"
+    assert spec.is_compatible_with(tf.ones([5, 3])) and not spec.is_compatible_with(tf.ones([5, 3], tf.float64))
+    assert tf.TensorSpec.from_tensor(tf.ones([2])) == tf.TensorSpec([2])
+
+
+def test_reduce_retracing_traces_a_general_graph_for_a_new_shape():
+    f = tf.function(lambda x: x * 2, reduce_retracing=True)
+    for n in (2, 3, 4, 5):
+        np.testing.assert_array_equal(f(tf.ones([n])).numpy(), np.full(n, 2.0))
+    assert f.experimental_get_tracing_count() == 2  # [2], then [None] for every other size
+
+
+def test_if_on_a_tensor_is_decided_at_trace_time():
+    @tf.function
+    def absolute(x):
+        if x > 0:  # no AutoGraph: this runs once, with the tracing call's value
+            return x
+        return -x
+
+    assert float(absolute(tf.constant(2.0))) == 2.0
+    assert float(absolute(tf.constant(-3.0))) == -3.0  # the graph holds only the branch taken while tracing
+
+
+# -- variables ------------------------------------------------------------------------------------------------
+def test_variables_are_read_when_the_function_runs_not_when_it_was_traced():
+    v = tf.Variable(2.0)
+    scale = tf.function(lambda x: x * v)
+    assert float(scale(tf.constant(3.0))) == 6.0
+    v.assign(10.0)
+    assert float(scale(tf.constant(3.0))) == 30.0
+    assert scale.experimental_get_tracing_count() == 1
+
+
+def test_assignments_inside_a_function_run_on_every_call():
+    v = tf.Variable(0.0)
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+
+    @tf.function
+    def update(x):
+        v.assign_add(x)
+        v.assign_sub(1.0)
+        w[0, 1].assign_add(x)
+        return v
+
+    for expected in (1.0, 2.0, 3.0):
+        assert float(update(tf.constant(2.0))) == expected
+    np.testing.assert_array_equal(w.numpy(), [[1.0, 8.0], [3.0, 4.0]])
+    v.assign(100.0)
+    assert float(update(tf.constant(2.0))) == 101.0
+    assert "AssignAddVariableOp" in op_types(update.get_concrete_function(tf.constant(2.0)))
+
+
+def test_get_concrete_function_does_not_run_assignments():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def bump(x):
+        v.assign_add(x)
+        return v
+
+    bump.get_concrete_function(tf.constant(5.0))
+    bump.get_concrete_function(tf.TensorSpec([]))
+    assert float(v) == 1.0
+    assert float(bump(tf.constant(5.0))) == 6.0
+
+
+# -- gradients ------------------------------------------------------------------------------------------------
+def test_gradients_flow_through_a_traced_function_called_in_a_tape():
+    f = tf.function(lambda x, w: tf.reduce_sum(tf.tanh(x * w)))
+    w = tf.Variable([0.5, -1.0])
+    for values in ([1.0, 2.0], [3.0, -1.0]):  # the first call traces under the tape, the second replays
+        x = tf.constant(values)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x, w)
+        dx, dw = tape.gradient(y, [x, w])
+        expected = 1 - np.tanh(np.array(values) * [0.5, -1.0]) ** 2
+        np.testing.assert_allclose(dx.numpy(), expected * [0.5, -1.0], rtol=1e-6)
+        np.testing.assert_allclose(dw.numpy(), expected * values, rtol=1e-6)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_second_derivatives_through_a_traced_function():
+    cube = tf.function(lambda x: x * x * x)
+    x = tf.constant(2.0)
+    cube(x)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = cube(x)
+        dy = inner.gradient(y, x)
+    assert float(dy) == 12.0
+    assert float(outer.gradient(dy, x)) == 12.0
+
+
+def make_mlp(seed, sizes=(6, 5, 3)):
+    rng = np.random.default_rng(seed)
+    return [tf.Variable(rng.normal(0, 0.5, (sizes[0], sizes[1])).astype(np.float32)),
+            tf.Variable(np.zeros(sizes[1], np.float32)),
+            tf.Variable(rng.normal(0, 0.5, (sizes[1], sizes[2])).astype(np.float32)),
+            tf.Variable(np.zeros(sizes[2], np.float32))]
+
+
+def training_step(variables, lr=0.5):
+    def step(x, y):
+        w1, b1, w2, b2 = variables
+        with tf.GradientTape() as tape:
+            hidden = tf.nn.relu(tf.matmul(x, w1) + b1)
+            logits = tf.matmul(hidden, w2) + b2
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        grads = tape.gradient(loss, variables)
+        for v, g in zip(variables, grads):
+            v.assign_sub(lr * g)
+        return loss
+
+    return step
+
+
+def mlp_data(batch, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, 6)).astype(np.float32)
+    return tf.constant(x), tf.constant((x[:, 0] > 0).astype(np.int32) + (x[:, 1] > 0).astype(np.int32))
+
+
+def test_a_training_step_traced_with_its_tape_falls_like_the_eager_one():
+    eager_vars, traced_vars = make_mlp(0), make_mlp(0)
+    eager, traced = training_step(eager_vars), tf.function(training_step(traced_vars))
+    x, y = mlp_data(32)
+    losses = []
+    for _ in range(15):
+        loss_eager, loss_traced = float(eager(x, y)), float(traced(x, y))
+        assert loss_traced == pytest.approx(loss_eager, rel=1e-5)
+        losses.append(loss_traced)
+    assert losses[-1] < 0.6 * losses[0]
+    for a, b in zip(eager_vars, traced_vars):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    assert traced.experimental_get_tracing_count() == 1
+
+
+def test_a_training_step_with_a_none_batch_dim_matches_eager_for_batches_of_32_and_17():
+    eager_vars, traced_vars = make_mlp(2), make_mlp(2)
+    eager = training_step(eager_vars)
+    traced = tf.function(training_step(traced_vars),
+                         input_signature=[tf.TensorSpec([None, 6]), tf.TensorSpec([None], tf.int32)])
+    for batch in (32, 17, 32, 17):
+        x, y = mlp_data(batch, seed=batch)
+        assert float(traced(x, y)) == pytest.approx(float(eager(x, y)), rel=1e-5)
+        for a, b in zip(eager_vars, traced_vars):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    assert traced.experimental_get_tracing_count() == 1
+
+
+def test_shape_reading_ops_and_their_gradients_replay_for_any_batch_size():
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def grads(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.squeeze(tf.expand_dims(x, 1), 1)[:, 1:] * tf.reduce_mean(x, axis=0)[1:]
+            y = tf.reshape(tf.reduce_sum(y, axis=1, keepdims=True) * tf.ones_like(y), [-1])
+            y = tf.reduce_mean(y) + tf.reduce_sum(tf.gather(x, [0, 0], axis=0))
+        return tape.gradient(y, x)
+
+    def eager(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.squeeze(tf.expand_dims(x, 1), 1)[:, 1:] * tf.reduce_mean(x, axis=0)[1:]
+            y = tf.reshape(tf.reduce_sum(y, axis=1, keepdims=True) * tf.ones_like(y), [-1])
+            y = tf.reduce_mean(y) + tf.reduce_sum(tf.gather(x, [0, 0], axis=0))
+        return tape.gradient(y, x)
+
+    for batch in (4, 2, 5):
+        x = tf.constant(np.random.default_rng(batch).normal(size=(batch, 3)).astype(np.float32))
+        np.testing.assert_allclose(grads(x).numpy(), eager(x).numpy(), rtol=1e-5)
+    assert grads.experimental_get_tracing_count() == 1
+
+
+def test_custom_gradient_inside_a_traced_function():
+    @tf.custom_gradient
+    def clip_gradient(x):
+        return tf.identity(x), lambda dy: tf.clip_by_value(dy, -0.5, 0.5)
+
+    f = tf.function(lambda x: clip_gradient(x) * 3.0)
+    for values in ([1.0, 2.0], [5.0, 6.0]):  # traced, then replayed through the tape
+        x = tf.constant(values)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        np.testing.assert_array_equal(y.numpy(), np.array(values) * 3)
+        np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(f(tf.constant([7.0])).numpy(), [21.0])  # replayed on arrays
+
+
+# -- methods, structures, nesting -----------------------------------------------------------------------------
+class Scaler:
+    def __init__(self, k):
+        self.k = tf.Variable(k)
+
+    @tf.function
+    def __call__(self, x):
+        return x * self.k
+
+    @tf.function
+    def bump(self):
+        self.k.assign_add(1.0)
+        return self.k
+
+
+def test_decorated_methods_bind_to_each_instance():
+    a, b = Scaler(2.0), Scaler(3.0)
+    assert float(a(tf.constant(1.0))) == 2.0
+    assert float(b(tf.constant(1.0))) == 3.0
+    assert float(a.bump()) == 3.0 and float(a.bump()) == 4.0 and float(b.bump()) == 4.0
+    assert float(a(tf.constant(1.0))) == 4.0
+    assert a.__call__ is a.__call__ and a.__call__ is not b.__call__
+    assert a.__call__.experimental_get_tracing_count() == 1
+
+
+def test_nested_arguments_and_return_values():
+    @tf.function
+    def f(inputs, pair, scale=2.0):
+        return {"total": inputs["a"] + inputs["b"], "scaled": [pair[0] * scale, pair[1]], "label": "ok"}
+
+    out = f({"a": tf.constant(1.0), "b": tf.constant(2.0)}, (tf.constant(3.0), tf.constant(4.0)))
+    assert float(out["total"]) == 3.0 and float(out["scaled"][0]) == 6.0 and out["label"] == "ok"
+    out = f({"a": tf.constant(1.0), "b": tf.constant(5.0)}, (tf.constant(3.0), tf.constant(4.0)))
+    assert float(out["total"]) == 6.0 and f.experimental_get_tracing_count() == 1
+    out = f({"a": tf.constant(1.0), "b": tf.constant(5.0)}, (tf.constant(3.0), tf.constant(4.0)), scale=3.0)
+    assert float(out["scaled"][0]) == 9.0 and f.experimental_get_tracing_count() == 2
+    concrete = f.get_concrete_function({"a": tf.TensorSpec([]), "b": tf.TensorSpec([])},
+                                       (tf.TensorSpec([]), tf.TensorSpec([])))
+    assert [t.op.name for t in concrete.inputs] == ["inputs_0", "inputs_1", "pair_0", "pair_1"]
+
+
+def test_a_function_calling_a_function_inlines_its_graph():
+    inner = tf.function(lambda x: tf.exp(x) * 2.0)
+    outer = tf.function(lambda x: inner(x) + inner(x * 2.0))
+    x = tf.constant([0.0, 1.0])
+    expected = 2 * np.exp([0.0, 1.0]) + 2 * np.exp([0.0, 2.0])
+    np.testing.assert_allclose(outer(x).numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(outer(x).numpy(), expected, rtol=1e-6)
+    assert op_types(outer.get_concrete_function(x)).count("Exp") == 2
+
+
+def test_random_ops_draw_new_values_on_every_call():
+    noise = tf.function(lambda: tf.random.normal([3]))
+    assert not np.array_equal(noise().numpy(), noise().numpy())
+
+
+# -- inspection -----------------------------------------------------------------------------------------------
+def test_concrete_function_lists_operations_with_type_name_inputs_and_outputs():
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    f = tf.function(lambda x: tf.matmul(x, w) + 1.0)
+    concrete = f.get_concrete_function(tf.TensorSpec([None, 2]))
+    assert isinstance(concrete, ConcreteFunction)
+    assert op_types(concrete) == ["Placeholder", "VarHandleOp", "ReadVariableOp", "MatMul", "Const", "Add"]
+    matmul = concrete.graph.get_operation_by_name("MatMul")
+    assert [t.name for t in matmul.inputs] == ["x:0", "ReadVariableOp:0"]
+    assert matmul.outputs[0].name == "MatMul:0" and matmul.outputs[0].dtype == tf.float32
+    assert matmul.attrs == {"transpose_a": False, "transpose_b": False}
+    assert concrete.inputs[0].shape == tf.TensorShape([None, 2])
+    assert concrete.variables == (w,)
+    np.testing.assert_array_equal(concrete(tf.ones([3, 2])).numpy(), [[4.0]] * 3)
+    with pytest.raises(TypeError, match="Binding inputs to minitf.function"):
+        concrete(tf.ones([3, 3]))
+    assert f.experimental_get_tracing_count() == 1
+    f(tf.ones([4, 2]))  # fits the graph traced from the TensorSpec: no new trace
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_the_graph_prints_as_a_small_program():
+    w = tf.Variable([[1.0], [2.0]], name="w")
+
+    @tf.function
+    def predict(x):
+        return tf.nn.relu(tf.matmul(x, w))
+
+    text = predict.get_concrete_function(tf.TensorSpec([None, 2])).pretty_printed_graph()
+    assert text == "\n".join([
+        "def predict(x: float32[None,2]):",
+        "    w = VarHandleOp(variable='w:0')                              # resource",
+        "    ReadVariableOp = ReadVariableOp(w)                           # float32[2,1]",
+        "    MatMul = MatMul(x, ReadVariableOp, transpose_a=False, transpose_b=False) # float32[2,1]",
+        "    Relu = Relu(MatMul)                                          # float32[2,1]",
+        "    return Relu",
+    ])
+    assert str(predict.get_concrete_function(tf.TensorSpec([None, 2])).graph) == text
+
+
+def test_unused_operations_are_pruned_but_assignments_are_kept():
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def f(x):
+        tf.exp(x)  # computed and dropped
+        tf.random.normal([2])
+        v.assign_add(1.0)
+        return x * 2
+
+    types = op_types(f.get_concrete_function(tf.constant(1.0)))
+    assert "Exp" not in types and "RandomStandardNormal" not in types
+    assert "AssignAddVariableOp" in types and "Mul" in types
+
+
+def test_replay_runs_on_arrays_without_bind_when_no_tape_records(monkeypatch):
+    f = tf.function(lambda x: tf.tanh(x) * 2.0 + 1.0)
+    x = tf.constant([0.5, 1.0])
+    expected = f(x).numpy()
+
+    def no_bind(*args, **kwargs):
+        raise AssertionError("replay went through bind")
+
+    monkeypatch.setattr(sys.modules["minitf.function"], "bind", no_bind)  # the module, not tf.function
+    assert primitive.recorders == []
+    np.testing.assert_array_equal(f(x).numpy(), expected)
+
+
+def test_symbolic_tensors_refuse_python_control_flow_with_a_clear_error():
+    @tf.function
+    def sign_flip(x):
+        if tf.reduce_sum(x) > 0:
+            return x
+        return -x
+
+    with pytest.raises(OperatorNotAllowedInGraphError, match=re.escape(
+            "Using a symbolic minitf.Tensor as a Python bool is not allowed: AutoGraph is not available in minitf.")):
+        sign_flip.get_concrete_function(tf.TensorSpec([None]))
+    with pytest.raises(OperatorNotAllowedInGraphError, match="Use minitf.where\\(cond, x, y\\)"):
+        tf.function(lambda x: [row for row in x]).get_concrete_function(tf.TensorSpec([None, 2]))
+
+
+def test_printing_inside_a_trace_from_a_tensor_spec_shows_the_graph_tensor(capsys):
+    @tf.function
+    def f(x):
+        print(x)
+        return x + 1
+
+    f.get_concrete_function(tf.TensorSpec([None, 3]))
+    assert capsys.readouterr().out == 'Tensor("x:0", shape=(None, 3), dtype=float32)\n'
+
+
+# -- retracing ------------------------------------------------------------------------------------------------
+def test_frequent_retracing_warns_like_tensorflow():
+    @tf.function
+    def add(x, n):
+        return x + n
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(4):
+            add(tf.constant(1.0), n)
+        assert not caught
+        add(tf.constant(1.0), 4)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("5 out of the last 5 calls to <function test_frequent_retracing_warns_like_tensorflow."
+                              "<locals>.add> triggered minitf.function retracing. Tracing is expensive")
+    for cause in ("(1) creating @minitf.function repeatedly in a loop", "(2) passing tensors with different shapes",
+                  "(3) passing Python objects", "reduce_retracing=True", "input_signature", "pass tensors"):
+        assert cause in message
+    assert caught[0].filename == __file__
+
+
+def test_retracing_warning_needs_five_traces_among_the_last_ten_calls():
+    f = tf.function(lambda x: x * 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(1, 5):
+            f(tf.ones([n]))
+            for _ in range(3):
+                f(tf.ones([n]))  # calls that replay push older traces out of the window
+        f(tf.ones([5]))
+    assert f.experimental_get_tracing_count() == 5 and not caught
