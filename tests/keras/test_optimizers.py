@@ -96,14 +96,19 @@ RULES = [
 ]
 
 
+@pytest.mark.parametrize("recorded", [False, True], ids=["eager", "recorded"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r[0].__name__}{r[1]}" if isinstance(r, tuple) else None)
-def test_three_steps_match_hand_computation(rule, dtype):
+def test_three_steps_match_hand_computation(rule, dtype, recorded):
     cls, kwargs, reference = rule
     w = tf.Variable(W0.astype(dtype))
     opt = cls(**kwargs)
     for g in GRADS:
-        opt.apply_gradients([(tf.constant(g.astype(dtype)), w)])
+        if recorded:  # a recording tape sends the update through bind, as a minitf.function trace does
+            with tf.GradientTape():
+                opt.apply_gradients([(tf.constant(g.astype(dtype)), w)])
+        else:
+            opt.apply_gradients([(tf.constant(g.astype(dtype)), w)])
     assert w.dtype == tf.as_dtype(dtype)
     np.testing.assert_allclose(w.numpy(), reference(**kwargs), rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
     assert int(opt.iterations) == 3 and opt.iterations.dtype == tf.int64 and not opt.iterations.trainable
@@ -285,3 +290,28 @@ def test_custom_optimizer_with_tensor_ops():
     # velocity 1 then 1.5: w = 1 - 0.1 - 0.15
     np.testing.assert_allclose(w.numpy(), [0.75])
     assert PlainMomentum.from_config(opt.get_config()).name == "PlainMomentum"
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "nadam", "adagrad"])
+def test_a_traced_training_step_replays_the_update(name):
+    """Replays must read the step count, learning rate and slots when they run, not when traced."""
+    results = []
+    for traced in (False, True):
+        w = tf.Variable([1.0, -2.0, 3.0])
+        opt = optimizers.get({"class_name": name, "config": {"learning_rate": 0.1, "momentum": 0.5}
+                              if name in ("sgd", "rmsprop") else {"learning_rate": 0.1}})
+
+        def step(x, w=w, opt=opt):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.square(w * x))
+            opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+
+        run = tf.function(step) if traced else step
+        for i in range(5):
+            run(tf.constant([1.0, 0.5, 2.0]))
+            if i == 2:
+                opt.learning_rate = 0.05
+        assert int(opt.iterations) == 5
+        results.append(w.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5)

@@ -1,17 +1,28 @@
 """The update rules: SGD (with momentum), RMSprop, Adam, Nadam and Adagrad.
 
-Each class writes only ``build`` (its slots) and ``update_step`` (one variable's
-update), following Keras 3's formulas. The arithmetic is done on the backend
-arrays (``g = gradient._value``): updates are never differentiated, and skipping
-``bind`` keeps the per-variable cost of a training step small. ``xp`` is the
-backend's array namespace (NumPy or CuPy).
+Each rule is a pure function of backend arrays, ``rule(xp, w, g, lr, t, *slots)``
+returning the new variable and slot values, made into one op by
+``fused_update`` (TensorFlow's fused training ops have the same names). Each
+optimizer class writes only ``build`` (its slots) and ``update_step`` (which
+runs its rule for one variable), following Keras 3's formulas.
 """
 
-from minitf import backend
 from minitf.keras.initializers import Constant
-from minitf.keras.optimizers.optimizer import Optimizer
+from minitf.keras.optimizers.optimizer import Optimizer, fused_update
 
 __all__ = ["SGD", "Adagrad", "Adam", "Nadam", "RMSprop"]
+
+
+@fused_update("ResourceApplyGradientDescent")
+def gradient_descent_rule(xp, w, g, lr, t):
+    return w - lr * g
+
+
+@fused_update("ResourceApplyKerasMomentum")
+def momentum_rule(xp, w, g, lr, t, velocity, *, momentum, nesterov):
+    velocity = momentum * velocity - lr * g
+    step = momentum * velocity - lr * g if nesterov else velocity
+    return w + step, velocity
 
 
 class SGD(Optimizer):
@@ -38,17 +49,31 @@ class SGD(Optimizer):
         self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate):
-        g = gradient._value
         if not self.momentum:
-            self.assign_sub(variable, learning_rate * g)
+            self.apply_rule(gradient_descent_rule, variable, gradient, learning_rate)
             return
         velocity = self.momentums[self._get_variable_index(variable)]
-        v = self.momentum * velocity._value - learning_rate * g
-        self.assign(velocity, v)
-        self.assign_add(variable, self.momentum * v - learning_rate * g if self.nesterov else v)
+        self.apply_rule(momentum_rule, variable, gradient, learning_rate, [velocity], momentum=self.momentum,
+                        nesterov=self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+@fused_update("ResourceApplyRMSProp")
+def rmsprop_rule(xp, w, g, lr, t, velocity, *slots, rho, momentum, epsilon, centered):
+    slots = list(slots)
+    velocity = rho * velocity + (1 - rho) * g * g
+    new_slots, variance = [velocity], velocity
+    if centered:  # subtract the squared running mean of the gradient: a variance, not a second moment
+        mean_g = rho * slots.pop(0) + (1 - rho) * g
+        new_slots.append(mean_g)
+        variance = velocity - mean_g * mean_g
+    increment = lr * g / xp.sqrt(variance + epsilon)
+    if momentum:
+        increment = momentum * slots.pop(0) + increment
+        new_slots.append(increment)
+    return (w - increment, *new_slots)
 
 
 class RMSprop(Optimizer):
@@ -56,6 +81,12 @@ class RMSprop(Optimizer):
 
     ``s = rho * s + (1 - rho) * g ** 2``; ``w -= lr * g / sqrt(s + epsilon)`` (with ``centered=True``
     the variance ``s - mean(g) ** 2`` replaces ``s``; with ``momentum`` the step is accumulated first).
+
+    >>> import minitf as tf
+    >>> var = tf.Variable(10.0)
+    >>> _ = RMSprop(learning_rate=0.1).minimize(lambda: var ** 2 / 2.0, [var])
+    >>> round(float(var), 4)
+    9.6838
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="RMSprop",
@@ -66,27 +97,30 @@ class RMSprop(Optimizer):
     def build(self, var_list):
         super().build(var_list)
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
-        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
         self.average_gradients = (
             [self.add_variable_from_reference(v, "average_gradient") for v in var_list] if self.centered else [])
+        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate):
-        xp, g, i, rho = backend.xp, gradient._value, self._get_variable_index(variable), self.rho
-        s = rho * self.velocities[i]._value + (1 - rho) * g * g
-        self.assign(self.velocities[i], s)
-        if self.centered:
-            mean_g = rho * self.average_gradients[i]._value + (1 - rho) * g
-            self.assign(self.average_gradients[i], mean_g)
-            s = s - mean_g * mean_g
-        increment = learning_rate * g / xp.sqrt(s + self.epsilon)
-        if self.momentum:
-            increment = self.momentum * self.momentums[i]._value + increment
-            self.assign(self.momentums[i], increment)
-        self.assign_sub(variable, increment)
+        i = self._get_variable_index(variable)
+        slots = [self.velocities[i]] + [s[i] for s in (self.average_gradients, self.momentums) if s]
+        self.apply_rule(rmsprop_rule, variable, gradient, learning_rate, slots, rho=self.rho,
+                        momentum=self.momentum, epsilon=self.epsilon, centered=self.centered)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
+
+
+@fused_update("ResourceApplyAdam")
+def adam_rule(xp, w, g, lr, t, m, v, *v_max, beta_1, beta_2, epsilon):
+    m = m + (g - m) * (1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)
+    alpha = lr * (1 - beta_2**t) ** 0.5 / (1 - beta_1**t)  # both bias corrections folded into the step size
+    if v_max:  # AMSGrad: never let the denominator shrink
+        v_max = xp.maximum(v_max[0], v)
+        return w - alpha * m / (xp.sqrt(v_max) + epsilon), m, v, v_max
+    return w - alpha * m / (xp.sqrt(v) + epsilon), m, v
 
 
 class Adam(Optimizer):
@@ -110,21 +144,30 @@ class Adam(Optimizer):
             [self.add_variable_from_reference(v, "velocity_hat") for v in var_list] if self.amsgrad else [])
 
     def update_step(self, gradient, variable, learning_rate):
-        xp, g, i, t = backend.xp, gradient._value, self._get_variable_index(variable), self.local_step
-        b1, b2 = self.beta_1, self.beta_2
-        alpha = learning_rate * (1 - b2**t) ** 0.5 / (1 - b1**t)
-        m = self.momentums[i]._value + (g - self.momentums[i]._value) * (1 - b1)
-        v = self.velocities[i]._value + (g * g - self.velocities[i]._value) * (1 - b2)
-        self.assign(self.momentums[i], m)
-        self.assign(self.velocities[i], v)
-        if self.amsgrad:
-            v = xp.maximum(self.velocity_hats[i]._value, v)
-            self.assign(self.velocity_hats[i], v)
-        self.assign_sub(variable, alpha * m / (xp.sqrt(v) + self.epsilon))
+        i = self._get_variable_index(variable)
+        slots = [self.momentums[i], self.velocities[i]] + ([self.velocity_hats[i]] if self.amsgrad else [])
+        self.apply_rule(adam_rule, variable, gradient, learning_rate, slots, beta_1=self.beta_1,
+                        beta_2=self.beta_2, epsilon=self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                 "amsgrad": self.amsgrad}
+
+
+def _nadam_u(beta_1, t):
+    """Nadam's momentum schedule: ``beta_1 * (1 - 0.5 * 0.96 ** t)``."""
+    return beta_1 * (1.0 - 0.5 * 0.96**t)
+
+
+@fused_update("ResourceApplyNadam")
+def nadam_rule(xp, w, g, lr, t, m, v, u_product, *, beta_1, beta_2, epsilon):
+    u_product = u_product.astype(w.dtype)  # the product of the schedule up to step t, kept by the optimizer
+    u_t, u_next = _nadam_u(beta_1, t), _nadam_u(beta_1, t + 1)
+    m = m + (g - m) * (1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)
+    m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
+    v_hat = v / (1 - beta_2**t)
+    return w - lr * m_hat / (xp.sqrt(v_hat) + epsilon), m, v
 
 
 class Nadam(Optimizer):
@@ -147,28 +190,23 @@ class Nadam(Optimizer):
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
         self.u_product = self.add_variable((), initializer="ones", name="u_product")
 
-    def _u(self, step):
-        return self.beta_1 * (1.0 - 0.5 * 0.96**step)
-
     def prepare_step(self):
-        # the product of the momentum schedule up to this step, shared by all variables
-        self.u_product.assign(float(self.u_product) * self._u(self.local_step))
-        self._u_product_now = float(self.u_product)
+        # the product of the momentum schedule up to this step: shared by all variables, so updated once
+        self.u_product.assign(self.u_product * _nadam_u(self.beta_1, self.step_number(self.u_product.dtype)))
 
     def update_step(self, gradient, variable, learning_rate):
-        xp, g, i, t = backend.xp, gradient._value, self._get_variable_index(variable), self.local_step
-        u_t, u_next = self._u(t), self._u(t + 1)
-        u_product = self._u_product_now
-        m = self.momentums[i]._value + (g - self.momentums[i]._value) * (1 - self.beta_1)
-        v = self.velocities[i]._value + (g * g - self.velocities[i]._value) * (1 - self.beta_2)
-        self.assign(self.momentums[i], m)
-        self.assign(self.velocities[i], v)
-        m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
-        v_hat = v / (1 - self.beta_2**t)
-        self.assign_sub(variable, learning_rate * m_hat / (xp.sqrt(v_hat) + self.epsilon))
+        i = self._get_variable_index(variable)
+        self.apply_rule(nadam_rule, variable, gradient, learning_rate, [self.momentums[i], self.velocities[i]],
+                        extra=[self.u_product], beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+@fused_update("ResourceApplyAdagradV2")
+def adagrad_rule(xp, w, g, lr, t, accumulator, *, epsilon):
+    accumulator = accumulator + g * g
+    return w - lr * g / xp.sqrt(accumulator + epsilon), accumulator
 
 
 class Adagrad(Optimizer):
@@ -187,11 +225,8 @@ class Adagrad(Optimizer):
         self.accumulators = [self.add_variable_from_reference(v, "accumulator", start) for v in var_list]
 
     def update_step(self, gradient, variable, learning_rate):
-        xp, g = backend.xp, gradient._value
         accumulator = self.accumulators[self._get_variable_index(variable)]
-        a = accumulator._value + g * g
-        self.assign(accumulator, a)
-        self.assign_sub(variable, learning_rate * g / xp.sqrt(a + self.epsilon))
+        self.apply_rule(adagrad_rule, variable, gradient, learning_rate, [accumulator], epsilon=self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

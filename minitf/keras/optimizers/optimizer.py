@@ -3,25 +3,74 @@
 It filters and clips gradients, builds the per-variable state (slots) once,
 reads the learning rate (a float or a schedule), calls the subclass's
 ``update_step`` for each variable, applies variable constraints, and counts
-``iterations``. The update rules themselves live in ``algorithms.py``.
+``iterations``. The update rules themselves live in ``algorithms.py``, each as
+one fused op (``fused_update``), the way TensorFlow's ``ResourceApplyAdam`` is.
+
+Run eagerly, a rule works straight on the arrays, which keeps a training step
+fast. While a tape or a ``minitf.function`` trace records, the same rule goes
+through ``bind`` as one op, so a traced training step replays correctly: the
+learning rate, the step count and the slots are read when the graph runs, never
+frozen as Python numbers at trace time.
 """
 
 import warnings
 
 import minitf as tf
+from minitf import backend, primitive
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
+from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor, wrap
+
+
+class FusedUpdate:
+    """A pure update rule on arrays, runnable directly (fast) or as one recorded op (``primitive``).
+
+    Made by the ``fused_update`` decorator; ``Optimizer.apply_rule`` runs it.
+    """
+
+    def __init__(self, name, rule):
+        self.name, self.rule = name, rule
+        self.primitive = Primitive(name, self._impl)
+
+    def _impl(self, xp, w, g, lr, iterations, *state, **hyperparameters):
+        # as a recorded op, the learning rate and step count arrive as 0-d arrays: give them w's dtype
+        t = (iterations + 1).astype(w.dtype)
+        return _stack(xp, self.rule(xp, w, g, lr.astype(w.dtype), t, *state, **hyperparameters))
+
+    def __repr__(self):
+        return f"<fused update {self.name}>"
+
+
+def _stack(xp, outputs):
+    return xp.stack(outputs) if isinstance(outputs, tuple) else outputs
+
+
+# Output k of a fused update that has several (they are stacked along a new first axis).
+FusedUpdateOutput = Primitive("FusedUpdateOutput", lambda xp, stacked, index: stacked[index])
+
+
+def fused_update(name):
+    """Decorator: turn a pure update rule on arrays into a ``FusedUpdate`` that ``Optimizer.apply_rule`` runs.
+
+    The rule is ``rule(xp, w, g, lr, t, *state, **hyperparameters) -> (new_w, *new_state)`` on
+    backend arrays: ``w`` the variable, ``g`` its gradient, ``lr`` the learning rate and ``t`` the
+    number of this step (1 for the first), both scalars (Python numbers, or 0-d arrays of ``w``'s
+    dtype in a traced graph); a rule without state returns ``new_w`` alone. One rule per
+    variable and step keeps eager training fast and traced graphs small, like TensorFlow's fused
+    training ops (``ResourceApplyAdam``); updates are never differentiated, so it has no gradient.
+    """
+    return lambda rule: FusedUpdate(name, rule)
 
 
 class Optimizer:
     """Base class of optimizers: a subclass writes ``build(var_list)`` and ``update_step(gradient, variable, lr)``.
 
     ``build`` creates the slots (``self.add_variable_from_reference(v, "momentum")``);
-    ``update_step`` updates one variable, with ``self.assign``/``assign_add``/``assign_sub``. The
-    gradient is a Tensor and ``learning_rate`` a Python float; ``self.local_step`` is the number of
-    the update being applied (1 for the first). Updates are not differentiated, so the built-in
-    optimizers do their arithmetic on the backend arrays (``tensor._value``) for speed.
+    ``update_step`` updates one variable with minitf ops and ``self.assign``/``assign_add``/
+    ``assign_sub``; ``gradient`` and ``learning_rate`` are tensors of the variable's dtype, and
+    ``self.iterations`` counts the updates already applied. The built-in optimizers instead run a
+    fused rule on the backend arrays (``apply_rule``), which is faster.
 
     Args:
         learning_rate: a float, a ``LearningRateSchedule``, or a callable with no arguments.
@@ -47,11 +96,12 @@ class Optimizer:
         self.name = name or type(self).__name__
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.built = False
-        self.local_step = 0
         self._variables = []
+        self._eager_step = (0.0, 0)  # (learning rate, step number) of the update being applied eagerly
         self._index = {}  # id(model variable) -> its position in the slot lists
         self._tracked = []  # the model variables themselves (keeps their ids unique)
         self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
+        self._one = tf.constant(1, dtype=tf.int64)
         self._learning_rate = None
         self.learning_rate = learning_rate
 
@@ -125,14 +175,43 @@ class Optimizer:
 
     # -- updates -----------------------------------------------------------------------------
     def assign(self, variable, value):
-        """``variable.assign(value)`` for a Tensor or a backend array."""
-        variable.assign(value if isinstance(value, Tensor) else wrap(value))
+        variable.assign(value)
 
     def assign_add(self, variable, value):
-        variable.assign_add(value if isinstance(value, Tensor) else wrap(value))
+        variable.assign_add(value)
 
     def assign_sub(self, variable, value):
-        variable.assign_sub(value if isinstance(value, Tensor) else wrap(value))
+        variable.assign_sub(value)
+
+    def apply_rule(self, rule, variable, gradient, learning_rate, slots=(), extra=(), **hyperparameters):
+        """Run a ``fused_update`` rule for one variable and assign the new variable and slot values.
+
+        When nothing records (plain eager execution) the rule is called on the arrays directly;
+        under a tape or a ``minitf.function`` trace it goes through ``bind`` as one op, so the
+        trace replays it with the values the variables have then. Both run the same rule.
+
+        Args:
+            rule: a ``FusedUpdate`` (from the ``fused_update`` decorator).
+            slots: the variable's slot Variables, updated with the rule's extra outputs (in order).
+            extra: more tensors the rule reads but does not update (Nadam's schedule product).
+            **hyperparameters: Python numbers passed to the rule (``beta_1=0.9``).
+        """
+        if primitive.recorders:
+            out = bind(rule.primitive, variable, gradient, learning_rate, self._iterations, *slots, *extra,
+                       **hyperparameters)
+            if not slots:
+                variable.assign(out)
+            for k, target in enumerate((variable, *slots) if slots else ()):
+                target.assign(bind(FusedUpdateOutput, out, index=k))
+            return
+        lr, t = self._eager_step
+        out = rule.rule(backend.xp, variable._value, gradient._value, lr, t, *[s._value for s in slots],
+                        *[e._value for e in extra], **hyperparameters)
+        if not slots:
+            variable.assign(wrap(out))
+            return
+        for target, value in zip((variable, *slots), out):
+            target.assign(wrap(value))
 
     def update_step(self, gradient, variable, learning_rate):
         raise NotImplementedError(f"{type(self).__name__} must implement update_step(gradient, variable, "
@@ -141,8 +220,19 @@ class Optimizer:
     def prepare_step(self):
         """Called once per ``apply_gradients``, before any ``update_step``: for state shared by all variables."""
 
-    def _current_learning_rate(self):
-        return float(self.learning_rate)
+    def step_number(self, dtype=tf.float32):
+        """The number of the update being applied (1 for the first).
+
+        A Python int when running eagerly; a tensor computed from ``iterations`` while a tape or a
+        ``minitf.function`` trace records, so that a replayed graph counts on.
+        """
+        if primitive.recorders:
+            return tf.cast(self._iterations + 1, dtype)
+        return self._eager_step[1]
+
+    def _learning_rate_tensor(self):
+        value = self.learning_rate
+        return value if isinstance(value, Tensor) else tf.constant(float(value))
 
     def _clip(self, grads):
         if self.clipnorm is not None:
@@ -150,9 +240,9 @@ class Optimizer:
         if self.clipvalue is not None:
             return [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
         if self.global_clipnorm is not None:
-            norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(tf.cast(g, tf.float64))) for g in grads]))
-            scale = self.global_clipnorm / max(float(norm), self.global_clipnorm)
-            return [g * scale for g in grads]
+            norm = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(tf.cast(g, tf.float32))) for g in grads]))
+            scale = self.global_clipnorm / tf.maximum(norm, self.global_clipnorm)
+            return [g * tf.cast(scale, g.dtype) for g in grads]
         return grads
 
     def apply_gradients(self, grads_and_vars):
@@ -183,18 +273,22 @@ class Optimizer:
             Optimizer.build(self, all_vars)  # the bookkeeping, even if a subclass's build forgets super()
             self.build(all_vars)
         pairs = [(g, v) for g, v in pairs if g is not None]
-        variables = [v for _, v in pairs]
-        for v in variables:
-            self._get_variable_index(v)
+        variables = [v for _, v in pairs if self._get_variable_index(v) is not None]
         grads = self._clip([tf.convert_to_tensor(g, dtype=v.dtype) for g, v in pairs])
-        learning_rate = self._current_learning_rate()
-        self.local_step = int(self._iterations) + 1
+        learning_rate = self._learning_rate_tensor()
+        if not primitive.recorders:  # eager: the rules take the learning rate and step number as Python numbers
+            self._eager_step = (float(learning_rate), int(self._iterations) + 1)
+        rates = {learning_rate.dtype: learning_rate}  # the learning rate cast to each variable dtype
         self.prepare_step()
         for gradient, variable in zip(grads, variables):
-            self.update_step(gradient, variable, learning_rate)
+            dtype = variable.dtype
+            rate = rates.get(dtype)
+            if rate is None:
+                rate = rates[dtype] = tf.cast(learning_rate, dtype)
+            self.update_step(gradient, variable, rate)
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable))
-        self._iterations.assign_add(1)
+        self._iterations.assign_add(self._one)
         return self._iterations
 
     def minimize(self, loss, var_list, tape=None):
@@ -227,7 +321,7 @@ class Optimizer:
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             learning_rate = schedules.serialize(self._learning_rate)
         else:
-            learning_rate = self._current_learning_rate()
+            learning_rate = float(self.learning_rate)
         return {"name": self.name, "learning_rate": learning_rate, "clipnorm": self.clipnorm,
                 "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
 

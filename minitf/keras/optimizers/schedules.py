@@ -96,9 +96,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
-        step = float(step)
-        index = sum(step > boundary for boundary in self.boundaries)
-        return tf.constant(self.values[index], dtype=tf.float32)
+        passed = tf.cast(step, tf.float32) > tf.constant(self.boundaries, dtype=tf.float32)
+        index = tf.reduce_sum(tf.cast(passed, tf.int32))  # how many boundaries the step is past
+        return tf.gather(tf.constant(self.values, dtype=tf.float32), index)
 
     def get_config(self):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
