@@ -46,6 +46,7 @@ import numpy as np
 
 from minitf import backend, dtypes, nest
 from minitf.errors import shape_text
+from minitf.ops import random_ops
 from minitf.ops.array_ops import Identity
 from minitf.primitive import bind, recorders
 from minitf.tape import CustomGradient
@@ -462,14 +463,17 @@ class ConcreteFunction:
         variables: the variables the graph reads or assigns, captured by reference.
     """
 
-    def __init__(self, graph, input_specs, structured_input_signature, outputs, output_structure):
+    def __init__(self, graph, input_specs, structured_input_signature, outputs, output_structure,
+                 traced_input_shapes=None):
         self.graph = graph
+        self._traced_input_shapes = traced_input_shapes
         self.structured_input_signature = structured_input_signature
         self._input_specs = input_specs
         self._outputs = outputs  # per output leaf: a GraphTensor, or a Python value returned as is
         self._output_structure = output_structure
         self.variables = tuple(op._variable for op in graph._operations if op._kind == "VarHandleOp")
         self._compile()
+        self._find_unknown_dims()
 
     @property
     def inputs(self):
@@ -509,6 +513,44 @@ class ConcreteFunction:
             elif op._kind in ("op", "custom"):
                 self._steps.append((op._prim.impl, ins, op.attrs, out, free))
                 self._bind_steps.append((op._kind, op._prim, ins, op.attrs, out, None))
+
+    def _find_unknown_dims(self):
+        """Put ``None`` in the shapes that follow the signature's ``None`` dims, and check the graph allows them.
+
+        Replays the graph once on made-up inputs whose unknown dims have another size
+        (undoing its assignments and random draws): dims that changed are unknown.
+        """
+        inputs = self.graph.inputs
+        if all(t.shape.is_fully_defined() for t in inputs):
+            return
+        traced = {t._slot: t for op in self.graph._operations for t in op.outputs if t.dtype != "resource"}
+        env, xp = self._env[:], backend.xp
+        for t in inputs:
+            traced_shape = self._traced_input_shapes[t._slot]
+            shape = tuple(d + 1 if s is None else d for d, s in zip(traced_shape, t.shape))
+            env[t._slot] = xp.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
+        saved = [(v, v._value) for v in self.variables]  # held here, so no update happens in place
+        rng = random_ops._state["rng"]
+        rng_state, calls = rng.bit_generator.state, dict(random_ops._state["calls"])
+        try:
+            for impl, ins, params, out, _ in self._steps:
+                env[out] = impl(xp, *[env[i] for i in ins], **params)
+        except Exception as error:  # any failure means the graph bakes in a size
+            warnings.warn(
+                f"minitf.function traced {self.graph.name!r} for shapes with None dims, but its graph fails at "
+                f"other sizes ({type(error).__name__}: {error}).\n  A size was read in Python while tracing "
+                "(x.shape[0], minitf.shape(x)) and baked into the graph. Build such shapes from tensors instead "
+                "(minitf.zeros_like, -1 in minitf.reshape), or leave the dims out of input_signature.",
+                stacklevel=5)
+            return
+        finally:
+            for variable, value in saved:
+                variable._value = value
+            rng.bit_generator.state, random_ops._state["calls"] = rng_state, calls
+        for slot, t in traced.items():
+            probed = env[slot]
+            if probed is not None and t.shape.rank == np.ndim(probed) and t.op._kind != "Placeholder":
+                t.shape = TensorShape([a if a == b else None for a, b in zip(t.shape, np.shape(probed))])
 
     def __call__(self, *args, **kwargs):
         """Run the graph on tensors with this concrete function's signature (Python arguments are baked in)."""
@@ -791,7 +833,8 @@ class Function:
         graph._prune()
         structure = None if not nest.is_nested(result) else result
         signature = (tuple(_spec_args(args, specs)), dict(_spec_args(kwargs, specs[_count_leaves(args):])))
-        concrete = ConcreteFunction(graph, specs, signature, outputs, structure)
+        shapes = {t._slot: p._value.shape for t, p in zip(graph.inputs, placeholders)}
+        concrete = ConcreteFunction(graph, specs, signature, outputs, structure, shapes)
         concrete._relaxed_key = self._relaxed_key(key)
         self._cache[key] = concrete
         self._concrete.append(concrete)

@@ -362,11 +362,34 @@ def test_the_graph_prints_as_a_small_program():
         "def predict(x: float32[None,2]):",
         "    w = VarHandleOp(variable='w:0')                              # resource",
         "    ReadVariableOp = ReadVariableOp(w)                           # float32[2,1]",
-        "    MatMul = MatMul(x, ReadVariableOp, transpose_a=False, transpose_b=False) # float32[2,1]",
-        "    Relu = Relu(MatMul)                                          # float32[2,1]",
+        "    MatMul = MatMul(x, ReadVariableOp, transpose_a=False, transpose_b=False) # float32[None,1]",
+        "    Relu = Relu(MatMul)                                          # float32[None,1]",
         "    return Relu",
     ])
     assert str(predict.get_concrete_function(tf.TensorSpec([None, 2])).graph) == text
+
+
+def test_shapes_in_the_graph_follow_the_signatures_none_dims():
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def f(x):
+        return tf.reshape(x, [-1]), tf.reduce_sum(x, axis=0), tf.transpose(x)
+
+    f(tf.ones([4, 3]))
+    outputs = f.get_concrete_function().outputs
+    assert [t.shape for t in outputs] == [tf.TensorShape([None]), tf.TensorShape([3]), tf.TensorShape([3, None])]
+
+
+def test_a_graph_that_bakes_in_a_traced_size_is_reported():
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def f(x):
+        return x + tf.zeros([x.shape[0], 3])  # x.shape[0] is the tracing call's batch size
+
+    with pytest.warns(UserWarning, match="but its graph fails at other sizes"):
+        f(tf.ones([4, 3]))
+    g = tf.function(lambda x: x + tf.zeros_like(x), input_signature=f.input_signature)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert g(tf.ones([4, 3])).shape == (4, 3)
 
 
 def test_unused_operations_are_pruned_but_assignments_are_kept():
@@ -441,6 +464,15 @@ def test_frequent_retracing_warns_like_tensorflow():
                   "(3) passing Python objects", "reduce_retracing=True", "input_signature", "pass tensors"):
         assert cause in message
     assert caught[0].filename == __file__
+
+
+def test_creating_a_function_in_a_loop_counts_as_retracing():
+    def square(x):
+        return x * x
+
+    with pytest.warns(UserWarning, match="5 out of the last 5 calls to <function test_creating_a_function_in_a_loop"):
+        for _ in range(5):
+            tf.function(square)(tf.constant(2.0))
 
 
 def test_retracing_warning_needs_five_traces_among_the_last_ten_calls():
