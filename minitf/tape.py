@@ -139,15 +139,15 @@ class GradientTape:
         return snap
 
     # -- differentiating --------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _backward_pass(self):
+    def _begin_backward(self):
         if self._used:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
                                "gradients (or jacobians)\n  Create the tape with "
                                "minitf.GradientTape(persistent=True) to call gradient() several times.")
         if not self._persistent:
             self._stop()  # a one-shot tape has nothing to gain from recording its own backward pass
-        yield
+
+    def _end_backward(self):
         if not self._persistent:
             self.reset()
             self._used = True
@@ -165,9 +165,10 @@ class GradientTape:
         flat_sources = self._check_sources(sources)
         targets = [convert_to_tensor(t) for t in nest.flatten(target)]
         seeds = [None] * len(targets) if output_gradients is None else nest.flatten(output_gradients)
-        with self._backward_pass():
-            grads = self._backward(targets, seeds)
-            result = [self._gradient_of(s, grads, unconnected_gradients) for s in flat_sources]
+        self._begin_backward()
+        grads = self._backward(targets, seeds)
+        result = [self._gradient_of(s, grads, unconnected_gradients) for s in flat_sources]
+        self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
     def _check_sources(self, sources):
@@ -184,18 +185,17 @@ class GradientTape:
         for target, seed in zip(targets, seeds):
             seed = ones_like(target) if seed is None else convert_to_tensor(seed, dtype=target.dtype)
             _accumulate(grads, target, seed)
-        records = self._records
-        for i in range(len(records) - 1, -1, -1):  # a persistent tape may append while we walk
-            prim, inputs, params, out = records[i]
+        for prim, inputs, params, out in reversed(self._records[:]):  # a copy: a persistent tape may append
             dy = grads.get(id(out))
             if dy is None:
                 continue
-            if type(prim.vjp) is tuple:
-                for x, rule in zip(inputs, prim.vjp):
+            vjp = prim.vjp
+            if vjp.__class__ is tuple:
+                for x, rule in zip(inputs, vjp):
                     if rule is not None and id(x) in tracked:
                         _accumulate(grads, x, rule(dy, out, *inputs, **params))
             else:
-                for x, dx in zip(inputs, prim.vjp(dy, out, *inputs, **params)):
+                for x, dx in zip(inputs, vjp(dy, out, *inputs, **params)):
                     if dx is not None and id(x) in tracked:
                         _accumulate(grads, x, dx)
         return grads
@@ -221,15 +221,16 @@ class GradientTape:
         flat_sources = self._check_sources(sources)
         target = convert_to_tensor(target)
         size = target._value.size
-        with self._backward_pass():
-            rows = [[] for _ in flat_sources]
-            for i in range(size):
-                seed = reshape(one_hot(i, size, dtype=target.dtype), target._value.shape)
-                grads = self._backward([target], [seed])
-                for row, source in zip(rows, flat_sources):
-                    row.append(self._gradient_of(source, grads, UnconnectedGradients.NONE))
-            result = [_stack_rows(row, s, target._value.shape, unconnected_gradients)
-                      for row, s in zip(rows, flat_sources)]
+        self._begin_backward()
+        rows = [[] for _ in flat_sources]
+        for i in range(size):
+            seed = reshape(one_hot(i, size, dtype=target.dtype), target._value.shape)
+            grads = self._backward([target], [seed])
+            for row, source in zip(rows, flat_sources):
+                row.append(self._gradient_of(source, grads, UnconnectedGradients.NONE))
+        result = [_stack_rows(row, s, target._value.shape, unconnected_gradients)
+                  for row, s in zip(rows, flat_sources)]
+        self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
@@ -245,15 +246,16 @@ class GradientTape:
                              f"({source.shape}) to match.")
         batch, inner = t_shape[0], t_shape[1:]
         size = int(target._value.size // max(batch, 1))
-        with self._backward_pass():
-            row = []
-            for j in range(size):
-                seed = broadcast_to(reshape(one_hot(j, size, dtype=target.dtype), (1,) + inner), t_shape)
-                row.append(self._gradient_of(source, self._backward([target], [seed]), UnconnectedGradients.NONE))
-            if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
-                return None
-            row = [zeros_like(source) if g is None else g for g in row]
-            return reshape(stack(row, axis=1), t_shape + s_shape[1:])
+        self._begin_backward()
+        row = []
+        for j in range(size):
+            seed = broadcast_to(reshape(one_hot(j, size, dtype=target.dtype), (1,) + inner), t_shape)
+            row.append(self._gradient_of(source, self._backward([target], [seed]), UnconnectedGradients.NONE))
+        self._end_backward()
+        if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
+            return None
+        row = [zeros_like(source) if g is None else g for g in row]
+        return reshape(stack(row, axis=1), t_shape + s_shape[1:])
 
 
 def _accumulate(grads, x, dx):

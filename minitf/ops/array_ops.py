@@ -93,6 +93,21 @@ def transpose(a, perm=None, name=None):
     return bind(Transpose, a, perm=perm)
 
 
+def broadcast_array(xp, x, shape):
+    """``x`` repeated to ``shape``, as a new array (``xp.broadcast_to``'s view costs more on small arrays)."""
+    out = xp.empty(shape, x.dtype)
+    out[...] = x
+    return out
+
+
+def expanded_shape(shape, axis):
+    """``shape`` with a 1 inserted at each position of ``axis`` (positions in the result)."""
+    out = list(shape)
+    for a in sorted(axis):
+        out.insert(a, 1)
+    return tuple(out)
+
+
 # broadcast_to: the gradient is summed back to the input's shape
 def _check_broadcast_to(x, shape):
     if checks.broadcast_shapes("BroadcastTo", x._value.shape, shape) != shape:
@@ -101,7 +116,7 @@ def _check_broadcast_to(x, shape):
 
 
 BroadcastTo = Primitive(
-    "BroadcastTo", lambda xp, x, shape: xp.broadcast_to(x, shape),
+    "BroadcastTo", lambda xp, x, shape: broadcast_array(xp, x, shape),
     vjp=(lambda dy, out, x, shape: sum_like(dy, x),),
     check=_check_broadcast_to,
 )
@@ -112,11 +127,11 @@ def _sum_to(xp, x, like):
     lead = x.ndim - len(shape)
     axes = tuple(builtins.range(lead))
     axes += tuple(lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
-    return (xp.sum(x, axis=axes) if axes else x).reshape(shape)
+    return (x.sum(axis=axes) if axes else x).reshape(shape)
 
 
 # broadcast_like and sum_like undo each other: d broadcast_like = sum_like(dy, x), d sum_like = broadcast_like
-BroadcastLike = Primitive("BroadcastLike", lambda xp, x, like: xp.broadcast_to(x, like.shape),
+BroadcastLike = Primitive("BroadcastLike", lambda xp, x, like: broadcast_array(xp, x, like.shape),
                           vjp=(lambda dy, out, x, like: bind(SumLike, dy, x), None))
 SumLike = Primitive("SumLike", _sum_to, vjp=(lambda dy, out, x, like: bind(BroadcastLike, dy, x), None))
 
@@ -198,9 +213,9 @@ def concat(values, axis, name=None):
 
 
 # expand_dims/squeeze name axes, not a whole shape, so they suit any batch size; each undoes the other
-ExpandDims = Primitive("ExpandDims", lambda xp, x, axis: xp.expand_dims(x, axis),
+ExpandDims = Primitive("ExpandDims", lambda xp, x, axis: x.reshape(expanded_shape(x.shape, axis)),
                        vjp=(lambda dy, out, x, axis: bind(Squeeze, dy, axis=axis),))
-Squeeze = Primitive("Squeeze", lambda xp, x, axis: xp.squeeze(x, axis),
+Squeeze = Primitive("Squeeze", lambda xp, x, axis: x.reshape(tuple(d for i, d in enumerate(x.shape) if i not in axis)),
                     vjp=(lambda dy, out, x, axis: bind(ExpandDims, dy, axis=axis),))
 
 

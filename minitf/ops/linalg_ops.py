@@ -12,7 +12,7 @@ from minitf.primitive import Primitive, bind
 
 
 def _t(xp, a, flag):
-    return xp.swapaxes(a, -1, -2) if flag else a
+    return a.swapaxes(-1, -2) if flag else a
 
 
 def _check_matmul(a, b, transpose_a, transpose_b):

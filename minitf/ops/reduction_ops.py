@@ -11,7 +11,7 @@ import math
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError
 from minitf.ops import checks
-from minitf.ops.array_ops import BroadcastLike, ExpandDims, squeeze, stop_gradient
+from minitf.ops.array_ops import BroadcastLike, ExpandDims, broadcast_array, expanded_shape, squeeze, stop_gradient
 from minitf.ops.math_ops import (
     cast,
     equal,
@@ -48,7 +48,7 @@ def _check_numeric(x, axis, keepdims):
 
 # reduce_sum: d sum(x) = dy broadcast back over the summed axes
 Sum = Primitive(
-    "Sum", lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims),
+    "Sum", lambda xp, x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     vjp=(lambda dy, out, x, axis, keepdims: bind(BroadcastLike, _expand(dy, axis, keepdims), x),),
     check=_check_numeric,
 )
@@ -70,7 +70,7 @@ def _max_vjp(dy, out, x, axis, keepdims):
     return _expand(dy, axis, keepdims) * mask / reduce_sum(mask, axis=axis, keepdims=True)
 
 
-Max = Primitive("Max", lambda xp, x, axis, keepdims: xp.max(x, axis=axis, keepdims=keepdims),
+Max = Primitive("Max", lambda xp, x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
                 vjp=(_max_vjp,), check=_check_numeric)
 
 
@@ -89,7 +89,7 @@ def _prod_vjp(dy, out, x, axis, keepdims):
     return _expand(dy, axis, keepdims) * others
 
 
-Prod = Primitive("Prod", lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, keepdims=keepdims),
+Prod = Primitive("Prod", lambda xp, x, axis, keepdims: x.prod(axis=axis, keepdims=keepdims),
                  vjp=(_prod_vjp,), check=_check_numeric)
 
 
@@ -109,15 +109,15 @@ def _count(shape, axis):
 
 
 def _mean(xp, x, axis, keepdims):
-    total = xp.sum(x, axis=axis, keepdims=keepdims)
+    total = x.sum(axis=axis, keepdims=keepdims)
     if x.dtype.kind in "iu":  # integer means are truncated, as in TensorFlow
         return (total / max(_count(x.shape, axis), 1)).astype(x.dtype)
     return xp.divide(total, _count(x.shape, axis), dtype=x.dtype)
 
 
 def _mean_grad(xp, dy, like, axis, keepdims):
-    spread = dy if keepdims or not axis else xp.expand_dims(dy, axis)
-    return xp.broadcast_to(xp.divide(spread, _count(like.shape, axis), dtype=dy.dtype), like.shape)
+    spread = dy if keepdims or not axis else dy.reshape(expanded_shape(dy.shape, axis))
+    return broadcast_array(xp, xp.divide(spread, _count(like.shape, axis), dtype=dy.dtype), like.shape)
 
 
 # reduce_mean: d mean(x) = dy / count spread over the averaged axes (MeanGrad); d MeanGrad = mean again
