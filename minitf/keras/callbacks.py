@@ -144,9 +144,17 @@ class CallbackList:
 
 
 def _call_all(hook):
-    def method(self, *args, **kwargs):
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args, **kwargs)
+    """Call ``hook`` on every callback, always with a logs dict (so ``lambda epoch, logs: ...`` works)."""
+    if hook.endswith(("_begin", "_end")) and ("epoch" in hook or "batch" in hook):
+        def method(self, index, logs=None):
+            logs = {} if logs is None else logs
+            for callback in self.callbacks:
+                getattr(callback, hook)(index, logs)
+    else:
+        def method(self, logs=None):
+            logs = {} if logs is None else logs
+            for callback in self.callbacks:
+                getattr(callback, hook)(logs)
 
     method.__name__ = hook
     return method
@@ -296,8 +304,8 @@ class EarlyStopping(Callback):
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
             if self.baseline is None or self._improved(current, self.baseline):
-                self.wait = 0
-                return
+                self.wait = 0  # waiting starts over only once the baseline is beaten too
+            return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
