@@ -187,13 +187,9 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
         losses = losses * sample_weight
     if reduction in ("none", None):
         return losses
-    total = tf.reduce_sum(losses)
     if reduction == "sum":
-        return total
-    count = 1
-    for dim in losses.shape:
-        count *= dim
-    return total / max(count, 1)
+        return tf.reduce_sum(losses)
+    return tf.reduce_mean(losses)  # the sum over the number of losses, counted when the op runs
 
 
 class Loss:

@@ -111,7 +111,7 @@ def _per_sample(values, sample_weight):
         values, sample_weight = losses.match_ranks(values, sample_weight)
         while sample_weight.ndim < values.ndim:
             sample_weight = tf.expand_dims(sample_weight, -1)
-        sample_weight = tf.broadcast_to(sample_weight, values.shape)
+        sample_weight = sample_weight * tf.ones_like(values)  # broadcast, with the shape read at run time
         values = values * sample_weight
     if values.ndim > 1:
         axes = list(range(1, values.ndim))
@@ -142,7 +142,7 @@ class Mean(Metric):
         if sample_weight is not None:
             self.count.assign_add(tf.reduce_sum(sample_weight))
         else:
-            self.count.assign_add(tf.constant(values.shape[0] if values.ndim else 1, dtype=self.dtype))
+            self.count.assign_add(tf.cast(tf.size(values), self.dtype))  # one value per sample by now
 
     def result(self):
         return _divide_no_nan(self.total, self.count)

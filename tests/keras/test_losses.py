@@ -245,3 +245,16 @@ def test_clear_errors():
         losses.sparse_categorical_crossentropy([[0, 1, 0]], [[0.2, 0.3, 0.5]])
     with pytest.raises(NotImplementedError, match="must implement call"):
         losses.Loss()([1.0], [1.0])
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.Huber(), losses.BinaryCrossentropy()])
+def test_a_loss_traced_for_any_batch_size_counts_the_batch_when_it_runs(loss):
+    spec = tf.TensorSpec([None, 1])
+    traced = tf.function(lambda y, p, w: loss(y, p, sample_weight=w),
+                         input_signature=[spec, spec, tf.TensorSpec([None])])
+    for n in (2, 5):
+        y = tf.constant(np.full((n, 1), 0.25, np.float32))
+        p = tf.constant(np.linspace(0.1, 0.9, n, dtype=np.float32)[:, None])
+        w = tf.constant(np.arange(1, n + 1, dtype=np.float32))
+        assert float(traced(y, p, w)) == pytest.approx(float(loss(y, p, sample_weight=w)), rel=1e-6)

@@ -204,3 +204,33 @@ def test_add_weight_accepts_keras3_argument_order_and_initializers():
     h.vector.assign([5.0, 5.0, 5.0])
     h.reset_state()
     assert h.vector.numpy().tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+def test_metrics_traced_for_any_batch_size_count_samples_when_they_run():
+    mean, accuracy = metrics.Mean(), metrics.SparseCategoricalAccuracy()
+    update_mean = tf.function(mean.update_state, input_signature=[tf.TensorSpec([None]), tf.TensorSpec([None])])
+    update_accuracy = tf.function(accuracy.update_state,
+                                  input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, 3])])
+    update_mean(tf.constant([1.0, 3.0]), tf.constant([1.0, 1.0]))
+    update_mean(tf.constant([5.0, 7.0, 9.0]), tf.constant([1.0, 1.0, 2.0]))
+    assert float(mean.result()) == pytest.approx((1 + 3 + 5 + 7 + 18) / 6)
+    update_accuracy(tf.constant([0, 1]), tf.constant([[1.0, 0, 0], [1.0, 0, 0]]))
+    update_accuracy(tf.constant([0, 1, 2, 2]), tf.constant([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 0, 0]]))
+    assert float(accuracy.result()) == pytest.approx(4 / 6) and float(accuracy.count) == 6
+
+
+@pytest.mark.parametrize("metric", [metrics.BinaryAccuracy(threshold=0.3, name="ba"), metrics.Accuracy(),
+                                    metrics.Precision(thresholds=[0.2, 0.7], class_id=1), metrics.Mean(dtype="float64"),
+                                    metrics.RootMeanSquaredError()], ids=lambda m: type(m).__name__)
+def test_metric_config_round_trip(metric):
+    again = type(metric).from_config(metric.get_config())
+    assert again.get_config() == metric.get_config()
+    assert metrics.deserialize(metrics.serialize(metric)).get_config() == metric.get_config()
+
+
+def test_wrappers_around_arbitrary_functions_refuse_from_config():
+    with pytest.raises(TypeError, match="cannot be rebuilt from its config"):
+        metrics.MeanMetricWrapper.from_config(metrics.MeanMetricWrapper(create_huber(1.0)).get_config())
+    with pytest.raises(TypeError, match="cannot be rebuilt from its config"):
+        losses.LossFunctionWrapper.from_config(losses.LossFunctionWrapper(create_huber(1.0)).get_config())
