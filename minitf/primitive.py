@@ -50,16 +50,16 @@ def bind(prim, *args, **params):
     check = prim.check
     out = _new(Tensor)
     n = len(args)
-    if n == 2 and not params:  # fast paths for arithmetic: eager overhead is a design goal
+    if n == 2:  # fast paths for one and two inputs: eager overhead is a design goal
         x, y = args
         if check is not None:
-            check(x, y)
-        out._value = prim.impl(backend.xp, x._value, y._value)
-    elif n == 1 and not params:
+            check(x, y, **params)
+        out._value = prim.impl(backend.xp, x._value, y._value, **params)
+    elif n == 1:
         (x,) = args
         if check is not None:
-            check(x)
-        out._value = prim.impl(backend.xp, x._value)
+            check(x, **params)
+        out._value = prim.impl(backend.xp, x._value, **params)
     else:
         if check is not None:
             check(*args, **params)

@@ -19,7 +19,7 @@ from minitf import nest
 from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import Tensor, _scalar_constant, convert_to_tensor
 from minitf.variable import Variable
 
 
@@ -183,7 +183,10 @@ class GradientTape:
         tracked = self._tracked
         grads = {}
         for target, seed in zip(targets, seeds):
-            seed = ones_like(target) if seed is None else convert_to_tensor(seed, dtype=target.dtype)
+            if seed is None:  # d target / d target: ones (a shared constant for the usual scalar loss)
+                seed = ones_like(target) if target._value.ndim else _scalar_constant(1.0, target.dtype)
+            else:
+                seed = convert_to_tensor(seed, dtype=target.dtype)
             _accumulate(grads, target, seed)
         for prim, inputs, params, out in reversed(self._records[:]):  # a copy: a persistent tape may append
             dy = grads.get(id(out))

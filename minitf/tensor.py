@@ -319,6 +319,20 @@ def _short(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
+_SCALARS = {}  # (value, dtype, backend) -> Tensor; tensors are immutable, so sharing them is safe
+
+
+def _scalar_constant(value, dtype):
+    """The tensor for a Python float such as the 0.5 in ``x * 0.5``, cached (they recur in every step)."""
+    key = (value, dtype.name, backend.name)
+    tensor = _SCALARS.get(key)
+    if tensor is None:
+        if len(_SCALARS) > 1024:
+            _SCALARS.clear()
+        tensor = _SCALARS[key] = wrap(backend.xp.asarray(value, dtype=dtype._np))
+    return tensor
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """Return ``value`` as a Tensor: tensors pass through, other values are converted.
 
@@ -334,7 +348,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if value.__class__ is float and dtype._np.kind == "f":  # fast path: `x * 0.5` with x a float tensor
-            return wrap(backend.xp.asarray(value, dtype=dtype._np))
+            return _scalar_constant(value, dtype)
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
             raise ValueError(

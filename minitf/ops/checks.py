@@ -32,12 +32,18 @@ def same_dtypes(op, *tensors):
             raise dtype_mismatch(op, index, tensors[0].dtype, tensor.dtype)
 
 
+_BROADCASTS = {}  # (shape, shape) -> broadcast shape: a program uses few pairs, and this check runs per op
+
+
 def broadcast_shapes(op, a, b):
     """The shape ``a`` and ``b`` broadcast to, or TensorFlow's "Incompatible shapes" error."""
     if a == b or not b:  # equal shapes, or a scalar on either side, broadcast trivially
         return a
     if not a:
         return b
+    known = _BROADCASTS.get((a, b))
+    if known is not None:
+        return known
     rank = max(len(a), len(b))
     out = []
     for da, db in zip((1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b):
@@ -49,7 +55,10 @@ def broadcast_shapes(op, a, b):
                 "equal, or one of them 1. Reshape or expand_dims one input to line them up.",
             )
         out.append(db if da == 1 else da)
-    return tuple(out)
+    if len(_BROADCASTS) > 4096:
+        _BROADCASTS.clear()
+    _BROADCASTS[a, b] = out = tuple(out)
+    return out
 
 
 def elementwise(op):

@@ -112,12 +112,12 @@ def _mean(xp, x, axis, keepdims):
     total = x.sum(axis=axis, keepdims=keepdims)
     if x.dtype.kind in "iu":  # integer means are truncated, as in TensorFlow
         return (total / max(_count(x.shape, axis), 1)).astype(x.dtype)
-    return xp.divide(total, _count(x.shape, axis), dtype=x.dtype)
+    return total / x.dtype.type(_count(x.shape, axis))  # a count of x's own type keeps x's dtype
 
 
 def _mean_grad(xp, dy, like, axis, keepdims):
     spread = dy if keepdims or not axis else dy.reshape(expanded_shape(dy.shape, axis))
-    return broadcast_array(xp, xp.divide(spread, _count(like.shape, axis), dtype=dy.dtype), like.shape)
+    return broadcast_array(xp, spread / dy.dtype.type(_count(like.shape, axis)), like.shape)
 
 
 # reduce_mean: d mean(x) = dy / count spread over the averaged axes (MeanGrad); d MeanGrad = mean again
