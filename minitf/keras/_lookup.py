@@ -58,6 +58,11 @@ def deserialize(config, table, kind):
         **config.get("config", {}))
 
 
+def snake_case(name):
+    """``"MeanSquaredError"`` -> ``"mean_squared_error"``: the default name of a loss or metric."""
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
 def serialize(obj):
     """``{"class_name": ..., "config": obj.get_config()}`` for objects, the name for plain functions."""
     if obj is None:

@@ -21,10 +21,6 @@ EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
 
 
-def _snake_case(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
 def _as_floats(y_true, y_pred):
     """``y_pred`` as a float tensor and ``y_true`` cast to its dtype: labels often arrive as ints."""
     y_pred = tf.convert_to_tensor(y_pred)
@@ -226,7 +222,7 @@ class Loss:
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
         self.reduction = _check_reduction(reduction)
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or _lookup.snake_case(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_floats(y_true, y_pred)

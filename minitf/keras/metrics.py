@@ -45,7 +45,7 @@ class Metric:
     """
 
     def __init__(self, name=None, dtype=None):
-        self.name = name or losses._snake_case(type(self).__name__)
+        self.name = name or _lookup.snake_case(type(self).__name__)
         self.dtype = tf.float32 if dtype is None else tf.as_dtype(dtype)
         self._variables = []
         self._initializers = []

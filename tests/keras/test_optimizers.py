@@ -244,6 +244,7 @@ def test_config_round_trip_and_get():
         assert type(optimizers.get(name)) is cls
     assert optimizers.get("sgd").get_config()["learning_rate"] == pytest.approx(0.01)
     assert optimizers.get(opt) is opt
+    assert type(optimizers.get(optimizers.Nadam)) is optimizers.Nadam
     with pytest.raises(ValueError, match=r"Could not interpret optimizer identifier: 'adma'(.|\n)*'adam'"):
         optimizers.get("adma")
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier: 0.1"):

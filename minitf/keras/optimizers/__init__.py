@@ -31,7 +31,7 @@ def get(identifier):
     """
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, (str, dict)):
+    if isinstance(identifier, (str, dict)) or (isinstance(identifier, type) and issubclass(identifier, Optimizer)):
         return _lookup.resolve(identifier, _TABLE, "optimizer")
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}\n"
                      "  Pass a name such as 'adam' or an optimizer instance such as keras.optimizers.Adam(1e-3).")
