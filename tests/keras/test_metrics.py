@@ -234,3 +234,37 @@ def test_wrappers_around_arbitrary_functions_refuse_from_config():
         metrics.MeanMetricWrapper.from_config(metrics.MeanMetricWrapper(create_huber(1.0)).get_config())
     with pytest.raises(TypeError, match="cannot be rebuilt from its config"):
         losses.LossFunctionWrapper.from_config(losses.LossFunctionWrapper(create_huber(1.0)).get_config())
+
+
+class RootMeanSquaredErrorFromTheBook(metrics.Metric):
+    """Deep Learning with Python's custom metric (ch. 7): an int32 weight and its own reset_state."""
+
+    def __init__(self, name="rmse", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.mse_sum = self.add_weight(name="mse_sum", initializer="zeros")
+        self.total_samples = self.add_weight(name="total_samples", initializer="zeros", dtype="int32")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = tf.one_hot(y_true, depth=tf.shape(y_pred)[1])
+        mse = tf.reduce_sum(tf.square(y_true - y_pred))
+        self.mse_sum.assign_add(mse)
+        num_samples = tf.shape(y_pred)[0]
+        self.total_samples.assign_add(num_samples)
+
+    def result(self):
+        return tf.sqrt(self.mse_sum / tf.cast(self.total_samples, tf.float32))
+
+    def reset_state(self):
+        self.mse_sum.assign(0.0)
+        self.total_samples.assign(0)
+
+
+def test_custom_metric_from_deep_learning_with_python():
+    rmse = RootMeanSquaredErrorFromTheBook()
+    y_pred = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], dtype=np.float32)
+    rmse.update_state(np.array([0, 1, 1]), y_pred)
+    squared = ((np.eye(2)[[0, 1, 1]] - y_pred) ** 2).sum()
+    assert float(rmse.result()) == pytest.approx(np.sqrt(squared / 3))
+    assert int(rmse.total_samples) == 3 and rmse.total_samples.dtype == tf.int32
+    rmse.reset_state()
+    assert float(rmse.mse_sum) == 0.0 and int(rmse.total_samples) == 0
