@@ -115,6 +115,13 @@ class GradientTape:
         if prim.vjp is None or out._value.dtype.kind != "f":
             return
         tracked = self._tracked
+        if all(arg.__class__ is Tensor for arg in args):  # the common case: no variables among the inputs
+            for arg in args:
+                if id(arg) in tracked:
+                    self._records.append((prim, args, params, out))
+                    tracked.add(id(out))
+                    return
+            return
         inputs = args
         hit = False
         for i, arg in enumerate(args):

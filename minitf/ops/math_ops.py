@@ -127,8 +127,13 @@ log.__doc__ = "Return the natural logarithm of ``x`` element-wise (``-inf`` at 0
 # sqrt: d sqrt(x) = dy / (2 * out)
 Sqrt, sqrt = _floating_unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda dy, out, x: dy / (2 * out))
 sqrt.__doc__ = "Return the square root of ``x`` element-wise."
-# tanh: d tanh(x) = dy * (1 - out ** 2)
-Tanh, tanh = _floating_unary("Tanh", lambda xp, x: xp.tanh(x), lambda dy, out, x: dy * (1 - out * out))
+# tanh: d tanh(x) = dy * (1 - out ** 2), fused into one op as TensorFlow's TanhGrad
+#   TanhGrad(y, dy) = dy * (1 - y ** 2); its own gradients: d/dy = -2 y dy g, d/d(dy) = TanhGrad(y, g)
+TanhGrad = Primitive(
+    "TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
+    vjp=(lambda g, out, y, dy: g * dy * (-2 * y), lambda g, out, y, dy: bind(TanhGrad, y, g)),
+)
+Tanh, tanh = _floating_unary("Tanh", lambda xp, x: xp.tanh(x), lambda dy, out, x: bind(TanhGrad, out, dy))
 tanh.__doc__ = "Return the hyperbolic tangent of ``x`` element-wise."
 
 # sign: piecewise constant, not differentiable
