@@ -31,8 +31,9 @@ def pack_sequence_as(structure, flat):
     leaves = iter(flat)
 
     def build(node):
-        if isinstance(node, dict):
-            return type(node)((key, build(node[key])) for key in sorted(node))
+        if isinstance(node, dict):  # leaves are taken in sorted key order, the dict keeps its own order
+            built = {key: build(node[key]) for key in sorted(node)}
+            return type(node)((key, built[key]) for key in node)
         if isinstance(node, (list, tuple)):
             items = [build(item) for item in node]
             return type(node)(*items) if hasattr(node, "_fields") else type(node)(items)
