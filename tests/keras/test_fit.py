@@ -110,12 +110,97 @@ def test_shuffle_false_uses_batches_in_order():
 
     x = np.arange(10, dtype="float32").reshape(10, 1)
     model = Spy()
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # Python side effects run on every step
     model.fit(x, x, batch_size=4, shuffle=False, epochs=2, verbose=0)
     assert seen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] * 2
     seen.clear()
     model.fit(x, x, batch_size=4, epochs=1, verbose=0)
     assert sorted(sum(seen, [])) == list(range(10)) and sum(seen, []) != list(range(10))
+
+
+@pytest.mark.parametrize("compile_args, tolerance", [
+    # Adam divides tiny gradients by their tiny RMS, so float rounding (graph vs eager order) shows more
+    (lambda: {"optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}, 2e-3),
+    (lambda: {"optimizer": keras.optimizers.SGD(0.1, momentum=0.9), "loss": "sparse_categorical_crossentropy",
+              "metrics": ["accuracy", "sparse_categorical_crossentropy"],
+              "weighted_metrics": ["sparse_categorical_accuracy"]}, 1e-5),
+])
+def test_traced_steps_give_the_same_results_as_eager_ones(compile_args, tolerance):
+    x = np.random.rand(50, 4).astype("float32")
+    y = (x[:, 0] > x[:, 1]).astype("int64")
+    weights = np.random.rand(50).astype("float32")
+    results = []
+    for eager in (True, False):
+        tf.random.set_seed(1)
+        model = keras.Sequential([layers.Dense(8, activation="relu", kernel_regularizer="l2"),
+                                  layers.BatchNormalization(), layers.Dense(2, activation="softmax")])
+        model.compile(run_eagerly=eager, **compile_args())
+        history = model.fit(x, y, sample_weight=weights, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        results.append((history.history, model.get_weights(), model.evaluate(x, y, verbose=0),
+                        model.predict(x, verbose=0)))
+    (h1, w1, e1, p1), (h2, w2, e2, p2) = results
+    assert list(h1) == list(h2)
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=tolerance, err_msg=key)
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(e1, e2, rtol=tolerance)
+    np.testing.assert_allclose(p1, p2, rtol=tolerance, atol=tolerance)
+
+
+def test_dropout_draws_a_new_mask_at_every_traced_step():
+    masks = []
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            masks.append(float(logs["zeros"]))
+
+    class Masked(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dropout = layers.Dropout(0.5)
+            self.dense = layers.Dense(1)
+            self.zeros = keras.metrics.Mean(name="zeros")
+
+        def call(self, inputs, training=None):
+            dropped = self.dropout(inputs, training=training)
+            if training:
+                self.zeros.reset_state()
+                self.zeros.update_state(tf.cast(tf.equal(dropped, 0.0), tf.float32))
+            return self.dense(dropped)
+
+    model = Masked()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((64, 50), "float32"), np.ones((64, 1)), batch_size=16, epochs=2, callbacks=[Probe()],
+              verbose=0)
+    assert len(set(masks)) == len(masks) == 8 and all(0.35 < m < 0.65 for m in masks)
+
+
+def test_steps_are_traced_by_default_and_retraced_after_changes():
+    traces = []
+
+    class Counting(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(3)
+            self.out = layers.Dense(1)
+
+        def call(self, inputs):
+            traces.append(inputs.shape[0])  # runs only while tracing
+            return self.out(self.hidden(inputs))
+
+    x, y = regression_data(20)
+    model = Counting()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert traces == [8, 4]  # one trace per batch shape, replayed afterwards
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert traces == [8, 4]  # kept for the next call
+    model.hidden.trainable = False
+    frozen = model.hidden.get_weights()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert traces == [8, 4, 8, 4]  # the structure changed: traced again
+    np.testing.assert_array_equal(model.hidden.get_weights()[0], frozen[0])
 
 
 def test_validation_split_takes_the_last_samples():

@@ -550,7 +550,7 @@ class Layer:
 _UNTRACKED = frozenset({
     "_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
     "_build_input_shape", "_output_shape", "optimizer", "history", "stop_training", "_input_tensors",
-    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics"})
+    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics", "_step_functions"})
 
 
 def _marks_built(build):

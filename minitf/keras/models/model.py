@@ -210,7 +210,10 @@ class Model(Layer):
                 ``(y_true, y_pred)`` returning per-sample losses, or a ``keras.losses.Loss``.
             metrics: a list of metric names (``"accuracy"``, ``"mae"``), functions or ``Metric`` objects.
             weighted_metrics: metrics that use the sample weights.
-            run_eagerly, steps_per_execution, jit_compile: accepted for compatibility; minitf always runs eagerly.
+            run_eagerly: True runs each training step op by op (print and debug inside ``call``); by
+                default ``fit``/``evaluate``/``predict`` trace each step into a graph with ``minitf.function``
+                once per batch shape and replay it, as Keras does with ``tf.function``.
+            steps_per_execution, jit_compile: accepted for compatibility and ignored.
 
         Raises:
             ValueError: an unknown name, or ``loss_weights`` (for multi-output models, not supported).
@@ -231,9 +234,57 @@ class Model(Layer):
         self.loss = loss
         self.compiled_loss = CompiledLoss(loss, loss_weights)
         self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        if run_eagerly is not None:
+            self.run_eagerly = run_eagerly
         self._compile_config = {"optimizer": optimizer, "loss": self.loss, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}
         self._is_compiled = True
+
+    @property
+    def run_eagerly(self):
+        """False (the default): the loops trace each step into a graph; True: they run it op by op."""
+        return bool(self.__dict__.get("_run_eagerly", False))
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        object.__setattr__(self, "_run_eagerly", bool(value))
+
+    def _step_function(self, kind):
+        """The ``train``/``test``/``predict`` step, eager or as a ``minitf.function`` (one trace per batch shape).
+
+        The traced function is kept for the next loop, until ``compile`` is called again or the
+        model's structure changes (layers or weights added, layers frozen): then it is traced afresh.
+        """
+        step = getattr(self, f"{kind}_step")
+        if self.run_eagerly:
+            return step
+        from minitf.function import function
+        from minitf.keras.layers.base import _tracking
+
+        key = (_tracking["version"], id(self.compiled_loss), id(self.optimizer))
+        cache = self.__dict__.setdefault("_step_functions", {})
+        cached = cache.get(kind)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+
+        def traced_step(data):
+            return step(data)
+
+        traced = function(traced_step)
+        first = [True]
+
+        def run(data):
+            logs = traced(data)
+            if first[0]:  # the first trace may build the model: remember the structure as it is now
+                first[0] = False
+                cache[kind] = ((_tracking["version"],) + key[1:], run)
+            if isinstance(logs, dict):  # a traced dict comes back in sorted key order: restore the metrics' order
+                names = [m.name for m in self.metrics]
+                logs = {k: logs[k] for k in [n for n in names if n in logs] + [k for k in logs if k not in names]}
+            return logs
+
+        cache[kind] = (key, run)
+        return run
 
     def _assert_compiled(self, method):
         if "_layer_initialized" not in self.__dict__:
@@ -367,6 +418,8 @@ class Model(Layer):
                                  epochs=epochs, steps=data.steps, mode="fit")
         batch_begin = callbacks.overrides("on_train_batch_begin")
         batch_end = callbacks.overrides("on_train_batch_end")
+        train_function = self._step_function("train")
+        test_function = self._step_function("test") if validation is not None else None
         self.stop_training = False
         callbacks.on_train_begin()
         logs = {}
@@ -377,7 +430,7 @@ class Model(Layer):
             for step, batch in enumerate(data):
                 if batch_begin:
                     callbacks.on_train_batch_begin(step)
-                step_logs = self.train_step(pack_x_y_sample_weight(*batch))
+                step_logs = train_function(pack_x_y_sample_weight(*batch))
                 if batch_end:
                     callbacks.on_train_batch_end(step, step_logs)
                 if self.stop_training:
@@ -387,7 +440,7 @@ class Model(Layer):
                                  "batches. Check that x is not empty (and steps_per_epoch, if given).")
             logs = _python_logs(step_logs)
             if validation is not None and _validate_now(epoch, validation_freq):
-                val_logs = self._evaluate_data(validation, callbacks)
+                val_logs = self._evaluate_data(validation, callbacks, test_function)
                 logs.update({"val_" + name: value for name, value in val_logs.items()})
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -395,13 +448,13 @@ class Model(Layer):
         callbacks.on_train_end(logs)
         return callbacks.history
 
-    def _evaluate_data(self, data, callbacks):
+    def _evaluate_data(self, data, callbacks, test_function):
         self.reset_metrics()
         callbacks.on_test_begin()
         batch_end = callbacks.overrides("on_test_batch_end")
         step_logs = None
         for step, batch in enumerate(data):
-            step_logs = self.test_step(pack_x_y_sample_weight(*batch))
+            step_logs = test_function(pack_x_y_sample_weight(*batch))
             if batch_end:
                 callbacks.on_test_batch_end(step, step_logs)
         if step_logs is None:
@@ -424,7 +477,7 @@ class Model(Layer):
         data = make_data(x, y, sample_weight, batch_size, False, steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                  steps=data.steps, mode="test")
-        logs = self._evaluate_data(data, callbacks)
+        logs = self._evaluate_data(data, callbacks, self._step_function("test"))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -439,10 +492,11 @@ class Model(Layer):
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                  steps=data.steps, mode="predict")
         batch_end = callbacks.overrides("on_predict_batch_end")
+        predict_function = self._step_function("predict")
         callbacks.on_predict_begin()
         parts = []
         for step, batch in enumerate(data):
-            outputs = self.predict_step(pack_x_y_sample_weight(*batch))
+            outputs = predict_function(pack_x_y_sample_weight(*batch))
             parts.append(nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else np.asarray(t), outputs))
             if batch_end:
                 callbacks.on_predict_batch_end(step, {"outputs": outputs})
