@@ -76,14 +76,20 @@ class RepresentationExplorer(Lesson):
             control.observe(lambda _: self.update(), names="value")
         self.update()
 
-    def transformed(self):
-        """The points in the new coordinates: rotated by ``angle``, then sheared by ``skew``."""
-        change = shear(self.skew.value) @ rotation(self.angle.value)
-        return self.points @ change.T
+    def transformed(self, angle=None, skew=None):
+        """The points in the new coordinates: rotated by ``angle``, then sheared by ``skew`` (default: the sliders')."""
+        angle = self.angle.value if angle is None else angle
+        skew = self.skew.value if skew is None else skew
+        return self.points @ (shear(skew) @ rotation(angle)).T
 
-    def accuracy(self):
-        """The fraction of points the threshold rule classifies right in the new coordinates."""
-        predicted = self.transformed()[:, 0] > self.threshold.value
+    def accuracy(self, angle=None, skew=None, threshold=None):
+        """The fraction of points the threshold rule classifies right in the new coordinates.
+
+        Arguments left out are read from the sliders, so ``accuracy(angle=30)`` tries an
+        angle without moving (and redrawing) the widget.
+        """
+        threshold = self.threshold.value if threshold is None else threshold
+        predicted = self.transformed(angle, skew)[:, 0] > threshold
         return float(np.mean(predicted == (self.labels == 1)))
 
     def update(self):

@@ -6,9 +6,9 @@ any reasonable form of the answer: a Python number, a NumPy value or a minitf te
 
 >>> check_answer("1.3", 13)
 Exercise 1.3: right. 2*3 + 3 weights in the hidden layer, 3*1 + 1 in the output layer.
-True
 >>> check_answer("1.3", None)
 Exercise 1.3: no answer yet. Replace None with your answer and run the cell again.
+>>> is_right("1.3", 12)
 False
 """
 
@@ -67,31 +67,37 @@ EXERCISES = {
 }
 
 
-def check_answer(exercise, answer):
-    """Print whether ``answer`` to ``exercise`` (e.g. ``"2.3"``) is right, with a hint if not.
-
-    Args:
-        exercise: the exercise's number as a string, as in the chapter.
-        answer: the learner's answer; ``None`` means not answered yet.
-
-    Returns:
-        True when the answer is right.
+def is_right(exercise, answer):
+    """Whether ``answer`` to ``exercise`` is right (False for None or an answer of the wrong kind).
 
     Raises:
         KeyError: for an exercise number that does not exist.
     """
     if exercise not in EXERCISES:
         raise KeyError(f"No exercise {exercise!r}. Known exercises: {', '.join(EXERCISES)}")
-    checker, hint, explanation = EXERCISES[exercise]
     if answer is None:
-        print(f"Exercise {exercise}: no answer yet. Replace None with your answer and run the cell again.")
         return False
     try:
-        right = bool(checker(answer))
+        return bool(EXERCISES[exercise][0](answer))
     except (TypeError, ValueError):
-        right = False
-    if right:
+        return False
+
+
+def check_answer(exercise, answer):
+    """Print whether ``answer`` to ``exercise`` (e.g. ``"2.3"``) is right, with a hint if it is not.
+
+    Args:
+        exercise: the exercise's number as a string, as in the chapter.
+        answer: the learner's answer; ``None`` means not answered yet.
+
+    Raises:
+        KeyError: for an exercise number that does not exist.
+    """
+    right = is_right(exercise, answer)
+    _, hint, explanation = EXERCISES[exercise]
+    if answer is None:
+        print(f"Exercise {exercise}: no answer yet. Replace None with your answer and run the cell again.")
+    elif right:
         print(f"Exercise {exercise}: right. {explanation}")
     else:
         print(f"Exercise {exercise}: not yet ({answer!r} is not it). Hint: {hint}")
-    return right
