@@ -87,7 +87,8 @@ def l1_l2(l1=0.01, l2=0.01):
 
 l1, l2 = L1, L2
 
-_TABLE = {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2": l1_l2}
+# names give instances with the default arguments (so "l1_l2", as in Keras 3, is L1L2() with zero penalties)
+_TABLE = {"L1": L1, "L2": L2, "L1L2": L1L2, "l1": L1, "l2": L2, "l1_l2": L1L2}
 
 
 def get(identifier):

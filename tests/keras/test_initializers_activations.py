@@ -173,6 +173,7 @@ def test_regularizers_closed_forms():
     assert float(regularizers.L1L2()(tf.constant(w))) == 0.0
     assert regularizers.get("l2").get_config() == {"l2": 0.01}
     assert regularizers.l1_l2().get_config() == {"l1": 0.01, "l2": 0.01}
+    assert isinstance(regularizers.get("l1_l2"), regularizers.L1L2)
     assert regularizers.get(None) is None
     assert regularizers.deserialize(regularizers.serialize(both)).get_config() == both.get_config()
     with pytest.raises(ValueError, match=r"Value for argument `l2` must be a non-negative float. Received: l2=-1"):
