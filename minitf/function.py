@@ -38,6 +38,7 @@ Where minitf differs from TensorFlow:
 
 import functools
 import inspect
+import types
 import warnings
 import weakref
 from collections import deque
@@ -106,7 +107,7 @@ class TensorSpec:
 class GraphTensor:
     """A value in a traced graph: output ``value_index`` of operation ``op`` (TensorFlow's symbolic tensor).
 
-    ``shape`` is the shape seen while tracing (the signature's, with ``None``, for inputs).
+    ``shape`` is the shape seen while tracing, with ``None`` where it follows an unknown dim of the signature.
     """
 
     __slots__ = ("op", "value_index", "shape", "dtype", "_slot")
@@ -131,7 +132,7 @@ class Operation:
 
     __slots__ = ("type", "name", "inputs", "outputs", "attrs", "_prim", "_kind", "_variable", "_value")
 
-    def __init__(self, kind, type, name, inputs, attrs, prim=None, variable=None, value=None):  # noqa: A002
+    def __init__(self, kind, type, name, inputs, attrs, prim=None, variable=None, value=None):
         self._kind, self.type, self.name, self.inputs, self.attrs = kind, type, name, list(inputs), attrs
         self._prim, self._variable, self._value = prim, variable, value
         self.outputs = []
@@ -169,7 +170,7 @@ class Graph:
         self._names[name] = count + 1
         return name if count == 0 else f"{name}_{count}"
 
-    def _add(self, kind, type, inputs, attrs=None, out=None, name=None, **extra):  # noqa: A002
+    def _add(self, kind, type, inputs, attrs=None, out=None, name=None, **extra):
         """Append an operation; ``out`` is ``(shape, dtype)`` of its one output, if it has one."""
         op = Operation(kind, type, self._unique(name or type), inputs, attrs or {}, **extra)
         if out is not None:
@@ -686,14 +687,14 @@ class Function:
         """Decorated methods: one ``Function`` per instance, since each has its own variables."""
         if instance is None:
             return self
-        cache, key = self._bound, instance
+        cache, key, bind_weakly = self._bound, instance, True
         try:
             bound = cache.get(key)
-        except TypeError:  # an unhashable instance: keyed by id instead
-            cache, key = self._bound_by_id, id(instance)
+        except TypeError:  # unhashable or not weak-referenceable: keyed by id, and kept alive so the id stays its own
+            cache, key, bind_weakly = self._bound_by_id, id(instance), False
             bound = cache.get(key)
         if bound is None:
-            method = _weak_method(self._python_function, instance)
+            method = (_weak_method if bind_weakly else types.MethodType)(self._python_function, instance)
             bound = cache[key] = Function(method, self._input_signature, self._reduce_retracing, self._history)
             bound._attribute = self._attribute
         return bound
@@ -755,9 +756,11 @@ class Function:
                         a = convert_to_tensor(a, dtype_hint=s.dtype)
                     except (TypeError, ValueError):
                         pass
-                    if not isinstance(a, Tensor) or not s.is_compatible_with(a):
-                        raise _binding_error([s], [a if isinstance(a, Tensor) else convert_to_tensor(a)],
-                                             self._attribute)
+                    if not isinstance(a, Tensor):
+                        raise TypeError(f"Binding inputs to minitf.function {self._attribute!r} failed: {a!r} "
+                                        f"cannot be converted to a tensor for {s!r}.")
+                    if not s.is_compatible_with(a):
+                        raise _binding_error([s], [a], self._attribute)
                 tensors.append(a)
             conformed.append(nest.pack_sequence_as(spec, tensors) if nest.is_nested(spec) else tensors[0])
         return tuple(conformed), {}
@@ -832,7 +835,8 @@ class Function:
                 outputs.append(leaf)
         graph._prune()
         structure = None if not nest.is_nested(result) else result
-        signature = (tuple(_spec_args(args, specs)), dict(_spec_args(kwargs, specs[_count_leaves(args):])))
+        remaining = iter(specs)
+        signature = (tuple(_replace_leaves(args, remaining)), _replace_leaves(kwargs, remaining))
         shapes = {t._slot: p._value.shape for t, p in zip(graph.inputs, placeholders)}
         concrete = ConcreteFunction(graph, specs, signature, outputs, structure, shapes)
         concrete._relaxed_key = self._relaxed_key(key)
@@ -878,21 +882,12 @@ class Function:
         return f"<minitf.function {self._qualname()}>"
 
 
-def _count_leaves(value):
-    return len(_leaf_names(value, ""))
-
-
 def _leaf_names(value, base):
     leaves = []
     _signature(value, leaves)
     if len(leaves) == 1 and not nest.is_nested(value):
         return [base]
     return [f"{base}_{i}" for i in range(len(leaves))]
-
-
-def _spec_args(value, specs):
-    """``value`` with its tensors replaced by their TensorSpecs (the structured input signature)."""
-    return _replace_leaves(value, iter(specs))
 
 
 def _weak_method(function, instance):

@@ -74,6 +74,8 @@ def test_input_signature_rejects_incompatible_input_with_a_type_error():
         f(tf.constant([1, 2, 3]))
     with pytest.raises(TypeError, match="pass a float32 tensor of shape \\(None, 28, 28\\)"):
         f(tf.ones([2, 28, 27]))
+    with pytest.raises(TypeError, match="'abc' cannot be converted to a tensor"):
+        f("abc")
     with pytest.raises(TypeError, match="input_signature must be a possibly nested sequence of minitf.TensorSpec"):
         tf.function(lambda x: x, input_signature=[3])
 
@@ -322,6 +324,22 @@ def test_a_function_calling_a_function_inlines_its_graph():
     np.testing.assert_allclose(outer(x).numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(outer(x).numpy(), expected, rtol=1e-6)
     assert op_types(outer.get_concrete_function(x)).count("Exp") == 2
+
+
+def test_an_inner_function_that_reads_and_assigns_variables_inlines_into_the_outer_graph():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def inner(x):
+        v.assign_add(x)
+        return v * 2.0
+
+    outer = tf.function(lambda x: inner(x) + inner(x))
+    assert float(inner(tf.constant(1.0))) == 4.0  # traced and run on its own first
+    assert float(outer(tf.constant(1.0))) == 6.0 + 8.0
+    assert float(outer(tf.constant(1.0))) == 10.0 + 12.0
+    types = op_types(outer.get_concrete_function(tf.constant(1.0)))
+    assert types.count("AssignAddVariableOp") == 2 and types.count("ReadVariableOp") == 2
 
 
 def test_random_ops_draw_new_values_on_every_call():
