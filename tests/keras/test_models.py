@@ -313,3 +313,58 @@ def test_trainable_variables_and_freezing_in_a_model():
     model.fit(np.random.rand(8, 3), np.random.rand(8, 2), verbose=0)
     for a, b in zip(frozen, model.layers[0].get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+class ReconstructingRegressor(keras.Model):
+    """Hands-On ML, chapter 12: a loss and a metric computed inside the model."""
+
+    def __init__(self, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = [keras.layers.Dense(30, activation="selu", kernel_initializer="lecun_normal")
+                       for _ in range(5)]
+        self.out = keras.layers.Dense(output_dim)
+        self.reconstruction_mean = keras.metrics.Mean(name="reconstruction_error")
+
+    def build(self, batch_input_shape):
+        n_inputs = batch_input_shape[-1]
+        self.reconstruct = keras.layers.Dense(n_inputs)
+        super().build(batch_input_shape)
+
+    def call(self, inputs, training=None):
+        Z = inputs
+        for layer in self.hidden:
+            Z = layer(Z)
+        reconstruction = self.reconstruct(Z)
+        recon_loss = tf.reduce_mean(tf.square(reconstruction - inputs))
+        self.add_loss(0.05 * recon_loss)
+        if training:
+            result = self.reconstruction_mean(recon_loss)
+            self.add_metric(result)
+        return self.out(Z)
+
+
+@pytest.mark.parametrize("eager", [True, False])
+def test_hands_on_ml_reconstructing_regressor(eager):
+    x = np.random.rand(64, 8).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = ReconstructingRegressor(1)
+    model.compile(loss="mse", optimizer="nadam", run_eagerly=eager)
+    history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert list(history.history) == ["loss", "reconstruction_error"]
+    assert len(model.losses) == 1 and model.reconstruct.kernel.shape == (30, 8)
+    assert history.history["reconstruction_error"][1] < history.history["reconstruction_error"][0]
+
+
+def test_add_metric_with_a_name():
+    class Probe(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_metric(tf.reduce_mean(inputs), name="mean_activation")
+            return inputs
+
+    model = keras.Sequential([layers.Dense(2, kernel_initializer="ones"), Probe()])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    x = np.ones((4, 3), "float32")
+    history = model.fit(x, np.zeros((4, 2)), batch_size=2, epochs=2, verbose=0)
+    assert history.history["mean_activation"] == [3.0, 3.0]
+    with pytest.raises(ValueError, match="needs a `name`"):
+        Probe().add_metric(tf.constant(1.0))

@@ -297,3 +297,82 @@ def test_get_config_of_a_sequential_model_round_trips():
     clone = keras.Sequential.from_config(model.get_config())
     assert clone.get_config()["layers"] == model.get_config()["layers"]
     assert clone.count_params() == model.count_params()
+
+
+# Hands-On ML, chapter 12: custom functions and classes for every part of a model.
+def my_softplus(z):
+    return tf.math.log(tf.exp(z) + 1.0)
+
+
+def my_glorot_initializer(shape, dtype=tf.float32):
+    stddev = tf.sqrt(2. / (shape[0] + shape[1]))
+    return tf.random.normal(shape, stddev=stddev, dtype=dtype)
+
+
+def my_l1_regularizer(weights):
+    return tf.reduce_sum(tf.abs(0.01 * weights))
+
+
+def my_positive_weights(weights):
+    return tf.where(weights < 0., tf.zeros_like(weights), weights)
+
+
+class HuberLoss(keras.losses.Loss):
+    def __init__(self, threshold=1.0, **kwargs):
+        self.threshold = threshold
+        super().__init__(**kwargs)
+
+    def call(self, y_true, y_pred):
+        error = y_true - y_pred
+        is_small_error = tf.abs(error) < self.threshold
+        squared_loss = tf.square(error) / 2
+        linear_loss = self.threshold * tf.abs(error) - self.threshold ** 2 / 2
+        return tf.where(is_small_error, squared_loss, linear_loss)
+
+    def get_config(self):
+        base_config = super().get_config()
+        return {**base_config, "threshold": self.threshold}
+
+
+class HuberMetric(keras.metrics.Metric):
+    def __init__(self, threshold=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.threshold = threshold
+        self.total = self.add_weight("total", initializer="zeros")
+        self.count = self.add_weight("count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        error = y_true - y_pred
+        metric = tf.where(tf.abs(error) < self.threshold, tf.square(error) / 2,
+                          self.threshold * tf.abs(error) - self.threshold ** 2 / 2)
+        self.total.assign_add(tf.reduce_sum(metric))
+        self.count.assign_add(tf.cast(tf.size(y_true), tf.float32))
+
+    def result(self):
+        return self.total / self.count
+
+    def get_config(self):
+        base_config = super().get_config()
+        return {**base_config, "threshold": self.threshold}
+
+
+def test_hands_on_ml_custom_components_train_save_and_load(tmp_path):
+    x = np.random.rand(32, 4).astype("float32")
+    y = x.sum(axis=1, keepdims=True) * 3
+    model = keras.Sequential([
+        layers.Dense(8, activation="selu", input_shape=(4,)),
+        layers.Dense(1, activation=my_softplus, kernel_initializer=my_glorot_initializer,
+                     kernel_regularizer=my_l1_regularizer, kernel_constraint=my_positive_weights)])
+    model.compile(loss=HuberLoss(2.), optimizer="nadam", metrics=[HuberMetric(2.0)])
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert list(history.history) == ["loss", "huber_metric"]
+    assert (model.layers[1].kernel.numpy() >= 0).all()  # the constraint ran after each update
+    assert len(model.losses) == 1
+    model.save(tmp_path / "custom.keras")
+    custom = {"my_softplus": my_softplus, "my_glorot_initializer": my_glorot_initializer,
+              "my_l1_regularizer": my_l1_regularizer, "my_positive_weights": my_positive_weights,
+              "HuberLoss": HuberLoss, "HuberMetric": HuberMetric}
+    loaded = keras.models.load_model(tmp_path / "custom.keras", custom_objects=custom)
+    assert loaded.layers[1].activation is my_softplus and loaded.loss.threshold == 2.0
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)

@@ -90,6 +90,10 @@ def _structural(value):
         hasattr(value, "update_state") and hasattr(value, "result"))
 
 
+def _is_metric_object(value):
+    return not isinstance(value, type) and hasattr(value, "update_state") and hasattr(value, "result")
+
+
 def _is_trackable(value):
     if isinstance(value, (Layer, Variable)):
         return True
@@ -532,6 +536,28 @@ class Layer:
             out += [convert_to_tensor(fn()) for fn in layer._callable_losses]
         return out
 
+    def add_metric(self, value, name=None, aggregation=None):
+        """Report the mean of ``value`` over each epoch as the metric ``name`` (Keras 2's ``add_metric``).
+
+        A value computed by a ``Metric`` held as an attribute of the layer (``self.m = Mean(name=...)``)
+        is already reported under that metric's name, so without ``name`` there is nothing more to do.
+
+        Raises:
+            ValueError: no ``name``, and no Metric attribute that could have made the value.
+        """
+        if name is None:
+            if any(_is_metric_object(v) for v in self.__dict__.values()):
+                return
+            raise ValueError(f"Layer '{self.name}': add_metric() needs a `name` for the metric, e.g. "
+                             "self.add_metric(value, name='my_metric').")
+        added = self.__dict__.setdefault("_added_metrics", {})
+        if name not in added:
+            from minitf.keras import metrics
+
+            added[name] = metrics.Mean(name=name)
+            _changed()
+        added[name].update_state(value)
+
     # -- configuration ---------------------------------------------------------------------------
     def get_config(self):
         """The arguments that re-create this layer (without its weights)."""
@@ -550,7 +576,8 @@ class Layer:
 _UNTRACKED = frozenset({
     "_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
     "_build_input_shape", "_output_shape", "optimizer", "history", "stop_training", "_input_tensors",
-    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics", "_step_functions"})
+    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics", "_step_functions",
+    "_added_metrics"})
 
 
 def _marks_built(build):

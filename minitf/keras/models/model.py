@@ -320,6 +320,7 @@ class Model(Layer):
                     found.append(value)
                 elif isinstance(value, (list, tuple)) and value and _is_metric(value[0]):
                     found += [v for v in value if _is_metric(v)]
+            found += list(layer.__dict__.get("_added_metrics", {}).values())
         return found
 
     @property
