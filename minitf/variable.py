@@ -30,7 +30,17 @@ def _assign_slice(xp, old, value, key, method):
 
 
 ResourceStridedSliceAssign = Primitive("ResourceStridedSliceAssign", _assign_slice)
-ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, ResourceStridedSliceAssign)
+
+
+def _scatter_update(xp, old, indices, updates):
+    new = old.copy()
+    new[tuple(indices[..., i] for i in range(indices.shape[-1]))] = updates
+    return new
+
+
+ResourceScatterNdUpdate = Primitive("ResourceScatterNdUpdate", _scatter_update)
+ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, ResourceStridedSliceAssign,
+              ResourceScatterNdUpdate)
 
 # Reading a variable inside a traced graph (d read(v) = dy); eager code reads variables directly.
 ReadVariableOp = Primitive("ReadVariableOp", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
@@ -147,6 +157,35 @@ class Variable(Tensor):
             self._snapshot = None  # a snapshot nobody recorded can go
         del array
         return self._snapshot is None and sys.getrefcount(self._value) == _SOLE_OWNER
+
+    def scatter_nd_update(self, indices, updates, use_locking=None, name=None):
+        """Set the elements at ``indices`` (a list of index tuples) to ``updates``, and return the variable.
+
+        >>> import minitf as tf
+        >>> v = tf.Variable([[1., 2., 3.], [4., 5., 6.]])
+        >>> v.scatter_nd_update(indices=[[0, 0], [1, 2]], updates=[100., 200.]).numpy().tolist()
+        [[100.0, 2.0, 3.0], [4.0, 5.0, 200.0]]
+        """
+        indices = convert_to_tensor(indices)
+        updates = convert_to_tensor(updates, dtype=self.dtype)
+        index, shape = indices._value, self._value.shape
+        depth = index.shape[-1] if index.ndim else 0
+        expected = index.shape[:-1] + shape[depth:]
+        if not indices.dtype.is_integer or index.ndim < 1 or depth > len(shape):
+            raise InvalidArgumentError(
+                f"indices must be integers of shape [..., k] with k <= {len(shape)}, got {indices.dtype.name} "
+                f"{shape_text(index.shape)}", "ResourceScatterNdUpdate",
+                "Each row of indices names one element (or slice), e.g. [[0, 0], [1, 2]].")
+        for row in index.reshape(-1, depth).tolist():
+            if any(not 0 <= i < d for i, d in zip(row, shape)):
+                raise InvalidArgumentError(f"indices{row} does not index into shape {shape_text(shape)}",
+                                           "ResourceScatterNdUpdate")
+        if updates._value.shape != expected:
+            raise InvalidArgumentError(
+                f"updates must have shape {shape_text(expected)} to match indices {shape_text(index.shape)}, "
+                f"got {shape_text(updates._value.shape)}", "ResourceScatterNdUpdate")
+        self._value = bind(ResourceScatterNdUpdate, self, indices, updates)._value
+        return self
 
     def __getitem__(self, key):
         out = array_ops.strided_slice(self, key)

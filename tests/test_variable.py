@@ -90,3 +90,16 @@ def test_updates_never_write_into_another_tensors_memory():
     assert t.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
     assert row.numpy().tolist() == [11.0, 12.0] and flat.numpy().tolist() == [0.0, 1.0, 2.0, 3.0]
     assert float(scalar) == 11.0
+
+
+def test_scatter_nd_update_from_hands_on_ml():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert v.scatter_nd_update(indices=[[0, 0], [1, 2]], updates=[100.0, 200.0]) is v
+    assert v.numpy().tolist() == [[100.0, 2.0, 3.0], [4.0, 5.0, 200.0]]
+    v.scatter_nd_update([[1]], [[7.0, 8.0, 9.0]])  # a whole row
+    assert v.numpy().tolist() == [[100.0, 2.0, 3.0], [7.0, 8.0, 9.0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[2, 0\] does not index into shape \[2,3\]"):
+        v.scatter_nd_update([[2, 0]], [1.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="updates must have shape"):
+        v.scatter_nd_update([[0, 0], [1, 1]], [1.0])
+    assert v.numpy().tolist() == [[100.0, 2.0, 3.0], [7.0, 8.0, 9.0]]
