@@ -601,12 +601,34 @@ class ConcreteFunction:
         return str(self.graph)
 
     def pretty_printed_signature(self):
-        args = ", ".join(f"{t.op.name}: {t.dtype.name}{shape_text(t.shape).replace('?', 'None')}"
-                         for t in self.graph.inputs)
-        return f"{self.graph.name}({args})"
+        """The signature this graph was traced for, e.g. ``step(x: float32[None,784], n=3)``."""
+        args, kwargs = self.structured_input_signature
+        names = list(self._arg_names) + [f"arg{i}" for i in range(len(self._arg_names), len(args))]
+        parts = [_argument_text(name, value) for name, value in zip(names, args)]
+        parts += [_argument_text(name, value) for name, value in kwargs.items()]
+        return f"{self.graph.name}({', '.join(parts)})"
 
     def __repr__(self):
         return f"<ConcreteFunction {self.pretty_printed_signature()}>"
+
+
+def _spec_text(spec):
+    return f"{spec.dtype.name}{shape_text(spec.shape).replace('?', 'None')}"
+
+
+def _structure_text(value):
+    if isinstance(value, TensorSpec):
+        return _spec_text(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_structure_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        text = ", ".join(_structure_text(v) for v in value)
+        return f"[{text}]" if isinstance(value, list) else f"({text}{',' if len(value) == 1 else ''})"
+    return repr(value)
+
+
+def _argument_text(name, value):
+    return f"{name}: {_spec_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
 
 
 def _reader(variable):
@@ -839,21 +861,25 @@ class Function:
         signature = (tuple(_replace_leaves(args, remaining)), _replace_leaves(kwargs, remaining))
         shapes = {t._slot: p._value.shape for t, p in zip(graph.inputs, placeholders)}
         concrete = ConcreteFunction(graph, specs, signature, outputs, structure, shapes)
+        concrete._arg_names = self._parameter_names()[:len(args)]
         concrete._relaxed_key = self._relaxed_key(key)
         self._cache[key] = concrete
         self._concrete.append(concrete)
         self._tracing_count += 1
         return concrete, (nest.pack_sequence_as(result, flat) if structure is not None else flat[0])
 
+    def _parameter_names(self):
+        try:
+            return [p for p in inspect.signature(self._python_function).parameters if not p.startswith("*")]
+        except (TypeError, ValueError):
+            return []
+
     def _input_names(self, args, kwargs, count):
         """Placeholder names from the Python parameter names: ``x``, or ``x_0``, ``x_1`` for nested ones."""
-        try:
-            params = list(inspect.signature(self._python_function).parameters)
-        except (TypeError, ValueError):
-            params = []
+        params = self._parameter_names()
         names = []
         for i, arg in enumerate(args):
-            base = params[i] if i < len(params) and not params[i].startswith("*") else f"arg{i}"
+            base = params[i] if i < len(params) else f"arg{i}"
             names += _leaf_names(arg, base)
         for k in sorted(kwargs):
             names += _leaf_names(kwargs[k], k)
@@ -873,6 +899,10 @@ class Function:
                 "reduce_retracing=True option, or give an input_signature with None dims, to trace once for "
                 "many shapes. For (3), pass tensors (minitf.constant(3)) instead: every new Python value is a "
                 "new signature, so a new trace.", stacklevel=3)
+
+    def pretty_printed_concrete_signatures(self):
+        """One line per trace: the signatures this function has graphs for."""
+        return "\n".join(concrete.pretty_printed_signature() for concrete in self._concrete)
 
     def _qualname(self):
         function = getattr(self._python_function, "__func__", self._python_function)

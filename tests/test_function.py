@@ -410,6 +410,22 @@ def test_a_graph_that_bakes_in_a_traced_size_is_reported():
         assert g(tf.ones([4, 3])).shape == (4, 3)
 
 
+def test_concrete_signatures_print_tensor_specs_and_python_values():
+    @tf.function
+    def f(x, n, options=None):
+        return x * n
+
+    f(tf.constant(1.0), 2)
+    f(tf.constant([1.0, 2.0]), 3, options={"a": tf.constant(1), "b": "mean"})
+    f.get_concrete_function(tf.TensorSpec([None, 4]), 2)
+    assert f.pretty_printed_concrete_signatures() == "\n".join([
+        "f(x: float32[], n=2)",
+        "f(x: float32[2], n=3, options={'a': int32[], 'b': 'mean'})",
+        "f(x: float32[None,4], n=2)",
+    ])
+    assert repr(f.get_concrete_function(tf.constant(1.0), 2)) == "<ConcreteFunction f(x: float32[], n=2)>"
+
+
 def test_unused_operations_are_pruned_but_assignments_are_kept():
     v = tf.Variable(0.0)
 
