@@ -286,6 +286,69 @@ def second_derivative():
     return Workload("nested-tape d2/dt2 of 4.9 t^2", impls, "no slower than PyTorch / half its time")
 
 
+def digits_data():
+    from minitf.keras.datasets import digits
+
+    (x, y), _ = digits.load_data()
+    return (x.reshape(len(x), 64) / 16.0).astype(np.float32), y.astype(np.int32)
+
+
+def digits_numpy_epoch(x, y, params, slots, order, batch_size=128, lr=1e-3, rho=0.9, eps=1e-7):
+    """One epoch of the digits MLP by hand: forward, backward, RMSprop, and the loss and accuracy means."""
+    losses, hits = [], 0
+    for start in range(0, len(x), batch_size):
+        idx = order[start:start + batch_size]
+        xb, yb, n = x[idx], y[idx], len(idx)
+        w1, b1, w2, b2 = params
+        z1 = xb @ w1 + b1
+        h = np.maximum(z1, 0)
+        logits = h @ w2 + b2
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        losses.append(-np.log(p[np.arange(n), yb]).mean() * n)
+        hits += int((p.argmax(axis=1) == yb).sum())
+        dlogits = p
+        dlogits[np.arange(n), yb] -= 1
+        dlogits /= n
+        dz1 = (dlogits @ w2.T) * (z1 > 0)
+        grads = (xb.T @ dz1, dz1.sum(axis=0), h.T @ dlogits, dlogits.sum(axis=0))
+        for w, g, v in zip(params, grads, slots):
+            v *= rho
+            v += (1 - rho) * g * g
+            w -= lr * g / np.sqrt(v + eps)
+    return sum(losses) / len(x), hits / len(x)
+
+
+def fit_digits():
+    from minitf import keras
+
+    x, y = digits_data()
+    rng = np.random.default_rng(0)
+    weights = [rng.uniform(-0.1, 0.1, (64, 512)).astype(np.float32), np.zeros(512, np.float32),
+               rng.uniform(-0.1, 0.1, (512, 10)).astype(np.float32), np.zeros(10, np.float32)]
+
+    def make_model():
+        model = keras.Sequential([keras.layers.Dense(512, activation="relu"),
+                                  keras.layers.Dense(10, activation="softmax")])
+        model.build((None, 64))
+        model.set_weights([w.copy() for w in weights])
+        model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    model = make_model()
+    params, slots = [w.copy() for w in weights], [np.zeros_like(w) for w in weights]
+    order = np.arange(len(x))
+    first_np = digits_numpy_epoch(x, y, [w.copy() for w in weights], [np.zeros_like(w) for w in weights], order)
+    first_tf = make_model().fit(x, y, epochs=1, batch_size=128, shuffle=False, verbose=0).history
+    np.testing.assert_allclose([first_tf["loss"][0], first_tf["accuracy"][0]], first_np, rtol=1e-3)
+    impls = {
+        "numpy": lambda: digits_numpy_epoch(x, y, params, slots, rng.permutation(len(x))),
+        "minitf": lambda: model.fit(x, y, epochs=1, batch_size=128, verbose=0),
+    }
+    return Workload("keras fit, digits MLP 64-512-10, one epoch", impls, "1.5x")
+
+
 def import_time():
     def python(code):
         return lambda: subprocess.run([sys.executable, "-c", code], check=True)
@@ -297,7 +360,7 @@ def import_time():
 
 
 WORKLOADS = {"add": add_2x2, "chain": elementwise_chain, "matmul": matmul_1024, "mlp": mlp_step,
-             "classifier": linear_classifier, "d2": second_derivative, "import": import_time}
+             "classifier": linear_classifier, "d2": second_derivative, "fit": fit_digits, "import": import_time}
 
 
 def format_time(seconds):
