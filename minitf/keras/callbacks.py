@@ -96,7 +96,7 @@ class CallbackList:
     the training loop lean.
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, mode=None, **params):
         self.callbacks = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -110,6 +110,9 @@ class CallbackList:
             if self.history is None:
                 self.history = History()
                 self.callbacks.append(self.history)
+        for callback in self.callbacks:
+            if isinstance(callback, ProgbarLogger):
+                callback.mode = mode  # "fit", "test" or "predict": which loop the bar is for
         if model is not None:
             self.set_model(model)
         self.set_params(params)
@@ -189,7 +192,7 @@ class ProgbarLogger(Callback):
     def __init__(self, count_mode="steps", stateful_metrics=None):
         super().__init__()
         self.progbar = None
-        self._mode = None
+        self.mode = "fit"
         self._seen = 0
 
     def _make_bar(self, target):
@@ -224,15 +227,15 @@ class ProgbarLogger(Callback):
             self.progbar = None
 
     def on_test_begin(self, logs=None):
-        if self.params.get("mode") == "test":
+        if self.mode == "test":
             self._make_bar(self.params.get("steps"))
 
     def on_test_batch_end(self, batch, logs=None):
-        if self.params.get("mode") == "test":
+        if self.mode == "test":
             self._update(batch, logs)
 
     def on_test_end(self, logs=None):
-        if self.params.get("mode") == "test":
+        if self.mode == "test":
             self._finish(logs)
 
     def on_predict_begin(self, logs=None):

@@ -47,7 +47,7 @@ def test_hooks_are_called_in_order_with_logs():
         ("on_test_begin",), ("on_test_batch_end", 0, names), ("on_test_end", names),
         ("on_epoch_end", 0, names + ["val_loss", "val_mae"]), ("on_train_end", names + ["val_loss", "val_mae"])]
     assert log.model is model
-    assert log.params == {"verbose": 0, "epochs": 1, "steps": 2, "mode": "fit"}
+    assert log.params == {"verbose": 0, "epochs": 1, "steps": 2}
 
 
 def test_evaluate_calls_test_hooks():

@@ -455,6 +455,10 @@ def test_functional_wide_and_deep_with_two_inputs():
     model = keras.Model(inputs=[wide, deep], outputs=layers.Dense(1)(concat))
     out = model([np.ones((6, 2), "float32"), np.ones((6, 3), "float32")])
     assert out.shape == (6, 1)
+    by_name = model({"deep": np.ones((6, 3), "float32"), "wide": np.ones((6, 2), "float32")})
+    np.testing.assert_array_equal(by_name.numpy(), out.numpy())
+    with pytest.raises(ValueError, match=r"Missing data for input\(s\) \['deep'\]"):
+        model({"wide": np.ones((6, 2), "float32")})
     with pytest.raises(ValueError, match="expects 2 input"):
         model(np.ones((6, 2), "float32"))
 

@@ -110,7 +110,13 @@ class Model(Layer):
 
     def _run_graph(self, inputs):
         expected = nest.flatten(self._input_tensors)
-        given = nest.flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        if isinstance(inputs, dict):  # inputs by the names of their keras.Input
+            missing = [t.name for t in expected if t.name not in inputs]
+            if missing:
+                raise ValueError(f"Missing data for input(s) {missing} of model \"{self.name}\": the dict has keys "
+                                 f"{sorted(inputs)}, the model's inputs are named {[t.name for t in expected]}.")
+            inputs = [inputs[t.name] for t in expected]
+        given = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(expected):
             raise ValueError(f"Layer \"{self.name}\" expects {len(expected)} input(s), but it received "
                              f"{len(given)} input tensors.")
