@@ -278,6 +278,7 @@ class Model(Layer):
 
         traced = function(traced_step)
         first = [True]
+        orders = {}
 
         def run(data):
             logs = traced(data)
@@ -285,8 +286,12 @@ class Model(Layer):
                 first[0] = False
                 cache[kind] = ((_tracking["version"],) + key[1:], run)
             if isinstance(logs, dict):  # a traced dict comes back in sorted key order: restore the metrics' order
-                names = [m.name for m in self.metrics]
-                logs = {k: logs[k] for k in [n for n in names if n in logs] + [k for k in logs if k not in names]}
+                keys = tuple(logs)
+                order = orders.get(keys)
+                if order is None:
+                    names = [m.name for m in self.metrics]
+                    order = orders[keys] = [n for n in names if n in logs] + [k for k in keys if k not in names]
+                logs = {k: logs[k] for k in order}
             return logs
 
         cache[kind] = (key, run)

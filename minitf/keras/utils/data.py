@@ -112,20 +112,27 @@ class ArrayData:
         return max(math.ceil(self.size / self.batch_size), 1 if self.size else 0)
 
     def __iter__(self):
-        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
-        order = tf_shuffle(tf_range(self.size)) if self.shuffle and self.size > 1 else None
+        """Yield ``(x, y, sample_weight)`` batches for one epoch.
+
+        When shuffling, the arrays are put in a new random order once per epoch (one ``gather``
+        each), so that every batch is then a cheap slice.
+        """
+        x, y, sample_weight = self.x, self.y, self.sample_weight
+        if self.shuffle and self.size > 1:
+            order = tf_shuffle(tf_range(self.size))
+
+            def permute(t):
+                return gather(t, order)
+
+            x, y, sample_weight = _apply(permute, x), _apply(permute, y), _apply(permute, sample_weight)
         size, batch_size = self.size, self.batch_size
         for step in range(self.steps):
             start, stop = step * batch_size, min((step + 1) * batch_size, size)
-            if order is None:
-                def take(t, start=start, stop=stop):
-                    return t[start:stop]
-            else:
-                indices = order[start:stop]
 
-                def take(t, indices=indices):
-                    return gather(t, indices)
-            yield _apply(take, self.x), _apply(take, self.y), _apply(take, self.sample_weight)
+            def take(t, start=start, stop=stop):
+                return t[start:stop]
+
+            yield _apply(take, x), _apply(take, y), _apply(take, sample_weight)
 
 
 class IterableData:
