@@ -85,13 +85,13 @@ def _tracked(value):
     return value
 
 
-def _structural(value):
-    return isinstance(value, (Layer, Variable, list, tuple, dict)) or (
-        hasattr(value, "update_state") and hasattr(value, "result"))
-
-
 def _is_metric_object(value):
     return not isinstance(value, type) and hasattr(value, "update_state") and hasattr(value, "result")
+
+
+def _structural(value):
+    """Whether assigning ``value`` may change what a layer tracks (so cached lists must expire)."""
+    return isinstance(value, (Layer, Variable, list, tuple, dict)) or _is_metric_object(value)
 
 
 def _is_trackable(value):
@@ -162,7 +162,10 @@ class Layer:
         dtype: the dtype of the weights and of floating inputs (``"float32"``).
         activity_regularizer: a function of the outputs added to the losses.
         input_shape: the shape of one example, for the first layer of a ``Sequential``.
+        dynamic: accepted for Keras compatibility (every minitf layer runs eagerly when called).
     """
+
+    _call_takes_training = True  # set per subclass from the signature of its ``call``
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, activity_regularizer=None, **kwargs):
         unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
@@ -594,8 +597,6 @@ def _marks_built(build):
     wrapper._builds = True
     return wrapper
 
-
-Layer._call_takes_training = True
 
 
 def _base_name(layer):
