@@ -80,3 +80,11 @@ def test_errors_are_raised_before_the_array_library_runs(monkeypatch):
         tf.matmul(a, b)
     with pytest.raises(InvalidArgumentError):
         a + ints
+
+
+def test_labels_are_validated_inside_the_op_so_traced_graphs_check_them_too():
+    step = tf.function(lambda logits, labels: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+    logits = tf.zeros([2, 3])
+    step(logits, tf.constant([0, 2]))  # traced with valid labels
+    with pytest.raises(InvalidArgumentError, match="Received a label value of 3 which is outside the valid range"):
+        step(logits, tf.constant([0, 3]))  # replayed: same shapes, no retrace

@@ -113,14 +113,16 @@ def test_gradient_matches_central_differences(case, on_backend):
 
 
 SECOND_ORDER = ["multiply", "divide", "exp", "tanh", "sigmoid", "math.log", "sqrt", "pow", "matmul", "nn.softmax",
-                "reduce_prod", "nn.log_softmax", "square", "math.softplus"]
+                "reduce_prod", "nn.log_softmax", "square", "math.softplus", "reduce_mean",
+                "nn.sparse_softmax_cross_entropy_with_logits"]
+SECOND_ORDER_SHAPES = {"matmul": ((2, 3), (3, 2)), "nn.sparse_softmax_cross_entropy_with_logits": ((2, 3), (2,))}
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
 def test_second_derivatives_through_nested_tapes(name):
     case = next(c for c in CASES if c.name == name)
-    arity = 2 if name in ("multiply", "divide", "pow", "matmul") else 1
-    shapes = ((2, 3), (3, 2)) if name == "matmul" else ((2, 3),) * arity
+    arity = 2 if name in ("multiply", "divide", "pow") else 1
+    shapes = SECOND_ORDER_SHAPES.get(name, ((2, 3),) * arity)
     arrays = _inputs(case, shapes, 7, np.float64)
     rng = np.random.default_rng(3)
     c1 = rng.normal(size=np.shape(case.ref(*arrays)))

@@ -7,7 +7,7 @@ the cross-entropies never take ``log`` of a probability that could round to 0.
 
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
-from minitf.ops.array_ops import one_hot, squeeze, stop_gradient
+from minitf.ops.array_ops import expand_dims, one_hot, squeeze, stop_gradient
 from minitf.ops.math_ops import abs, cast, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: F401
 from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
 from minitf.primitive import Primitive, bind
@@ -64,32 +64,49 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     return negative(reduce_sum(labels * log_softmax(logits, axis), axis))
 
 
+# sparse softmax cross-entropy: one op, as TensorFlow's, so the labels are validated whenever it runs
+# (a replayed graph too); d loss / d logits = dy * (softmax(logits) - one_hot(labels))
+def _check_sparse_xent(logits, labels):
+    if not labels.dtype.is_integer:
+        raise InvalidArgumentError(
+            f"labels must be int32 or int64, got {labels.dtype.name}", "SparseSoftmaxCrossEntropyWithLogits",
+            "Sparse labels are class indices; use softmax_cross_entropy_with_logits for probabilities.")
+    checks.floating("SparseSoftmaxCrossEntropyWithLogits", logits)
+    if labels._value.shape != logits._value.shape[:-1]:
+        raise InvalidArgumentError(
+            f"logits and labels must have the same first dimension, got logits shape "
+            f"{shape_text(logits.shape)} and labels shape {shape_text(labels.shape)}",
+            "SparseSoftmaxCrossEntropyWithLogits")
+
+
+def _sparse_xent(xp, logits, labels):
+    classes = logits.shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)].ravel()[0]
+        raise InvalidArgumentError(
+            f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
+            "SparseSoftmaxCrossEntropyWithLogits",
+            f"Label values: {labels.ravel()[:10].tolist()}{'...' if labels.size > 10 else ''}")
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+    return -xp.take_along_axis(log_probs, labels[..., None].astype("int64"), axis=-1)[..., 0]
+
+
+SparseSoftmaxCrossEntropyWithLogits = Primitive(
+    "SparseSoftmaxCrossEntropyWithLogits", _sparse_xent,
+    vjp=(lambda dy, out, logits, labels: expand_dims(dy, -1) * (
+        softmax(logits) - one_hot(labels, logits._value.shape[-1], dtype=logits.dtype)), None),
+    check=_check_sparse_xent,
+)
+
+
 def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Cross-entropy between integer class ``labels`` and ``softmax(logits)``, per example.
 
     Raises:
         InvalidArgumentError: a label outside ``[0, num_classes)``, as TensorFlow does on CPU.
     """
-    logits = convert_to_tensor(logits)
-    labels = convert_to_tensor(labels)
-    if not labels.dtype.is_integer:
-        raise InvalidArgumentError(
-            f"labels must be int32 or int64, got {labels.dtype.name}", "SparseSoftmaxCrossEntropyWithLogits",
-            "Sparse labels are class indices; use softmax_cross_entropy_with_logits for probabilities.")
-    if labels._value.shape != logits._value.shape[:-1]:
-        raise InvalidArgumentError(
-            f"logits and labels must have the same first dimension, got logits shape "
-            f"{shape_text(logits.shape)} and labels shape {shape_text(labels.shape)}",
-            "SparseSoftmaxCrossEntropyWithLogits")
-    classes = logits._value.shape[-1]
-    values = labels._value
-    if values.size and (values.min() < 0 or values.max() >= classes):
-        bad = values[(values < 0) | (values >= classes)].ravel()[0]
-        raise InvalidArgumentError(
-            f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
-            "SparseSoftmaxCrossEntropyWithLogits",
-            f"Label values: {values.ravel()[:10].tolist()}{'...' if values.size > 10 else ''}")
-    return negative(reduce_sum(one_hot(labels, classes, dtype=logits.dtype) * log_softmax(logits), -1))
+    return bind(SparseSoftmaxCrossEntropyWithLogits, convert_to_tensor(logits), convert_to_tensor(labels))
 
 
 def l2_loss(t, name=None):
