@@ -473,3 +473,11 @@ def test_keras_tensor_errors():
         keras.Model(x, layers.Add()([x, other]))
     with pytest.raises(TypeError, match="KerasTensors"):
         keras.Model(x, np.ones(3))
+
+
+def test_input_and_output_shape_properties():
+    layer = layers.Dense(3)
+    with pytest.raises(AttributeError, match="never been called"):
+        _ = layer.output_shape
+    layer(np.ones((5, 2), "float32"))
+    assert layer.input_shape == (5, 2) and layer.output_shape == (None, 3)

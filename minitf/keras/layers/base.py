@@ -225,6 +225,9 @@ class Layer:
     def __getattr__(self, name):
         if not name.startswith("__") and "_layer_initialized" not in self.__dict__:
             raise RuntimeError(_NO_SUPER_INIT.format(cls=_base_name(self)))
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):  # a property raised AttributeError: show its message, not ours
+            return attribute.fget(self)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # -- identity -------------------------------------------------------------------------------
@@ -247,6 +250,22 @@ class Layer:
         for layer in self._flatten_layers():
             object.__setattr__(layer, "_trainable", bool(value))
         _changed()
+
+    @property
+    def input_shape(self):
+        """The shape the layer was built for, with the batch dim (once it is built)."""
+        if self._build_input_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined input "
+                                 "shape.")
+        return nest.map_structure(tuple, as_shape(self._build_input_shape))
+
+    @property
+    def output_shape(self):
+        """The shape of the layer's output, with the batch dim as None (once it has been called)."""
+        if self._output_shape is None:
+            raise AttributeError(f"The layer '{self.name}' has never been called and thus has no defined output "
+                                 "shape.")
+        return self._output_shape
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

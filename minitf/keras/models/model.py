@@ -12,7 +12,7 @@ import numpy as np
 
 from minitf import nest
 from minitf.keras.callbacks import CallbackList
-from minitf.keras.layers.base import _NO_SUPER_INIT, Layer, as_shape
+from minitf.keras.layers.base import _NO_SUPER_INIT, Layer
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
 from minitf.keras.models.compile_utils import CompiledLoss, CompiledMetrics, _is_metric
 from minitf.keras.utils.data import (
@@ -141,19 +141,6 @@ class Model(Layer):
     @property
     def outputs(self):
         return nest.flatten(self._output_tensors) if self._is_graph_network else None
-
-    @property
-    def input_shape(self):
-        """The shape of the model's input, with the batch dim None (once the model is built)."""
-        if self._build_input_shape is None:
-            raise AttributeError(f"The model '{self.name}' has not been built yet, so it has no input shape.")
-        return nest.map_structure(tuple, as_shape(self._build_input_shape))
-
-    @property
-    def output_shape(self):
-        if self._output_shape is None:
-            raise AttributeError(f"The model '{self.name}' has not been called yet, so it has no output shape.")
-        return self._output_shape
 
     # -- calling and building -------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
