@@ -369,6 +369,14 @@ def test_custom_train_step_with_own_trackers_reset_each_epoch():
     history = model.fit(x, y, epochs=3, batch_size=64, verbose=0)
     assert list(history.history) == ["loss", "mae"]
     assert float(model.loss_tracker.count) == 64  # reset at each epoch: one epoch's samples
+    assert list(model.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "mae"]  # no compiled loss: fine
+
+
+def test_training_without_any_loss():
+    model = keras.Sequential([layers.Dense(1)])
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
 
 
 def test_model_attribute_metrics_are_reported_without_overriding_metrics():

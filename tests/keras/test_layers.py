@@ -465,7 +465,7 @@ def test_functional_wide_and_deep_with_two_inputs():
 
 def test_keras_tensor_errors():
     x = keras.Input(shape=(3,))
-    assert repr(x) .startswith("<KerasTensor: shape=(None, 3) dtype=float32")
+    assert repr(x).startswith("<KerasTensor: shape=(None, 3) dtype=float32")
     with pytest.raises(TypeError, match="Lambda"):
         x + 1
     other = keras.Input(shape=(3,))

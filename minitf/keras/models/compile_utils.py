@@ -58,7 +58,8 @@ class CompiledLoss:
     """The loss given to ``compile`` plus the regularization losses, with a ``loss`` tracker.
 
     Calling it returns the total loss of a batch and adds it to the tracker (a ``Mean``
-    weighted by the batch size, so the epoch's ``loss`` is a per-sample mean).
+    weighted by the batch size, so the epoch's ``loss`` is a per-sample mean); None when
+    there is no loss at all (no ``loss`` compiled and no ``add_loss``).
     """
 
     def __init__(self, loss, weight=None):
@@ -84,8 +85,7 @@ class CompiledLoss:
         for extra in regularization_losses or ():
             parts.append(extra if dtype is None or extra.dtype == dtype else cast(extra, dtype))
         if not parts:
-            raise ValueError("No loss to compute: compile(loss=...) was not given and the model has no "
-                             "losses from add_loss().")
+            return None
         total = add_n(parts) if len(parts) > 1 else parts[0]
         batch = y_pred.shape[0] if getattr(y_pred, "ndim", 0) else 1
         self.tracker.update_state(stop_gradient(total), sample_weight=batch)

@@ -357,6 +357,9 @@ class Model(Layer):
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+        if loss is None:
+            raise ValueError("No loss to compute: compile(loss=...) was not given and the model has no losses from "
+                             "add_loss(). Pass a loss to compile, or override train_step.")
         variables = self.trainable_variables
         if variables:
             gradients = tape.gradient(loss, variables)
