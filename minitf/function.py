@@ -268,13 +268,24 @@ class _SymbolicTensor(Tensor):
     def __format__(self, format_spec):
         return repr(self)
 
-    def __repr__(self):
-        """As TensorFlow prints a graph tensor: its name, and the signature's shape for an input."""
+    def _graph_tensor(self):
         for tracer in _tracing:
             value = tracer.values.get(id(self))
             if value is not None:
-                return f'Tensor("{value.name}", shape={value.shape}, dtype={self.dtype.name})'
-        return f'Tensor(shape={self.shape}, dtype={self.dtype.name})'
+                return value
+        return None
+
+    @property
+    def shape(self):
+        """The signature's shape for an input (``None`` where unknown), else the shape while tracing."""
+        value = self._graph_tensor()
+        return value.shape if value is not None else TensorShape(self._value.shape)
+
+    def __repr__(self):
+        """As TensorFlow prints a graph tensor: its name, shape and dtype."""
+        value = self._graph_tensor()
+        name = f'"{value.name}", ' if value is not None else ""
+        return f"Tensor({name}shape={self.shape}, dtype={self.dtype.name})"
 
     __str__ = __repr__
 

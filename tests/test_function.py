@@ -478,6 +478,16 @@ def test_printing_inside_a_trace_from_a_tensor_spec_shows_the_graph_tensor(capsy
     assert capsys.readouterr().out == 'Tensor("x:0", shape=(None, 3), dtype=float32)\n'
 
 
+def test_an_unknown_dim_reads_as_none_while_tracing_from_a_tensor_spec():
+    @tf.function
+    def f(x):
+        assert x.shape == tf.TensorShape([None, 3]) and x.shape[0] is None
+        return tf.reduce_sum(x, axis=1)
+
+    np.testing.assert_array_equal(f.get_concrete_function(tf.TensorSpec([None, 3]))(tf.ones([5, 3])).numpy(),
+                                  np.full(5, 3.0))
+
+
 # -- retracing ------------------------------------------------------------------------------------------------
 def test_frequent_retracing_warns_like_tensorflow():
     @tf.function
