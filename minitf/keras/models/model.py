@@ -6,6 +6,10 @@ functional API (``Model(inputs, outputs)`` on ``keras.Input`` tensors), or as a
 batch: the forward pass under a ``GradientTape``, the loss, the gradients, one
 optimizer update, the metrics. Override ``train_step`` to change what a step
 does and keep the rest (callbacks, progress bar, validation).
+
+As in Keras, the loops trace each step into a graph (``minitf.function``) and
+replay it: Python code in ``call`` or ``train_step`` runs while tracing only.
+``compile(run_eagerly=True)`` runs every step op by op instead, for debugging.
 """
 
 import numpy as np
