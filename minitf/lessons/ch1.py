@@ -194,6 +194,8 @@ class ThreeFigures(Lesson):
         values = np.concatenate([w.numpy().ravel() for w in self.weights])
         weights_ax.bar(np.arange(len(values)), values, color="tab:gray")
         weights_ax.set_ylim(-4, 4)
+        weights_ax.set_xticks(np.arange(len(values)))
+        weights_ax.set_xlabel("weight number")
         weights_ax.set_title(f"1. the {len(values)} weights")
         x = self.inputs.numpy()
         p = self.predict().numpy()[:, 0]

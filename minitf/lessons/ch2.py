@@ -189,5 +189,5 @@ class GradientDescent1D(Lesson):
         losses = self.function(np.clip(path, -1e3, 1e3))
         loss_ax.plot(np.arange(len(path)), losses, marker=".")
         loss_ax.set_xlabel("step")
-        loss_ax.set_yscale("symlog")
+        loss_ax.set_ylim(0, 1.2 * max(float(losses[0]), 1.0))  # a diverging run leaves the top of the plot
         loss_ax.set_title("loss at each step")
