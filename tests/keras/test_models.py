@@ -368,3 +368,16 @@ def test_add_metric_with_a_name():
     assert history.history["mean_activation"] == [3.0, 3.0]
     with pytest.raises(ValueError, match="needs a `name`"):
         Probe().add_metric(tf.constant(1.0))
+
+
+def test_to_categorical_with_categorical_crossentropy():
+    y = np.array([0, 2, 1, 2])
+    one_hot = keras.utils.to_categorical(y)
+    np.testing.assert_array_equal(one_hot, np.eye(3)[y])
+    assert keras.utils.to_categorical(y.reshape(-1, 1), num_classes=4).shape == (4, 4)
+    with pytest.raises(ValueError, match=r"must be in \[0, 2\)"):
+        keras.utils.to_categorical(y, num_classes=2)
+    model = keras.Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(np.random.rand(4, 2), one_hot, verbose=0)
+    assert type(model.metrics[1]).__name__ == "CategoricalAccuracy" and "accuracy" in history.history
