@@ -481,3 +481,16 @@ def test_input_and_output_shape_properties():
         _ = layer.output_shape
     layer(np.ones((5, 2), "float32"))
     assert layer.input_shape == (5, 2) and layer.output_shape == (None, 3)
+
+
+def test_build_without_an_input_shape():
+    class Bias(keras.layers.Layer):
+        def build(self):
+            self.b = self.add_weight(name="b", shape=(), initializer="ones")
+
+        def call(self, inputs):
+            return inputs + self.b
+
+    layer = Bias()
+    np.testing.assert_array_equal(layer(np.zeros((2, 2), "float32")).numpy(), np.ones((2, 2)))
+    assert layer.built and len(layer.weights) == 1

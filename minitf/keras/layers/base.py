@@ -166,6 +166,7 @@ class Layer:
     """
 
     _call_takes_training = True  # set per subclass from the signature of its ``call``
+    _build_takes_shape = True  # False for a subclass whose ``build(self)`` takes no input shape
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, activity_regularizer=None, **kwargs):
         unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
@@ -203,6 +204,7 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
+            cls._build_takes_shape = len(inspect.signature(cls.__dict__["build"]).parameters) > 1
         cls._call_takes_training = _accepts(cls.call, "training")
 
     def __setattr__(self, name, value):
@@ -349,7 +351,10 @@ class Layer:
 
     def _build_for(self, inputs):
         shapes = _shapes_of(inputs)
-        self.build(shapes)
+        if type(self)._build_takes_shape:
+            self.build(shapes)
+        else:
+            self.build()  # Keras 3 allows build(self) for layers whose weights do not depend on the input
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "_build_input_shape", shapes)
         if self._initial_weights is not None:
