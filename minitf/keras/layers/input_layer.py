@@ -80,7 +80,10 @@ def symbolic_call(layer, args, kwargs):
     if not layer.built:
         shapes = nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else TensorShape(t.shape),
                                     args[0])
-        layer.build(shapes)
+        if layer._build_takes_shape:
+            layer.build(shapes)
+        else:
+            layer.build()
         object.__setattr__(layer, "built", True)
         object.__setattr__(layer, "_build_input_shape", shapes)
 
