@@ -350,7 +350,10 @@ class Layer:
         return convert(inputs)
 
     def _build_for(self, inputs):
-        shapes = _shapes_of(inputs)
+        """Build for a first batch of ``inputs`` (its shapes)."""
+        self._build_from_shape(_shapes_of(inputs))
+
+    def _build_from_shape(self, shapes):
         if type(self)._build_takes_shape:
             self.build(shapes)
         else:

@@ -80,12 +80,7 @@ def symbolic_call(layer, args, kwargs):
     if not layer.built:
         shapes = nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else TensorShape(t.shape),
                                     args[0])
-        if layer._build_takes_shape:
-            layer.build(shapes)
-        else:
-            layer.build()
-        object.__setattr__(layer, "built", True)
-        object.__setattr__(layer, "_build_input_shape", shapes)
+        layer._build_from_shape(shapes)
 
     def example(value):
         return value._example if isinstance(value, KerasTensor) else value

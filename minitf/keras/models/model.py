@@ -154,12 +154,12 @@ class Model(Layer):
         raise NotImplementedError(f"Model '{self.name}' (a subclass of keras.Model) must implement "
                                   "`call(self, inputs, training=None)`: the forward pass.")
 
-    def _build_for(self, inputs):
+    def _build_from_shape(self, shapes):
         if any("build" in cls.__dict__ for cls in type(self).__mro__ if cls is not Model and issubclass(cls, Model)):
-            super()._build_for(inputs)
+            super()._build_from_shape(shapes)
             return
         object.__setattr__(self, "built", True)  # sub-layers build themselves during the first call
-        object.__setattr__(self, "_build_input_shape", nest.map_structure(lambda t: TensorShape(t.shape), inputs))
+        object.__setattr__(self, "_build_input_shape", shapes)
 
     def build(self, input_shape):
         """Build a subclassed model by calling it on a batch of zeros of ``input_shape`` (None dims as 1)."""

@@ -83,6 +83,8 @@ class Sequential(Model):
         if x is None:
             x = example_for(self._batch_input_shape, self._input_dtype)
         for layer in layers:
+            if not layer.built:  # built for a batch of any size, as Keras shows it: (None, ...)
+                layer._build_from_shape(TensorShape((None,) + tuple(x.shape)[1:]))
             x = layer(x)
         object.__setattr__(self, "_example_output", x)
         object.__setattr__(self, "built", True)
