@@ -243,6 +243,7 @@ def test_shape_reading_ops_and_their_gradients_replay_for_any_batch_size():
             y = tf.squeeze(tf.expand_dims(x, 1), 1)[:, 1:] * tf.reduce_mean(x, axis=0)[1:]
             y = tf.reshape(tf.reduce_sum(y, axis=1, keepdims=True) * tf.ones_like(y), [-1])
             y = tf.reduce_mean(y) + tf.reduce_sum(tf.gather(x, [0, 0], axis=0))
+            y = y + tf.reduce_sum(tf.concat([x, x * x], axis=0) ** 2) + tf.reduce_sum(tf.stack([x, x], axis=1) ** 3)
         return tape.gradient(y, x)
 
     def eager(x):
@@ -251,6 +252,7 @@ def test_shape_reading_ops_and_their_gradients_replay_for_any_batch_size():
             y = tf.squeeze(tf.expand_dims(x, 1), 1)[:, 1:] * tf.reduce_mean(x, axis=0)[1:]
             y = tf.reshape(tf.reduce_sum(y, axis=1, keepdims=True) * tf.ones_like(y), [-1])
             y = tf.reduce_mean(y) + tf.reduce_sum(tf.gather(x, [0, 0], axis=0))
+            y = y + tf.reduce_sum(tf.concat([x, x * x], axis=0) ** 2) + tf.reduce_sum(tf.stack([x, x], axis=1) ** 3)
         return tape.gradient(y, x)
 
     for batch in (4, 2, 5):

@@ -185,13 +185,24 @@ def _check_concat(*values, axis):
                     f"Only dimension {axis} (the concat axis) may differ.")
 
 
+def _concat_piece(xp, dy, *values, index, axis):
+    start = sum(v.shape[axis] for v in values[:index])
+    return dy[(slice(None),) * axis + (slice(start, start + values[index].shape[axis]),)]
+
+
+def _concat_piece_vjp(ddy, out, dy, *values, index, axis):
+    from minitf.ops.math_ops import zeros_like
+
+    return [concat([ddy if i == index else zeros_like(v) for i, v in enumerate(values)], axis)] + [None] * len(values)
+
+
+# The piece of dy that belongs to values[index], at an offset read from the pieces' run-time shapes.
+# d = ddy padded with zeros back to dy's shape.
+ConcatPiece = Primitive("ConcatPiece", _concat_piece, vjp=_concat_piece_vjp)
+
+
 def _concat_vjp(dy, out, *values, axis):
-    grads, start = [], 0
-    for v in values:
-        size = v._value.shape[axis]
-        grads.append(dy[(slice(None),) * axis + (slice(start, start + size),)])
-        start += size
-    return grads
+    return [bind(ConcatPiece, dy, *values, index=i, axis=axis) for i in builtins.range(len(values))]
 
 
 ConcatV2 = Primitive("ConcatV2", lambda xp, *values, axis: xp.concatenate(values, axis=axis),
