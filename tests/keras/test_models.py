@@ -381,3 +381,18 @@ def test_to_categorical_with_categorical_crossentropy():
     model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(np.random.rand(4, 2), one_hot, verbose=0)
     assert type(model.metrics[1]).__name__ == "CategoricalAccuracy" and "accuracy" in history.history
+
+
+def test_clone_model_copies_the_architecture_not_the_weights():
+    model = small_sequential()
+    clone = keras.models.clone_model(model)
+    assert clone.count_params() == model.count_params() and clone.built
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])
+    clone.set_weights(model.get_weights())
+    x = np.random.rand(3, 3).astype("float32")
+    np.testing.assert_array_equal(clone(x).numpy(), model(x).numpy())
+    inputs = keras.Input(shape=(3,))
+    functional = keras.Model(inputs, layers.Dense(2)(inputs))
+    assert keras.models.clone_model(functional).output_shape == (None, 2)
+    with pytest.raises(ValueError, match="subclassed"):
+        keras.models.clone_model(ResidualRegressor(1))
