@@ -14,8 +14,15 @@ How it works, in three steps:
 3. Later calls with that signature *replay* the graph. With no tape recording, replay
    runs each primitive's ``impl`` straight on backend arrays: no Tensor objects, no
    checks, no recorders, which is why it is faster than running the same ops eagerly.
-   Under a tape (or while another function is being traced) it replays through
-   ``bind``, so the ops are recorded: gradients flow through a traced function.
+   Arrays are dropped after their last use, so ``assign_sub`` can update a weight in
+   place (copy-on-write, as eagerly). Under a tape (or while another function is being
+   traced) it replays through ``bind``, so the ops are recorded: gradients flow
+   through a traced function.
+
+The signature's ``None`` dims work because no op bakes an input's shape into the graph:
+shape-reading ops take their shapes from tensors at run time (``ExpandDims``,
+``BroadcastLike``, ``Mean``...). After such a trace, one probe replay at other sizes
+marks which shapes are unknown, and warns if Python code baked a size in.
 
 Where minitf differs from TensorFlow:
 
@@ -23,15 +30,14 @@ Where minitf differs from TensorFlow:
   unroll into the graph; an ``if`` on a tensor is decided at trace time, with the
   tracing call's values, and only the branch taken is in the graph. Use
   ``minitf.where`` for per-element choices, or pass a Python value (one trace each).
-- Tracing runs the ops, on the first call's values. A trace from ``TensorSpec``\\ s
+- Tracing runs the ops, on the first call's values. A trace from TensorSpecs
   (``get_concrete_function``) runs them on made-up values (ones, unknown dims of size
   2); its tensors are *symbolic*: turning one into a Python bool, number or NumPy array
   raises ``OperatorNotAllowedInGraphError``, and its variable assignments are undone.
-- Python code sees trace-time shapes (``x.shape`` never holds ``None``), and shape
-  arguments are read while tracing, even ``minitf.shape(x)``: ``minitf.zeros([x.shape[0],
-  3])`` bakes that size into the graph (``minitf.zeros_like`` does not). The ops and
-  gradient rules read shapes at run time, so a graph traced with
-  ``input_signature=[TensorSpec([None, 784])]`` runs with any batch size.
+- Python code sees trace-time shapes (``x.shape`` holds ``None`` only for the inputs of
+  a trace from TensorSpecs), and shape arguments are read while tracing, even
+  ``minitf.shape(x)``: ``minitf.zeros([x.shape[0], 3])`` bakes that size into the graph
+  (``minitf.zeros_like`` does not).
 - A different ``Variable`` object as argument is a new signature; variables may be
   created on any trace (TensorFlow allows it on the first only).
 """
@@ -471,7 +477,7 @@ class ConcreteFunction:
 
     Attributes:
         graph: the ``Graph`` (``graph.get_operations()``; ``print(graph)``).
-        structured_input_signature: the ``TensorSpec``\\ s (and Python values) it was traced for.
+        structured_input_signature: the TensorSpecs (and Python values) it was traced for.
         variables: the variables the graph reads or assigns, captured by reference.
     """
 
@@ -751,7 +757,7 @@ class Function:
         return result
 
     def get_concrete_function(self, *args, **kwargs):
-        """The concrete function for these arguments (tensors, ``TensorSpec``\\ s, Python values), tracing if needed.
+        """The concrete function for these arguments (tensors, TensorSpecs, Python values), tracing if needed.
 
         Tracing here does not run the function for real: variable assignments are undone.
         """
