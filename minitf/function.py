@@ -171,6 +171,18 @@ class Graph:
                 return op
         raise KeyError(f"The name {name!r} refers to an Operation not in the graph.")
 
+    def get_tensor_by_name(self, name):
+        """The value called ``name`` (``"MatMul:0"``: output 0 of operation ``MatMul``)."""
+        op_name, _, index = name.rpartition(":")
+        if not op_name or not index.isdigit():
+            raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, not a Tensor name. "
+                             "Tensor names must be of the form \"<op_name>:<output_index>\".")
+        outputs = self.get_operation_by_name(op_name).outputs
+        if int(index) >= len(outputs):
+            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist: the operation {op_name!r} "
+                           f"has {len(outputs)} output(s).")
+        return outputs[int(index)]
+
     def _unique(self, name):
         count = self._names.get(name, 0)
         self._names[name] = count + 1

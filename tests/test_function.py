@@ -360,6 +360,8 @@ def test_concrete_function_lists_operations_with_type_name_inputs_and_outputs():
     assert [t.name for t in matmul.inputs] == ["x:0", "ReadVariableOp:0"]
     assert matmul.outputs[0].name == "MatMul:0" and matmul.outputs[0].dtype == tf.float32
     assert matmul.attrs == {"transpose_a": False, "transpose_b": False}
+    assert concrete.graph.get_tensor_by_name("MatMul:0") is matmul.outputs[0]
+    assert concrete.graph.get_operation_by_name("x").type == "Placeholder"
     assert concrete.inputs[0].shape == tf.TensorShape([None, 2])
     assert concrete.variables == (w,)
     np.testing.assert_array_equal(concrete(tf.ones([3, 2])).numpy(), [[4.0]] * 3)
