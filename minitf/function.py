@@ -660,6 +660,15 @@ def _argument_text(name, value):
     return f"{name}: {_spec_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
 
 
+def _as_output(value):
+    """Outputs are tensors, as in TensorFlow: a variable is read, a Python or NumPy number becomes a constant."""
+    if isinstance(value, Variable):
+        return bind(ReadVariableOp, value)
+    if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
+        return convert_to_tensor(value)
+    return value  # None, strings and other objects come back as they are
+
+
 def _reader(variable):
     return lambda xp: variable._value
 
@@ -869,7 +878,7 @@ class Function:
         _tracing.append(tracer)
         try:
             result = self._python_function(*traced_args, **traced_kwargs)
-            flat = [bind(ReadVariableOp, x) if isinstance(x, Variable) else x for x in nest.flatten(result)]
+            flat = [_as_output(x) for x in nest.flatten(result)]
         finally:
             recorders.remove(tracer)
             _tracing.remove(tracer)

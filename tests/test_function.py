@@ -45,6 +45,18 @@ def test_python_ints_retrace_per_value_tensors_of_the_same_shape_do_not():
     assert power.experimental_get_tracing_count() == 2
 
 
+def test_python_numbers_returned_become_tensors_as_in_tensorflow():
+    def cube(x):
+        return x ** 3
+
+    tf_cube = tf.function(cube)
+    result = tf_cube(2)
+    assert isinstance(result, tf.Tensor) and result.dtype == tf.int32 and int(result) == 8
+    assert float(tf_cube(tf.constant(2.0))) == 8.0
+    assert tf_cube.python_function(2) == 8
+    assert op_types(tf_cube.get_concrete_function(tf.constant(2.0))) == ["Placeholder", "Const", "Pow"]
+
+
 def test_a_new_shape_or_dtype_retraces():
     f = tf.function(lambda x: x + 1)
     f(tf.ones([2]))
