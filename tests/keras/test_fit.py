@@ -435,3 +435,15 @@ def test_bad_batch_size_and_verbose():
         linear_model().fit(np.ones((4, 3)), np.ones((4, 1)), batch_size=0, verbose=0)
     with pytest.raises(ValueError, match="verbose must be"):
         linear_model().fit(np.ones((4, 3)), np.ones((4, 1)), verbose=3)
+
+
+def test_traced_logs_keep_the_order_train_step_gives():
+    class Reordered(CustomModel):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            return {"zeta": logs["loss"] * 0, "loss": logs["loss"]}
+
+    x, y = regression_data()
+    model = Reordered()
+    model.compile(optimizer="sgd", loss="mse")
+    assert list(model.fit(x, y, verbose=0).history) == ["zeta", "loss"]

@@ -269,20 +269,12 @@ class Model(Layer):
 
         traced = function(traced_step)
         first = [True]
-        orders = {}
 
         def run(data):
             logs = traced(data)
             if first[0]:  # the first trace may build the model: remember the structure as it is now
                 first[0] = False
                 cache[kind] = ((_tracking["version"],) + key[1:], run)
-            if isinstance(logs, dict):  # a traced dict comes back in sorted key order: restore the metrics' order
-                keys = tuple(logs)
-                order = orders.get(keys)
-                if order is None:
-                    names = [m.name for m in self.metrics]
-                    order = orders[keys] = [n for n in names if n in logs] + [k for k in keys if k not in names]
-                logs = {k: logs[k] for k in order}
             return logs
 
         cache[kind] = (key, run)
