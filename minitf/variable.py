@@ -210,3 +210,5 @@ class Variable(Tensor):
         return (f"<minitf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(self, True)}>")
 
+    __str__ = __repr__  # print(v) shows the same as repr(v), as TensorFlow does
+

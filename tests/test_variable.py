@@ -11,6 +11,7 @@ def test_repr_follows_tensorflow():
     assert repr(v) == ("<minitf.Variable 'Variable:0' shape=(3, 1) dtype=float32, numpy=\n"
                        "array([[1.],\n       [2.],\n       [3.]], dtype=float32)>")
     assert tf.Variable(1.0, name="w").name == "w:0"
+    assert str(tf.Variable(1.0)) == "<minitf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.0>"
 
 
 def test_assign_family_returns_the_variable_and_updates():
