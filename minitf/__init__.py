@@ -57,6 +57,7 @@ from minitf.ops.array_ops import (  # noqa: F401
     zeros,
 )
 from minitf.ops.linalg_ops import matmul  # noqa: F401
+from minitf.ops.logging_ops import print  # noqa: F401 - tf.print: prints when the op runs
 from minitf.ops.math_ops import (  # noqa: F401
     abs,
     add,

@@ -55,6 +55,7 @@ from minitf import backend, dtypes, nest
 from minitf.errors import shape_text
 from minitf.ops import random_ops
 from minitf.ops.array_ops import Identity
+from minitf.ops.logging_ops import PrintV2
 from minitf.primitive import bind, recorders
 from minitf.tape import CustomGradient
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor, wrap
@@ -198,11 +199,11 @@ class Graph:
         return op
 
     def _prune(self):
-        """Drop operations that neither an output nor a variable assignment depends on."""
+        """Drop operations that neither an output, a variable assignment nor a ``minitf.print`` depends on."""
         needed = {t._slot for t in self.outputs}
         kept = []
         for op in reversed(self._operations):
-            if op._kind in ("Placeholder", "assign") or any(t._slot in needed for t in op.outputs):
+            if op._kind in ("Placeholder", "assign", "effect") or any(t._slot in needed for t in op.outputs):
                 kept.append(op)
                 needed.update(t._slot for t in op.inputs)
         self._operations = kept[::-1]
@@ -374,7 +375,7 @@ class _Tracer:
             self.graph._add("assign", prim.name, inputs, params, prim=prim, variable=args[0])
             return
         inputs = [values.get(id(a)) or self.capture(a) for a in args]
-        kind = "custom" if isinstance(prim, CustomGradient) else "op"
+        kind = "custom" if isinstance(prim, CustomGradient) else "effect" if prim is PrintV2 else "op"
         op = self.graph._add(kind, prim.name, inputs, params, out=(out._value.shape, out.dtype), prim=prim)
         self._map(out, op.outputs[0])
         if self.symbolic and any(a.__class__ is _SymbolicTensor for a in args):
@@ -540,9 +541,10 @@ class ConcreteFunction:
             elif op._kind == "assign":
                 self._steps.append((_assigner(op._prim, op._variable), ins[1:], op.attrs, out, free))
                 self._bind_steps.append(("assign", op._prim, ins[1:], op.attrs, out, op._variable))
-            elif op._kind in ("op", "custom"):
+            elif op._kind in ("op", "effect", "custom"):
                 self._steps.append((op._prim.impl, ins, op.attrs, out, free))
-                self._bind_steps.append((op._kind, op._prim, ins, op.attrs, out, None))
+                kind = "custom" if op._kind == "custom" else "op"
+                self._bind_steps.append((kind, op._prim, ins, op.attrs, out, None))
 
     def _find_unknown_dims(self):
         """Put ``None`` in the shapes that follow the signature's ``None`` dims, and check the graph allows them.

@@ -29,6 +29,21 @@ def test_python_side_effects_run_only_while_tracing(capsys):
     assert double.experimental_get_tracing_count() == 1
 
 
+def test_minitf_print_runs_on_every_call_and_is_kept_in_the_graph(capsys):
+    @tf.function
+    def f(x):
+        print("Python print: while tracing")
+        tf.print("minitf.print:", x * 2, output_stream=sys.stdout)
+        return x
+
+    f(tf.constant([1, 2]))
+    f(tf.constant([3, 4]))
+    assert capsys.readouterr().out == ("Python print: while tracing\nminitf.print: [2 4]\nminitf.print: [6 8]\n")
+    assert "PrintV2" in op_types(f.get_concrete_function(tf.constant([1, 2])))
+    tf.print(tf.constant(1.5), "and", tf.range(10))
+    assert capsys.readouterr().err == "1.5 and [0 1 2 ... 7 8 9]\n"
+
+
 def test_python_ints_retrace_per_value_tensors_of_the_same_shape_do_not():
     @tf.function
     def power(x, n):
