@@ -163,7 +163,7 @@ class Graph:
         self.outputs = []
 
     def get_operations(self):
-        """The operations in execution order (the pruned graph: only what outputs and assignments need)."""
+        """The operations in execution order, pruned to what outputs, assignments and prints need."""
         return list(self._operations)
 
     def get_operation_by_name(self, name):
@@ -213,8 +213,9 @@ class Graph:
 
 
 def _type_text(tensor):
-    if tensor.dtype == "resource":
-        return "resource"
+    """``float32[None,784]``: the dtype and shape of a graph value or a TensorSpec."""
+    if isinstance(tensor.dtype, str):
+        return tensor.dtype  # a variable handle: "resource"
     return f"{tensor.dtype.name}{shape_text(tensor.shape).replace('?', 'None')}"
 
 
@@ -222,7 +223,8 @@ def _attr_text(value):
     if isinstance(value, dtypes.DType):
         return value.name
     if isinstance(value, slice):
-        return ":".join("" if p is None else str(p) for p in (value.start, value.stop, value.step)).rstrip(":") or ":"
+        start, stop = ("" if p is None else p for p in (value.start, value.stop))
+        return f"{start}:{stop}" + ("" if value.step is None else f":{value.step}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_attr_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
@@ -643,13 +645,9 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self.pretty_printed_signature()}>"
 
 
-def _spec_text(spec):
-    return f"{spec.dtype.name}{shape_text(spec.shape).replace('?', 'None')}"
-
-
 def _structure_text(value):
     if isinstance(value, TensorSpec):
-        return _spec_text(value)
+        return _type_text(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_structure_text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
@@ -659,7 +657,7 @@ def _structure_text(value):
 
 
 def _argument_text(name, value):
-    return f"{name}: {_spec_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
+    return f"{name}: {_type_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
 
 
 def _as_output(value):
