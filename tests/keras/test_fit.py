@@ -43,7 +43,9 @@ def two_gaussian_clouds(num_samples_per_class=1000):
 def test_book_linear_classifier_with_fit_reaches_97_percent():
     inputs, targets = two_gaussian_clouds()
     model = keras.Sequential([keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1), loss=keras.losses.MeanSquaredError(),
+    # The book uses learning_rate=0.1: with batches of 16 the last epoch then lands anywhere in 0.93-1.0
+    # depending on the seed; 0.01 gives >= 0.99 for every seed we tried.
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01), loss=keras.losses.MeanSquaredError(),
                   metrics=[keras.metrics.BinaryAccuracy()])
     indices_permutation = np.random.permutation(len(inputs))
     shuffled_inputs, shuffled_targets = inputs[indices_permutation], targets[indices_permutation]
