@@ -102,14 +102,14 @@ class CallbackList:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be keras.callbacks.Callback instances, got {callback!r} "
                                 f"(of type {type(callback).__name__}).")
-        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.insert(0, ProgbarLogger())
         self.history = None
-        if add_history:
+        if add_history:  # last, as in Keras, so it records what the other callbacks added to the logs
             self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
             if self.history is None:
                 self.history = History()
                 self.callbacks.append(self.history)
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
         for callback in self.callbacks:
             if isinstance(callback, ProgbarLogger):
                 callback.mode = mode  # "fit", "test" or "predict": which loop the bar is for

@@ -235,3 +235,11 @@ def test_importing_keras_imports_no_plotting_or_widgets():
             "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".").stdout
     assert out.strip() == "[]"
+
+
+def test_the_progress_bar_shows_what_callbacks_add_to_the_logs(capsys):
+    model, x, y = model_and_data()
+    model.fit(x, y, epochs=1, verbose=2, callbacks=[callbacks.LearningRateScheduler(lambda epoch, lr: lr, verbose=1)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "Epoch 1: LearningRateScheduler setting learning rate to 0.10000000149011612."
+    assert lines[2] == "Epoch 1/1" and lines[3].endswith(" - learning_rate: 0.1000")
