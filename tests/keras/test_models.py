@@ -77,6 +77,7 @@ def test_summary_text():
         " dense (Dense)               (None, 4)                 16",
         "",
         " dense_1 (Dense)             (None, 2)                 10",
+        "",
         "=" * 65,
         "Total params: 26",
         "Trainable params: 26",

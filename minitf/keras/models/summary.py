@@ -41,14 +41,12 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     stops = [int(line_length * p) if p <= 1 else int(p) for p in positions]
     lines = [f'Model: "{model.name}"', "_" * line_length, " " + _row(["Layer (type)", "Output Shape", "Param #"],
                                                                       [s - 1 for s in stops]), "=" * line_length]
-    layers = model.layers
-    for i, layer in enumerate(layers):
+    for layer in model.layers:
         params = layer.count_params() if layer.built else 0
         lines.append(" " + _row([f"{layer.name} ({type(layer).__name__})", _shape_text(layer._output_shape), params],
                                 [s - 1 for s in stops]))
-        lines.append("" if i < len(layers) - 1 else "=" * line_length)
-    if not layers:
-        lines.append("=" * line_length)
+        lines.append("")
+    lines.append("=" * line_length)
     trainable, non_trainable = _count(model.trainable_weights), _count(model.non_trainable_weights)
     lines += [f"Total params: {trainable + non_trainable:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {non_trainable:,}", "_" * line_length]
