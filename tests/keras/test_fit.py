@@ -134,7 +134,8 @@ def test_traced_steps_give_the_same_results_as_eager_ones(compile_args, toleranc
     results = []
     for eager in (True, False):
         tf.random.set_seed(1)
-        model = keras.Sequential([layers.Dense(8, activation="relu", kernel_regularizer="l2"),
+        model = keras.Sequential([layers.Dense(8, activation="relu", kernel_regularizer="l2",
+                                               activity_regularizer=keras.regularizers.l1(1e-3)),
                                   layers.BatchNormalization(), layers.Dense(2, activation="softmax")])
         model.compile(run_eagerly=eager, **compile_args())
         history = model.fit(x, y, sample_weight=weights, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
