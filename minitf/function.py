@@ -42,6 +42,7 @@ Where minitf differs from TensorFlow:
   created on any trace (TensorFlow allows it on the first only).
 """
 
+import contextlib
 import functools
 import inspect
 import types
@@ -53,7 +54,7 @@ import numpy as np
 
 from minitf import backend, dtypes, nest
 from minitf.errors import shape_text
-from minitf.ops import random_ops
+from minitf.ops import logging_ops, random_ops
 from minitf.ops.array_ops import Identity
 from minitf.ops.logging_ops import PrintV2
 from minitf.primitive import bind, recorders
@@ -567,8 +568,9 @@ class ConcreteFunction:
         rng = random_ops._state["rng"]
         rng_state, calls = rng.bit_generator.state, dict(random_ops._state["calls"])
         try:
-            for impl, ins, params, out, _ in self._steps:
-                env[out] = impl(xp, *[env[i] for i in ins], **params)
+            with logging_ops.silenced():
+                for impl, ins, params, out, _ in self._steps:
+                    env[out] = impl(xp, *[env[i] for i in ins], **params)
         except Exception as error:  # any failure means the graph bakes in a size
             warnings.warn(
                 f"minitf.function traced {self.graph.name!r} for shapes with None dims, but its graph fails at "
@@ -877,7 +879,8 @@ class Function:
         recorders.append(tracer)
         _tracing.append(tracer)
         try:
-            result = self._python_function(*traced_args, **traced_kwargs)
+            with contextlib.nullcontext() if run else logging_ops.silenced():
+                result = self._python_function(*traced_args, **traced_kwargs)
             flat = [_as_output(x) for x in nest.flatten(result)]
         finally:
             recorders.remove(tracer)

@@ -40,6 +40,8 @@ def test_minitf_print_runs_on_every_call_and_is_kept_in_the_graph(capsys):
     f(tf.constant([3, 4]))
     assert capsys.readouterr().out == ("Python print: while tracing\nminitf.print: [2 4]\nminitf.print: [6 8]\n")
     assert "PrintV2" in op_types(f.get_concrete_function(tf.constant([1, 2])))
+    f.get_concrete_function(tf.TensorSpec([None], tf.int32))  # a trace, not a call: Python's print only
+    assert capsys.readouterr().out == "Python print: while tracing\n"
     tf.print(tf.constant(1.5), "and", tf.range(10))
     assert capsys.readouterr().err == "1.5 and [0 1 2 ... 7 8 9]\n"
 

@@ -5,6 +5,7 @@ is a primitive (``PrintV2``) that the graph keeps and replays, as ``tf.print``. 
 no gradient and its output is an empty placeholder value.
 """
 
+import contextlib
 import sys
 
 import numpy as np
@@ -22,7 +23,22 @@ def _text(value, summarize):
         return np.array2string(array, separator=" ")
 
 
+_silent = []  # non-empty while a graph is traced or probed without being called: nothing prints
+
+
+@contextlib.contextmanager
+def silenced():
+    """Inside this block ``minitf.print`` prints nothing (``get_concrete_function`` traces are not calls)."""
+    _silent.append(True)
+    try:
+        yield
+    finally:
+        _silent.pop()
+
+
 def _print(xp, *values, template, sep, end, output_stream, summarize):
+    if _silent:
+        return xp.zeros((0,), dtype=bool)
     tensors = iter(values)
     text = sep.join(_text(next(tensors), summarize) if part is None else part for part in template)
     (sys.stderr if output_stream is None else output_stream).write(text + end)
