@@ -196,14 +196,26 @@ def test_steps_are_traced_by_default_and_retraced_after_changes():
     model = Counting()
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, y, batch_size=8, epochs=3, verbose=0)
-    assert traces == [8, 4]  # one trace per batch shape, replayed afterwards
+    assert traces == [8, 4, 4, 4]  # one trace for the batches of 8, replayed; the last batch of 4 runs eagerly
+    traces.clear()
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert traces == [8, 4]  # kept for the next call
+    assert traces == [4]  # the trace is kept for the next call
+    traces.clear()
     model.hidden.trainable = False
     frozen = model.hidden.get_weights()
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert traces == [8, 4, 8, 4]  # the structure changed: traced again
+    assert traces == [8, 4]  # the structure changed: traced again
     np.testing.assert_array_equal(model.hidden.get_weights()[0], frozen[0])
+
+
+def test_no_retracing_warnings_for_data_of_many_sizes(recwarn):
+    model = keras.Sequential([layers.Dense(3), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    for n in range(33, 45):
+        model.fit(np.random.rand(n, 4), np.random.rand(n, 1), batch_size=32, verbose=0)
+        model.evaluate(np.random.rand(n, 4), np.random.rand(n, 1), verbose=0)
+        model.predict(np.random.rand(n, 4), verbose=0)
+    assert not [w for w in recwarn if "retracing" in str(w.message)]
 
 
 def test_validation_split_takes_the_last_samples():

@@ -251,6 +251,7 @@ class Model(Layer):
 
         The traced function is kept for the next loop, until ``compile`` is called again or the
         model's structure changes (layers or weights added, layers frozen): then it is traced afresh.
+        The loops run a smaller last batch eagerly rather than tracing a graph for its one-off shape.
         """
         step = getattr(self, f"{kind}_step")
         if self.run_eagerly:
@@ -428,7 +429,8 @@ class Model(Layer):
             for step, batch in enumerate(data):
                 if batch_begin:
                     callbacks.on_train_batch_begin(step)
-                step_logs = train_function(pack_x_y_sample_weight(*batch))
+                run_step = train_function if data.full(step) else self.train_step
+                step_logs = run_step(pack_x_y_sample_weight(*batch))
                 if batch_end:
                     callbacks.on_train_batch_end(step, step_logs)
                 if self.stop_training:
@@ -452,7 +454,8 @@ class Model(Layer):
         batch_end = callbacks.overrides("on_test_batch_end")
         step_logs = None
         for step, batch in enumerate(data):
-            step_logs = test_function(pack_x_y_sample_weight(*batch))
+            run_step = test_function if data.full(step) else self.test_step
+            step_logs = run_step(pack_x_y_sample_weight(*batch))
             if batch_end:
                 callbacks.on_test_batch_end(step, step_logs)
         if step_logs is None:
@@ -494,7 +497,8 @@ class Model(Layer):
         callbacks.on_predict_begin()
         parts = []
         for step, batch in enumerate(data):
-            outputs = predict_function(pack_x_y_sample_weight(*batch))
+            run_step = predict_function if data.full(step) else self.predict_step
+            outputs = run_step(pack_x_y_sample_weight(*batch))
             parts.append(nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else np.asarray(t), outputs))
             if batch_end:
                 callbacks.on_predict_batch_end(step, {"outputs": outputs})

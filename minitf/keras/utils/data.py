@@ -108,6 +108,10 @@ class ArrayData:
         self.shuffle = shuffle
         self.steps = min(steps, self._full_steps()) if steps else self._full_steps()
 
+    def full(self, step):
+        """Whether batch ``step`` has ``batch_size`` examples (the last one may have fewer)."""
+        return (step + 1) * self.batch_size <= self.size
+
     def _full_steps(self):
         return max(math.ceil(self.size / self.batch_size), 1 if self.size else 0)
 
@@ -171,6 +175,11 @@ class IterableData:
                 except StopIteration:
                     return
             yield self._convert(item)
+
+    @staticmethod
+    def full(step):
+        """Batches from an iterable are all treated alike (traced once per shape)."""
+        return True
 
     @staticmethod
     def _convert(item):
