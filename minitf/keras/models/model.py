@@ -259,7 +259,7 @@ class Model(Layer):
         from minitf.function import function
         from minitf.keras.layers.base import _tracking
 
-        key = (_tracking["version"], id(self.compiled_loss), id(self.optimizer))
+        key = (_tracking["version"], id(self), id(self.compiled_loss), id(self.optimizer))  # a copy traces anew
         cache = self.__dict__.setdefault("_step_functions", {})
         cached = cache.get(kind)
         if cached is not None and cached[0] == key:
