@@ -397,3 +397,15 @@ def test_clone_model_copies_the_architecture_not_the_weights():
     assert keras.models.clone_model(functional).output_shape == (None, 2)
     with pytest.raises(ValueError, match="subclassed"):
         keras.models.clone_model(ResidualRegressor(1))
+
+
+def test_a_deep_copy_predicts_with_its_own_weights():
+    import copy
+
+    model = small_sequential()
+    x = np.ones((64, 3), "float32")
+    original = model.predict(x, verbose=0)
+    clone = copy.deepcopy(model)
+    clone.set_weights([w * 0 for w in clone.get_weights()])
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), np.zeros((64, 2)))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), original)
