@@ -462,3 +462,42 @@ def test_traced_logs_keep_the_order_train_step_gives():
     model = Reordered()
     model.compile(optimizer="sgd", loss="mse")
     assert list(model.fit(x, y, verbose=0).history) == ["zeta", "loss"]
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_hands_on_ml_custom_training_loop(traced):
+    """Hands-On ML, chapter 12: a training loop written by hand around a Keras model."""
+    x, y = regression_data(64)
+    model = keras.models.Sequential([
+        keras.layers.Dense(30, activation="elu", kernel_initializer="he_normal",
+                           kernel_regularizer=keras.regularizers.l2(0.05)),
+        keras.layers.Dense(1, kernel_constraint=keras.constraints.MaxNorm(1.0))])
+    optimizer = keras.optimizers.Nadam(learning_rate=0.01)
+    loss_fn = keras.losses.mean_squared_error
+    mean_loss = keras.metrics.Mean()
+    metrics = [keras.metrics.MeanAbsoluteError()]
+
+    def train_step(X_batch, y_batch):
+        with tf.GradientTape() as tape:
+            y_pred = model(X_batch, training=True)
+            main_loss = tf.reduce_mean(loss_fn(y_batch, y_pred))
+            loss = tf.add_n([main_loss] + model.losses)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        for variable in model.variables:
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable))
+        mean_loss(loss)
+        for metric in metrics:
+            metric(y_batch, y_pred)
+
+    step = tf.function(train_step) if traced else train_step
+    losses = []
+    for _ in range(3):  # epochs
+        for i in range(0, 64, 16):
+            step(x[i:i + 16], y[i:i + 16])
+        losses.append(float(mean_loss.result()))
+        for metric in [mean_loss] + metrics:
+            metric.reset_state()
+    assert losses[-1] < losses[0]
+    assert np.linalg.norm(model.layers[1].kernel.numpy(), axis=0).max() <= 1.0 + 1e-6
