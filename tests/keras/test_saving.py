@@ -376,3 +376,10 @@ def test_hands_on_ml_custom_components_train_save_and_load(tmp_path):
     assert loaded.layers[1].activation is my_softplus and loaded.loss.threshold == 2.0
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
+
+
+def test_anonymous_lambda_functions_cannot_be_found_again(tmp_path):
+    model = keras.Sequential([layers.Lambda(lambda x: x + 1.0, input_shape=(2,))])
+    model.save(tmp_path / "anonymous.keras")
+    with pytest.raises(ValueError, match="anonymous `lambda` function"):
+        keras.models.load_model(tmp_path / "anonymous.keras")

@@ -220,6 +220,10 @@ class Lambda(Layer):
         super().__init__(**kwargs)
         if isinstance(function, str):
             found = get_custom_objects().get(function)
+            if found is None and function == "<lambda>":
+                raise ValueError(f"Lambda layer '{self.name}' was saved with an anonymous `lambda` function, which "
+                                 "cannot be found again by name. Define the function with `def` (and pass it to "
+                                 "load_model in custom_objects), then save the model again.")
             if found is None:
                 raise ValueError(f"Lambda layer '{self.name}': the function '{function}' is unknown. Pass it to "
                                  f"load_model in custom_objects={{'{function}': {function}}}.")
