@@ -30,22 +30,24 @@ class Callback:
         self.params = {}
 
     def set_model(self, model):
+        """Called by ``fit`` to give the callback the model it trains."""
         self.model = model
 
     def set_params(self, params):
+        """Called by ``fit`` with ``epochs``, ``steps`` and ``verbose``."""
         self.params = params
 
     def on_train_begin(self, logs=None):
-        pass
+        """Called once when ``fit`` starts."""
 
     def on_train_end(self, logs=None):
-        pass
+        """Called once when ``fit`` ends, with the last epoch's logs."""
 
     def on_epoch_begin(self, epoch, logs=None):
-        pass
+        """Called at the start of each epoch (counted from 0)."""
 
     def on_epoch_end(self, epoch, logs=None):
-        pass
+        """Called at the end of each epoch with its logs (``val_`` ones included)."""
 
     def on_batch_begin(self, batch, logs=None):
         """Kept for old code: the default ``on_train_batch_begin`` calls it."""
@@ -54,34 +56,36 @@ class Callback:
         """Kept for old code: the default ``on_train_batch_end`` calls it."""
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training batch (calls ``on_batch_begin``)."""
         self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after each training batch with the running metrics (calls ``on_batch_end``)."""
         self.on_batch_end(batch, logs)
 
     def on_test_begin(self, logs=None):
-        pass
+        """Called when ``evaluate`` (or validation in ``fit``) starts."""
 
     def on_test_end(self, logs=None):
-        pass
+        """Called when ``evaluate`` (or validation in ``fit``) ends, with its logs."""
 
     def on_test_batch_begin(self, batch, logs=None):
-        pass
+        """Called before each evaluation batch."""
 
     def on_test_batch_end(self, batch, logs=None):
-        pass
+        """Called after each evaluation batch with the running metrics."""
 
     def on_predict_begin(self, logs=None):
-        pass
+        """Called when ``predict`` starts."""
 
     def on_predict_end(self, logs=None):
-        pass
+        """Called when ``predict`` ends."""
 
     def on_predict_batch_begin(self, batch, logs=None):
-        pass
+        """Called before each prediction batch."""
 
     def on_predict_batch_end(self, batch, logs=None):
-        pass
+        """Called after each prediction batch (``logs['outputs']``)."""
 
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
