@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf import keras
+from minitf import backend, keras
 from minitf.keras import layers
 
 
@@ -501,3 +501,35 @@ def test_hands_on_ml_custom_training_loop(traced):
             metric.reset_state()
     assert losses[-1] < losses[0]
     assert np.linalg.norm(model.layers[1].kernel.numpy(), axis=0).max() <= 1.0 + 1e-6
+
+
+@pytest.fixture(params=["numpy", "cupy"])
+def on_backend(request):
+    if request.param == "cupy":
+        pytest.importorskip("cupy", reason="CuPy is not installed: GPU tests skip")
+        try:
+            backend.set_backend("cupy")
+        except RuntimeError as error:
+            pytest.skip(f"no usable GPU: {error}")
+    yield request.param
+    backend.set_backend("numpy")
+
+
+@pytest.mark.parametrize("eager", [True, False])
+def test_fit_evaluate_predict_save_on_every_backend(on_backend, eager, tmp_path):
+    (x_train, y_train), (x_test, y_test) = digits()
+    tf.random.set_seed(3)
+    model = keras.Sequential([layers.Dense(32, activation="relu"), layers.BatchNormalization(), layers.Dropout(0.1),
+                              layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], run_eagerly=eager)
+    history = model.fit(x_train, y_train, epochs=3, batch_size=64, validation_split=0.1, verbose=0)
+    assert history.history["val_accuracy"][-1] > 0.85
+    assert model.layers[0].kernel.device == ("/device:GPU:0" if on_backend == "cupy" else "/device:CPU:0")
+    predictions = model.predict(x_test, verbose=0)
+    assert isinstance(predictions, np.ndarray)
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    assert (predictions.argmax(axis=1) == y_test).mean() == pytest.approx(accuracy, abs=1e-6)
+    model.save_weights(tmp_path / "w.npz")
+    model.load_weights(tmp_path / "w.npz")
+    np.testing.assert_allclose(model.predict(x_test, verbose=0), predictions, rtol=1e-6)
