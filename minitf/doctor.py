@@ -21,7 +21,7 @@ Check.__doc__ = """One line of the report; ``fix`` is None when nothing needs do
 
 NOT_INSTALLED = "not installed"
 MINIMUM_PYTHON = (3, 10)
-NOTEBOOK_FIX = "pip install -e '.[notebooks]' (or run python3 chapters/open.py, which installs it)"
+NOTEBOOK_FIX = "pip install -e '.[notebooks]' (python3 chapters/open.py does it for you)"
 _WIDGET_EXTENSION = os.path.join("@jupyter-widgets", "jupyterlab-manager", "package.json")
 # ipywidgets only renders in JupyterLab with the matching front end: 7.x ↔ jupyterlab_widgets 1.x, 8.x ↔ 3.x.
 _MATCHING_EXTENSION = {"7": "1", "8": "3"}
@@ -51,12 +51,11 @@ def labextension_dirs():
     return jupyter_path("labextensions")
 
 
-def _version_check(label, distribution, needed_for=None):
+def _version_check(label, distribution, notebook_tool=False):
     version = distribution_version(distribution)
     if version is not None:
         return Check(label, version, None)
-    fix = f"install {label} for {needed_for}: {NOTEBOOK_FIX}" if needed_for else f"pip install {distribution}"
-    return Check(label, NOT_INSTALLED, fix)
+    return Check(label, NOT_INSTALLED, NOTEBOOK_FIX if notebook_tool else f"pip install {distribution}")
 
 
 def _python_check():
@@ -196,9 +195,9 @@ def checks():
         _python_check(),
         _version_check("NumPy", "numpy"),
         _minitf_check(),
-        _version_check("ipywidgets", "ipywidgets", "the chapters' widgets"),
-        _version_check("matplotlib", "matplotlib", "the chapters' plots"),
-        _version_check("JupyterLab", "jupyterlab", "reading the chapters"),
+        _version_check("ipywidgets", "ipywidgets", notebook_tool=True),
+        _version_check("matplotlib", "matplotlib", notebook_tool=True),
+        _version_check("JupyterLab", "jupyterlab", notebook_tool=True),
         backend_check,
     ]
     rows += _gpu_checks(backend_check.value)
@@ -211,7 +210,11 @@ def report(rows=None):
     rows = checks() if rows is None else rows
     width = max(len(row.label) for row in rows) + 1
     lines = [f"{row.label + ':':<{width}} {row.value}" for row in rows]
-    fixes = [row.fix for row in rows if row.fix]
+    fixes = [row.fix for row in rows if row.fix and row.fix != NOTEBOOK_FIX]
+    missing_tools = [row.label for row in rows if row.fix == NOTEBOOK_FIX]
+    if missing_tools:  # one command installs them all: say it once
+        names = " and ".join(filter(None, [", ".join(missing_tools[:-1]), missing_tools[-1]]))
+        fixes.insert(0, f"install {names}, which the chapters need: {NOTEBOOK_FIX}")
     if fixes:
         numbered = "  ".join(f"({i}) {fix}." for i, fix in enumerate(fixes, 1))
         lines.append(f"What to do: {numbered}")

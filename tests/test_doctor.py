@@ -113,8 +113,8 @@ def test_notebook_tools_not_installed(monkeypatch, tmp_path):
     assert rows["Widget extension"].value == "jupyterlab_widgets not installed"
     assert rows["Widget extension"].fix is None
     last = doctor_module.report(list(rows.values())).splitlines()[-1]
-    assert last.startswith("What to do: (1) install ipywidgets for the chapters' widgets")
-    assert "(3) install JupyterLab for reading the chapters" in last
+    assert last == ("What to do: (1) install ipywidgets, matplotlib and JupyterLab, which the chapters need: "
+                    "pip install -e '.[notebooks]' (python3 chapters/open.py does it for you).")
 
 
 def test_widget_extension_missing_while_jupyterlab_is_installed(monkeypatch, tmp_path):
@@ -257,4 +257,5 @@ def test_report_numbers_every_fix():
 def test_each_missing_tool_is_named_in_what_to_do(monkeypatch, missing):
     fake_versions(monkeypatch, **{missing: None})
     last = doctor_module.report().splitlines()[-1]
-    assert "install" in last and {"jupyterlab": "JupyterLab"}.get(missing, missing) in last
+    name = {"jupyterlab": "JupyterLab"}.get(missing, missing)
+    assert f"install {name}, which the chapters need: pip install -e '.[notebooks]'" in last
