@@ -209,7 +209,7 @@ def lab_page(browser, lab_server):
     page.goto(f"{lab_server.url}/lab/workspaces/minitf-browser-test?reset")
     page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open'))",
                            timeout=90_000)
-    page.evaluate("() => window.jupyterapp.restored")
+    page.evaluate("() => Promise.race([window.jupyterapp.restored, new Promise(done => setTimeout(done, 60000))])")
     if page.evaluate("() => !document.querySelector('#jp-left-stack').classList.contains('lm-mod-hidden')"):
         page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
     try:

@@ -138,9 +138,11 @@ def stderr_in_cells(cells):
 def open_notebook(page, path):
     """Open ``path`` in the page's JupyterLab, as a double click in the file browser would, and wait for its kernel."""
     page.evaluate("""async (path) => {
+      const within = (promise, what) => Promise.race([promise, new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(what + ' took over 120 s')), 120000))]);
       const widget = await window.jupyterapp.commands.execute('docmanager:open', {path: path, factory: 'Notebook'});
-      await widget.context.ready;
-      await widget.sessionContext.ready;
+      await within(widget.context.ready, 'loading ' + path);
+      await within(widget.sessionContext.ready, 'starting its kernel');
       window.jupyterapp.shell.activateById(widget.id);
       for (const other of Array.from(window.jupyterapp.shell.widgets('main'))) {
         if (other !== widget) other.close();  // the Launcher JupyterLab opens when the main area is empty
@@ -157,7 +159,7 @@ def close_notebook(page):
     page.evaluate("""async () => {
       const widget = window.jupyterapp.shell.currentWidget;
       if (widget && widget.sessionContext) {
-        await widget.sessionContext.shutdown();
+        await Promise.race([widget.sessionContext.shutdown(), new Promise(done => setTimeout(done, 30000))]);
         widget.dispose();
       }
     }""")
