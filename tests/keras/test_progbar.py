@@ -11,7 +11,7 @@ import pytest
 
 from minitf import keras
 from minitf.keras.utils import Progbar
-from minitf.keras.utils.progbar import format_value
+from minitf.keras.utils.progbar import _duration, format_value
 
 BAR = "[" + "=" * 30 + "]"
 
@@ -19,6 +19,11 @@ BAR = "[" + "=" * 30 + "]"
 class Terminal(io.StringIO):
     def isatty(self):
         return True
+
+
+@pytest.mark.parametrize("seconds, text", [(3.4, "3s"), (59.6, "1:00"), (125, "2:05"), (3723, "1:02:03")])
+def test_durations(seconds, text):
+    assert _duration(seconds) == text
 
 
 @pytest.mark.parametrize("value, text", [(0.12345, "0.1235"), (12.5, "12.5000"), (0.0, "0.0000"),
@@ -73,6 +78,7 @@ def test_in_place_updates_in_a_terminal():
     assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
     final = text.rsplit("\r", 1)[1]
     assert final.startswith(f"3/3 {BAR} - loss: 3.3340") and final.rstrip(" \n") == final.strip()
+    assert "ETA: 0s" in text.split("\r")[1] and "ETA" not in final  # the time left only while running
 
 
 def test_interval_throttles_updates():

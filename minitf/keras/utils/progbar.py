@@ -1,8 +1,8 @@
 """Progbar: the Keras progress bar that ``fit``, ``evaluate`` and ``predict`` print with.
 
 While a loop runs, one line is rewritten in place with ``\\r`` (in a terminal and in
-a Jupyter notebook alike). The line it leaves at the end of an epoch is plain,
-deterministic text (no timings, no ANSI codes), e.g.
+a Jupyter notebook alike), with the estimated time left. The line it leaves at the
+end of an epoch is plain, deterministic text (no timings, no ANSI codes), e.g.
 ``10/10 [==============================] - loss: 0.1234 - accuracy: 0.9500``,
 so notebook tests can compare it. When the output is neither a terminal nor a
 notebook (a file, a captured stream) only that final line is written.
@@ -62,6 +62,7 @@ class Progbar:
         self._last_update = float("-inf")
         self._last_width = 0
         self._finished = False
+        self._start = time.monotonic()
 
     @property
     def file(self):
@@ -101,7 +102,10 @@ class Progbar:
         notebook = _in_notebook(stream)
         if not (notebook or _isatty(stream)):
             return
-        line = self.line(current)
+        eta = None
+        if self.target is not None and current > 0:
+            eta = (now - self._start) / current * max(self.target - current, 0)
+        line = self.line(current, eta=eta)  # in-place lines show an ETA; the final line shows no time
         pad = "" if notebook else " " * max(self._last_width - len(line), 0)
         self._last_width = len(line)
         stream.write("\r" + line + pad)
@@ -122,8 +126,8 @@ class Progbar:
             stream.write(line + "\n")
         stream.flush()
 
-    def line(self, current, bar=True, target=None):
-        """The text for ``current`` steps done: counter, bar and metric values."""
+    def line(self, current, bar=True, target=None, eta=None):
+        """The text for ``current`` steps done: counter, bar, the time left (when given) and metric values."""
         target = self.target if target is None else target
         if target is None:
             text = f"{current}/Unknown"
@@ -135,11 +139,23 @@ class Progbar:
                 arrow = ">" if 0 < done < self.width else ("=" if done else "")
                 body = "=" * max(done - 1, 0) + arrow if done < self.width else "=" * self.width
                 text += " [" + body + "." * (self.width - len(body)) + "]"
+        if eta is not None:
+            text += " - ETA: " + _duration(eta)
         for name, value in self._values.items():
             if isinstance(value, tuple):
                 value = value[0] / max(value[1], 1)
             text += f" - {name}: {format_value(value)}"
         return text
+
+
+def _duration(seconds):
+    """``1:02:03``, ``2:03`` or ``3s``, as Keras shows the time left."""
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds}s"
 
 
 def _isatty(stream):
