@@ -251,7 +251,8 @@ class Model(Layer):
 
         The traced function is kept for the next loop, until ``compile`` is called again or the
         model's structure changes (layers or weights added, layers frozen): then it is traced afresh.
-        The loops run a smaller last batch eagerly rather than tracing a graph for its one-off shape.
+        A smaller last batch runs eagerly rather than tracing a graph for a one-off shape (in
+        ``evaluate``, ``predict`` and the last epoch of ``fit``).
         """
         step = getattr(self, f"{kind}_step")
         if self.run_eagerly:
@@ -429,7 +430,8 @@ class Model(Layer):
             for step, batch in enumerate(data):
                 if batch_begin:
                     callbacks.on_train_batch_begin(step)
-                run_step = train_function if data.full(step) else self.train_step
+                # a smaller last batch is traced too when it will come back in later epochs
+                run_step = train_function if data.full(step) or epochs - epoch > 1 else self.train_step
                 step_logs = run_step(pack_x_y_sample_weight(*batch))
                 if batch_end:
                     callbacks.on_train_batch_end(step, step_logs)
