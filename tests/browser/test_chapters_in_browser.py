@@ -11,8 +11,10 @@ and its dialog, and then checks what the page shows:
 - moving a slider with the keyboard, or clicking a button, changes what the
   notebook shows (its text outputs or pictures, the slider's own readout aside).
 
-A screenshot of the whole notebook after that, and a text summary (time taken, which
-widget was driven, stderr shown to the learner), go to ``test-artifacts/``.
+A screenshot of the whole notebook after that (``NAME.png``), one of the driven widget as a
+1280×900 screen shows it (``NAME-widget.png``), and a summary (``NAME.json``: time taken,
+which widget was driven, stderr shown to the learner, pictures the browser enlarges) go
+to ``test-artifacts/``.
 Run one chapter with ``python3 tests/run.py chapters/NAME.ipynb``.
 """
 
@@ -86,6 +88,14 @@ KERNEL_IDLE_JS = """() => {
                  && widget.sessionContext.session.kernel;
   return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
 }"""
+
+
+# Pictures the browser enlarges (a PNG stretched to the output's width) look blurry and can push a widget's
+# controls and its picture apart; reported in the summary, not failed: how a chapter lays out is its author's call.
+UPSCALED_IMAGES_JS = """() => Array.from(
+    window.jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-OutputArea img'))
+  .filter(img => img.naturalWidth > 0 && img.clientWidth > 1.5 * img.naturalWidth)
+  .map(img => `${img.naturalWidth}x${img.naturalHeight} shown at ${img.clientWidth}x${img.clientHeight}`)"""
 
 
 def write_sample_notebook(path):
@@ -231,6 +241,10 @@ def drive_one_widget(page, max_tries=8):
             control.click()
             description = f"button {label!r} clicked"
         if wait_for_view_change(page, before):
+            page.wait_for_function(KERNEL_IDLE_JS, timeout=60_000)  # the handler has finished redrawing
+            page.wait_for_timeout(300)
+            # the cell as a learner sees it on a 1280×900 screen, scrolled to the widget's cell
+            control.evaluate("e => e.closest('.jp-Cell').scrollIntoView({block: 'start'})")
             return description, tried
         tried.append(description + ": the view did not change")
     return None, tried
@@ -272,6 +286,9 @@ def test_chapter_in_browser(notebook, lab_page, notebook_workdir, artifacts_dir)
         driven, tried = drive_one_widget(page)
         if driven is None:
             problems.append("no widget changed the view: " + ("; ".join(tried) or "no slider or button found"))
+        else:
+            page.screenshot(path=os.path.join(artifacts_dir, f"{name}-widget.png"))
+        upscaled = page.evaluate(UPSCALED_IMAGES_JS)
         full_notebook_screenshot(page, os.path.join(artifacts_dir, f"{name}.png"))
         problems += [f"JavaScript error in the page: {error}" for error in page_errors]
         summary = {
@@ -282,6 +299,7 @@ def test_chapter_in_browser(notebook, lab_page, notebook_workdir, artifacts_dir)
             "widget_driven": driven,
             "widgets_that_changed_nothing": tried,
             "stderr_shown": stderr_in_cells(cells),
+            "pictures_shown_over_1.5x_their_size": upscaled,
             "problems": problems,
         }
         with open(os.path.join(artifacts_dir, f"{name}.json"), "w") as f:
