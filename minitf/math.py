@@ -6,6 +6,7 @@ from minitf.ops.math_ops import (  # noqa: F401
     add_n,
     cast,
     divide,
+    divide_no_nan,
     equal,
     exp,
     floordiv,

@@ -119,7 +119,10 @@ class Tensor:
     (TensorShape([2, 2]), minitf.float32)
     """
 
-    __slots__ = ("_value", "_slice_of")
+    # _slice_of: (variable, index) for a slice of a Variable, so that v[0].assign(...) works.
+    # _keras_logits: the logits a softmax/sigmoid output came from (Keras sets it, as tf.keras does),
+    # so that a cross-entropy of probabilities can be computed stably from the logits instead.
+    __slots__ = ("_value", "_slice_of", "_keras_logits")
     __array_priority__ = 100  # makes `ndarray + tensor` call Tensor.__radd__
 
     @property

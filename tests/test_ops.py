@@ -15,7 +15,7 @@ FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthChe
 
 def _resolve(name):
     prefix, _, attr = name.rpartition(".")
-    return getattr(NAMESPACES[prefix + "." if prefix else ""], attr)
+    return getattr(NAMESPACES[prefix + "." if prefix else ""], attr.split(" ")[0])  # "op (variant)" rows
 
 
 def _public_callables():

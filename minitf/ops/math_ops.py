@@ -87,6 +87,33 @@ def divide(x, y, name=None):
 
 truediv = divide
 
+# divide_no_nan: x / y, and 0 where y == 0 (metrics divide by counts that may still be 0)
+#   d/dx = dy (/) y, d/dy = dy * (-x (/) y) (/) y, where (/) is divide_no_nan itself
+def _div_no_nan(xp, x, y):
+    q = x / y
+    return xp.where(y == 0, q.dtype.type(0), q)
+
+
+DivNoNan = Primitive(
+    "DivNoNan", _div_no_nan,
+    vjp=(lambda dy, out, x, y: bind(DivNoNan, dy, y),
+         lambda dy, out, x, y: dy * bind(DivNoNan, bind(DivNoNan, negative(x), y), y)),
+    check=checks.elementwise("DivNoNan"),
+)
+
+
+def divide_no_nan(x, y, name=None):
+    """Return ``x / y``, with 0 wherever ``y`` is 0 (instead of inf or nan).
+
+    >>> import minitf as tf
+    >>> tf.math.divide_no_nan(tf.constant([3., 1.]), tf.constant([2., 0.])).numpy()
+    array([1.5, 0. ], dtype=float32)
+    """
+    x, y = binary_operands(x, y)
+    checks.floating("DivNoNan", x)
+    return bind(DivNoNan, x, y)
+
+
 # negative: d(-x) = -dy
 Neg = Primitive("Neg", lambda xp, x: -x, vjp=(lambda dy, out, x: negative(dy),))
 negative = _unary(Neg)
