@@ -45,3 +45,13 @@ def test_shuffle_permutes_the_first_dimension():
     x = tf.reshape(tf.range(10), (5, 2))
     s = tf.random.shuffle(x)
     assert sorted(s.numpy()[:, 0].tolist()) == [0, 2, 4, 6, 8] and (s.numpy()[:, 1] - s.numpy()[:, 0] == 1).all()
+
+
+def test_a_shape_tensor_is_read_when_the_op_runs():
+    noise = tf.function(lambda x: x + tf.random.uniform(tf.shape(x)),
+                        input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    for batch in (3, 5):
+        assert noise(tf.zeros([batch, 2])).shape == (batch, 2)
+    assert noise.experimental_get_tracing_count() == 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="1-D integer tensor"):
+        tf.random.normal(tf.constant([2.0, 3.0]))

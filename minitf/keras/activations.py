@@ -65,8 +65,13 @@ def selu(x):
 
 
 def sigmoid(x):
-    """``1 / (1 + exp(-x))``, computed without overflow."""
-    return tf.sigmoid(x)
+    """``1 / (1 + exp(-x))``, computed without overflow.
+
+    The result remembers ``x`` (as tf.keras does), so a binary cross-entropy of it is computed from the logits.
+    """
+    out = tf.sigmoid(x)
+    out._keras_logits = x
+    return out
 
 
 def tanh(x):
@@ -75,8 +80,15 @@ def tanh(x):
 
 
 def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``: turns scores into probabilities that sum to 1."""
-    return tf.nn.softmax(x, axis=axis)
+    """``exp(x) / sum(exp(x))`` along ``axis``: turns scores into probabilities that sum to 1.
+
+    The result remembers ``x`` (as tf.keras does), so a cross-entropy of it is computed from the logits:
+    fewer ops, and no ``log`` of a probability that rounded to 0.
+    """
+    out = tf.nn.softmax(x, axis=axis)
+    if axis in (-1, out.ndim - 1):
+        out._keras_logits = x
+    return out
 
 
 def log_softmax(x, axis=-1):

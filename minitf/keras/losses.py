@@ -42,6 +42,12 @@ def match_ranks(a, b):
     return a, b
 
 
+def _from_logits(y_pred, from_logits):
+    """Use the logits a softmax/sigmoid output came from, when Keras kept them (as tf.keras does)."""
+    logits = None if from_logits else getattr(y_pred, "_keras_logits", None)
+    return (y_pred, from_logits) if logits is None else (logits, True)
+
+
 def _prepare(y_true, y_pred):
     return match_ranks(*_as_floats(y_true, y_pred))
 
@@ -86,6 +92,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> float(binary_crossentropy([1.], [0.5]))  # log(2)
     0.6931471824645996
     """
+    y_pred, from_logits = _from_logits(y_pred, from_logits)
     y_true, y_pred = _prepare(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -105,6 +112,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     Raises:
         ValueError: targets and predictions of different shapes (integer labels need the sparse form).
     """
+    y_pred, from_logits = _from_logits(y_pred, from_logits)
     y_true, y_pred = _as_floats(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -134,6 +142,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     Raises:
         InvalidArgumentError: a label outside ``[0, classes)``.
     """
+    y_pred, from_logits = _from_logits(y_pred, from_logits)
     y_pred = tf.convert_to_tensor(y_pred)
     if not y_pred.dtype.is_floating:
         y_pred = tf.cast(y_pred, tf.float32)

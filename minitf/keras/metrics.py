@@ -19,8 +19,7 @@ __all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanAbs
 
 def _divide_no_nan(x, y):
     """``x / y``, and 0 where ``y`` is 0 (a metric that has seen no data reads 0)."""
-    safe = tf.where(y == 0, tf.ones_like(y), y)
-    return tf.where(y == 0, tf.zeros_like(x), x / safe)
+    return tf.math.divide_no_nan(x, y)
 
 
 class Metric:

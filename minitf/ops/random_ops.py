@@ -12,7 +12,7 @@ from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError
 from minitf.ops.array_ops import _static_shape
 from minitf.primitive import Primitive, bind
-from minitf.tensor import convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor
 
 _DEFAULT_GLOBAL_SEED = 87654321
 _state = {"seed": None, "rng": np.random.default_rng(), "calls": {}}
@@ -39,12 +39,19 @@ def _generator(seed):
     return np.random.default_rng([global_seed, int(seed), count])
 
 
-def _draw_normal(xp, shape, mean, stddev, dtype, seed):
+def _run_time_shape(dims, shape):
+    """The shape to draw: a shape tensor's values when one was given (read when the op runs), else ``shape``."""
+    return tuple(int(d) for d in backend.to_numpy(dims[0]).tolist()) if dims else shape
+
+
+def _draw_normal(xp, *dims, shape, mean, stddev, dtype, seed):
+    shape = _run_time_shape(dims, shape)
     values = _generator(seed).standard_normal(shape) * stddev + mean
     return xp.asarray(values.astype(dtype._np))
 
 
-def _draw_truncated_normal(xp, shape, mean, stddev, dtype, seed):
+def _draw_truncated_normal(xp, *dims, shape, mean, stddev, dtype, seed):
+    shape = _run_time_shape(dims, shape)
     rng = _generator(seed)
     values = rng.standard_normal(shape)
     outside = np.abs(values) > 2
@@ -54,7 +61,8 @@ def _draw_truncated_normal(xp, shape, mean, stddev, dtype, seed):
     return xp.asarray((values * stddev + mean).astype(dtype._np))
 
 
-def _draw_uniform(xp, shape, minval, maxval, dtype, seed):
+def _draw_uniform(xp, *dims, shape, minval, maxval, dtype, seed):
+    shape = _run_time_shape(dims, shape)
     rng = _generator(seed)
     if dtype.is_integer:
         values = rng.integers(minval, maxval, size=shape)
@@ -75,15 +83,28 @@ def _float_dtype(dtype, op):
     return dtype
 
 
+def _shape_args(shape):
+    """A shape tensor (e.g. ``minitf.shape(x)``) becomes an input read at run time, as in a traced graph
+    whose batch size varies; a list or tuple is a fixed parameter."""
+    if isinstance(shape, Tensor):
+        if not shape.dtype.is_integer or shape.ndim != 1:
+            raise InvalidArgumentError(f"shape must be a 1-D integer tensor, got {shape.dtype.name} "
+                                       f"of shape {shape.shape}", "RandomUniform")
+        return (shape,), None
+    return (), _static_shape(shape)
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Values drawn from a normal distribution with ``mean`` and ``stddev``."""
-    return bind(RandomStandardNormal, shape=_static_shape(shape), mean=float(mean), stddev=float(stddev),
+    dims, shape = _shape_args(shape)
+    return bind(RandomStandardNormal, *dims, shape=shape, mean=float(mean), stddev=float(stddev),
                 dtype=_float_dtype(dtype, "RandomStandardNormal"), seed=seed)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal values, redrawn until they lie within two standard deviations of the mean."""
-    return bind(TruncatedNormal, shape=_static_shape(shape), mean=float(mean), stddev=float(stddev),
+    dims, shape = _shape_args(shape)
+    return bind(TruncatedNormal, *dims, shape=shape, mean=float(mean), stddev=float(stddev),
                 dtype=_float_dtype(dtype, "TruncatedNormal"), seed=seed)
 
 
@@ -100,7 +121,8 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
         maxval = 1
     if minval >= maxval:
         raise InvalidArgumentError(f"Need minval < maxval: {minval} >= {maxval}", "RandomUniform")
-    return bind(RandomUniform, shape=_static_shape(shape), minval=minval, maxval=maxval, dtype=dtype, seed=seed)
+    dims, shape = _shape_args(shape)
+    return bind(RandomUniform, *dims, shape=shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
 
 
 RandomShuffle = Primitive(

@@ -9,7 +9,8 @@ Each layer is ``build`` (create weights once the input shape is known) plus
 from minitf import nest
 from minitf.keras.layers.base import Layer
 from minitf.keras.utils.serialization import deserialize, get_custom_objects, serialize
-from minitf.ops.array_ops import concat, reshape
+from minitf.ops.array_ops import concat, reshape, stack
+from minitf.ops.array_ops import shape as tf_shape
 from minitf.ops.linalg_ops import matmul
 from minitf.ops.math_ops import add_n, cast, greater_equal
 from minitf.ops.random_ops import uniform
@@ -192,8 +193,9 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        shape = inputs.shape if self.noise_shape is None else [
-            d if d is not None else inputs.shape[i] for i, d in enumerate(self.noise_shape)]
+        shape = tf_shape(inputs)  # read when the op runs, so a traced step works for any batch size
+        if self.noise_shape is not None:
+            shape = stack([d if d is not None else shape[i] for i, d in enumerate(self.noise_shape)])
         keep = cast(greater_equal(uniform(shape, dtype=inputs.dtype, seed=self.seed), self.rate), inputs.dtype)
         return inputs * keep * (1.0 / (1.0 - self.rate))
 

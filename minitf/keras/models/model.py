@@ -269,7 +269,7 @@ class Model(Layer):
         def traced_step(data):
             return step(data)
 
-        traced = function(traced_step)
+        traced = function(traced_step, reduce_retracing=True)  # a smaller last batch reuses a None-batch trace
         first = [True]
 
         def run(data):
@@ -431,8 +431,7 @@ class Model(Layer):
                 if batch_begin:
                     callbacks.on_train_batch_begin(step)
                 # a smaller last batch is traced too when it will come back in later epochs
-                run_step = train_function if data.full(step) or epochs - epoch > 1 else self.train_step
-                step_logs = run_step(pack_x_y_sample_weight(*batch))
+                step_logs = train_function(pack_x_y_sample_weight(*batch))
                 if batch_end:
                     callbacks.on_train_batch_end(step, step_logs)
                 if self.stop_training:
@@ -456,8 +455,7 @@ class Model(Layer):
         batch_end = callbacks.overrides("on_test_batch_end")
         step_logs = None
         for step, batch in enumerate(data):
-            run_step = test_function if data.full(step) else self.test_step
-            step_logs = run_step(pack_x_y_sample_weight(*batch))
+            step_logs = test_function(pack_x_y_sample_weight(*batch))
             if batch_end:
                 callbacks.on_test_batch_end(step, step_logs)
         if step_logs is None:
@@ -499,8 +497,7 @@ class Model(Layer):
         callbacks.on_predict_begin()
         parts = []
         for step, batch in enumerate(data):
-            run_step = predict_function if data.full(step) else self.predict_step
-            outputs = run_step(pack_x_y_sample_weight(*batch))
+            outputs = predict_function(pack_x_y_sample_weight(*batch))
             parts.append(nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else np.asarray(t), outputs))
             if batch_end:
                 callbacks.on_predict_batch_end(step, {"outputs": outputs})
