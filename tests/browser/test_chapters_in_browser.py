@@ -190,12 +190,23 @@ def restart_and_run_all(page, timeout_s):
                            ".some(prompt => prompt.textContent.includes('*'))", timeout=60_000)
 
 
-def widget_problems(page):
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Top-level outputs (not those inside an Output widget) that JupyterLab drew as widgets.
+RENDERED_WIDGETS_JS = """() => Array.from(
+    window.jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-OutputArea-output'))
+  .filter(out => out.parentElement.closest('.jp-OutputArea-output') === null && out.querySelector('.jupyter-widgets'))
+  .length"""
+
+
+def widget_problems(page, cells):
+    """Widgets that did not render: an error in their place, or text where a widget should be."""
     text = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.innerText")
     problems = [line for line in text.splitlines() if "Error displaying widget" in line or "Loading widget" in line]
-    if re.search(r"^(VBox|HBox|FloatSlider|IntSlider|Button)\(", text, re.MULTILINE):
-        problems.append("a widget shows as text only: is the jupyterlab_widgets extension installed? "
-                        "(python -m minitf doctor)")
+    expected = sum(WIDGET_VIEW in output.get("data", {}) for cell in cells for output in cell.get("outputs", []))
+    rendered = page.evaluate(RENDERED_WIDGETS_JS)
+    if rendered < expected:
+        problems.append(f"{expected - rendered} of {expected} widget outputs show as text, not as widgets: is "
+                        "JupyterLab's widget extension (jupyterlab_widgets) installed? python -m minitf doctor says")
     return problems
 
 
@@ -282,7 +293,7 @@ def test_chapter_in_browser(notebook, lab_page, notebook_workdir, artifacts_dir)
         ran_in = time.monotonic() - started - opened_in
         cells = page.evaluate(CELLS_JS)
         problems = problems_in_cells(cells)
-        problems += widget_problems(page)
+        problems += widget_problems(page, cells)
         driven, tried = drive_one_widget(page)
         if driven is None:
             problems.append("no widget changed the view: " + ("; ".join(tried) or "no slider or button found"))
