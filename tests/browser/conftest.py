@@ -147,10 +147,11 @@ class LabServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the group created for this server only
-        except (ProcessLookupError, PermissionError):
-            pass
+        if hasattr(os, "killpg"):
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the group created for this server only
+            except (ProcessLookupError, PermissionError):
+                pass
         self._log.close()
 
 
