@@ -221,20 +221,20 @@ def wait_for_view_change(page, before, timeout_s=8):
 def drive_one_widget(page, max_tries=8):
     """Move a slider with the keyboard, or click a button, until the view changes; say what was driven.
 
-    Sliders come first (ArrowRight, or ArrowLeft for a slider already at its maximum), then buttons, in
-    the order they appear; a control that changes nothing (a Reset already reset) is passed over.
+    Controls are tried in the order a learner meets them, top to bottom: a slider gets ArrowRight (or
+    ArrowLeft, at its maximum), a button a click; one that changes nothing (a learning-rate slider that
+    only acts on the next step, a Reset already reset) is passed over for the next.
     """
     tried = []
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    # ipywidgets 8 draws sliders with noUiSlider, ipywidgets 7 with jQuery UI
-    handles = panel.locator(".jp-OutputArea .widget-slider :is(.noUi-handle, .ui-slider-handle)")
-    buttons = panel.locator(".jp-OutputArea button.jupyter-widgets, .jp-OutputArea .widget-button")
-    candidates = [("slider", handles.nth(i)) for i in range(handles.count())]
-    candidates += [("button", buttons.nth(i)) for i in range(buttons.count())]
-    for kind, control in candidates[:max_tries]:
+    # ipywidgets 8 draws sliders with noUiSlider, ipywidgets 7 with jQuery UI; one locator keeps document order
+    controls = panel.locator(".jp-OutputArea :is(.widget-slider .noUi-handle, .widget-slider .ui-slider-handle,"
+                             " button.jupyter-widgets, .widget-button)")
+    for i in range(min(controls.count(), max_tries)):
+        control = controls.nth(i)
         control.scroll_into_view_if_needed()
         before = page.evaluate(VIEW_SNAPSHOT_JS)
-        if kind == "slider":
+        if control.evaluate("e => e.tagName") != "BUTTON":
             slider = control.locator("xpath=ancestor::div[contains(@class, 'widget-slider')][1]")
             label = slider.inner_text().strip().replace("\n", " ")
             readout = slider.locator(".widget-readout")
