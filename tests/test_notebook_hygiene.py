@@ -150,3 +150,37 @@ def test_readme_links_every_chapter_on_binder_and_colab():
         name = os.path.basename(path)
         assert f"https://mybinder.org/v2/gh/{slug}/HEAD?urlpath=lab/tree/chapters/{name}" in readme
         assert f"https://colab.research.google.com/github/{slug}/blob/main/chapters/{name}" in readme
+
+
+def test_regenerate_cleans_what_changes_between_runs():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    cell = new_code_cell("for i in range(2): print(i)\nwidget", execution_count=1)
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    cell.outputs = [new_output("stream", name="stdout", text="0\n"), new_output("stream", name="stdout", text="1\n"),
+                    new_output("execute_result", {regenerate.WIDGET_VIEW: {"model_id": "abc123", "version_major": 2},
+                                                  "text/plain": "VBox()"}, execution_count=1)]
+    stale = {"widgets": {"state": {}}, "kernelspec": {"name": "other", "display_name": "Other"}}
+    nb = new_notebook(cells=[cell], metadata=stale)
+    regenerate.clean(nb)
+    assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"]
+    assert cell.outputs[0].text == "0\n1\n"
+    assert cell.outputs[1].data[regenerate.WIDGET_VIEW]["model_id"] == ""
+    assert "execution" not in cell.metadata and "widgets" not in nb.metadata
+    assert nb.metadata["kernelspec"] == regenerate.KERNELSPEC
+    assert nb.metadata["regenerated"]["code_sha256"] == regenerate.code_hash(nb)
+
+
+def test_chapters_conftest_makes_the_sanitize_file_absolute(monkeypatch):
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("chapters_conftest", os.path.join(ROOT, "chapters", "conftest.py"))
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    monkeypatch.setenv("PYTHONPATH", "")
+    monkeypatch.chdir(os.path.join(ROOT, "chapters"))
+    for given in (None, "chapters/sanitize.cfg"):
+        config = SimpleNamespace(option=SimpleNamespace(nbval_sanitize_with=given))
+        conftest.pytest_configure(config)
+        assert config.option.nbval_sanitize_with == os.path.join(ROOT, "chapters", "sanitize.cfg")
+    assert os.environ["PYTHONPATH"] == ROOT
