@@ -533,3 +533,14 @@ def test_fit_evaluate_predict_save_on_every_backend(on_backend, eager, tmp_path)
     model.save_weights(tmp_path / "w.npz")
     model.load_weights(tmp_path / "w.npz")
     np.testing.assert_allclose(model.predict(x_test, verbose=0), predictions, rtol=1e-6)
+
+
+def test_evaluate_gives_the_per_sample_mean_whatever_the_batch_size():
+    """The last, smaller batch replays the traced step: it must be weighted by its own size."""
+    x = np.random.default_rng(0).normal(size=(334, 2)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = keras.Sequential([layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse")
+    true_mean = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+    for batch_size in (16, 32, 128, 334):
+        assert model.evaluate(x, y, batch_size=batch_size, verbose=0) == pytest.approx(true_mean, rel=1e-5)

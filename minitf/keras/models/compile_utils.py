@@ -7,6 +7,7 @@ model's regularization losses and keeps the running mean reported as ``loss``.
 binary, categorical or sparse categorical accuracy, as in Keras.
 """
 
+from minitf.ops.array_ops import shape as tf_shape
 from minitf.ops.array_ops import stop_gradient
 from minitf.ops.math_ops import add_n, cast
 
@@ -87,7 +88,8 @@ class CompiledLoss:
         if not parts:
             return None
         total = add_n(parts) if len(parts) > 1 else parts[0]
-        batch = y_pred.shape[0] if getattr(y_pred, "ndim", 0) else 1
+        # the batch size read when the step runs: a traced step also serves a smaller last batch
+        batch = cast(tf_shape(y_pred)[0], total.dtype) if getattr(y_pred, "ndim", 0) else 1
         self.tracker.update_state(stop_gradient(total), sample_weight=batch)
         self.tracker_used = True
         return total
