@@ -544,3 +544,15 @@ def test_evaluate_gives_the_per_sample_mean_whatever_the_batch_size():
     true_mean = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
     for batch_size in (16, 32, 128, 334):
         assert model.evaluate(x, y, batch_size=batch_size, verbose=0) == pytest.approx(true_mean, rel=1e-5)
+
+
+def test_shape_layers_serve_every_batch_size_without_retracing_warnings(recwarn):
+    x = np.random.default_rng(0).normal(size=(70, 4, 2)).astype("float32")
+    y = np.ones((70, 1), "float32")
+    model = keras.Sequential([layers.Flatten(), layers.Reshape((2, -1)), layers.Flatten(),
+                              layers.Dense(1, activity_regularizer="l2")])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    losses = [model.evaluate(x, y, batch_size=b, verbose=0) for b in (32, 70)]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)], [str(w.message) for w in recwarn]

@@ -13,6 +13,7 @@ import inspect
 
 import numpy as np
 
+import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.ops.math_ops import cast
@@ -317,8 +318,10 @@ class Layer:
             outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 for output in nest.flatten(outputs):
-                    batch = output.shape[0] if output.ndim else 1
-                    self.add_loss(self.activity_regularizer(output) / float(batch or 1))
+                    penalty = self.activity_regularizer(output)
+                    if output.ndim:  # per example; the batch size is read when the step runs
+                        penalty = penalty / tf.cast(tf.shape(output)[0], penalty.dtype)
+                    self.add_loss(penalty)
         except Exception as error:
             _annotate(error, self, inputs)
             raise

@@ -6,6 +6,8 @@ Each layer is ``build`` (create weights once the input shape is known) plus
 ``normalization.py``.
 """
 
+import math
+
 from minitf import nest
 from minitf.keras.layers.base import Layer
 from minitf.keras.utils.serialization import deserialize, get_custom_objects, serialize
@@ -143,8 +145,9 @@ class Flatten(Layer):
         self.data_format = data_format
 
     def call(self, inputs):
-        batch = inputs.shape[0]
-        return reshape(inputs, (batch, -1) if inputs.ndim > 1 else (batch, 1))
+        # -1 for the batch: the same op then serves every batch size in a traced step
+        features = math.prod(inputs.shape[1:]) if inputs.ndim > 1 else 1
+        return reshape(inputs, (-1, features))
 
     def get_config(self):
         config = super().get_config()
@@ -160,7 +163,11 @@ class Reshape(Layer):
         self.target_shape = tuple(target_shape)
 
     def call(self, inputs):
-        return reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        target = self.target_shape
+        if -1 in target:  # work out the unknown dim from one example, so the batch dim can stay -1
+            known = math.prod(d for d in target if d != -1)
+            target = tuple(math.prod(inputs.shape[1:]) // known if d == -1 else d for d in target)
+        return reshape(inputs, (-1,) + target)
 
     def get_config(self):
         config = super().get_config()
