@@ -11,7 +11,6 @@ import copy
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -131,7 +130,7 @@ def test_binder_configuration_files():
 
 
 def test_repo2docker_accepts_the_binder_configuration():
-    if shutil.which("jupyter-repo2docker") is None:
+    if importlib.util.find_spec("repo2docker") is None:
         pytest.skip("repo2docker is not installed (pip install -e '.[test]')")
     result = subprocess.run([sys.executable, "-m", "repo2docker", "--no-build", "--debug", "."], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
