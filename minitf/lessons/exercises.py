@@ -59,7 +59,7 @@ EXERCISES = {
             "The speed is the derivative of the position; an inner GradientTape computes it.",
             "speed(t) = 9.8 t + 3, so 22.6 at t = 2."),
     "3.2": (_close(2080, 0),
-            "build() creates W of shape (input_dim, units) and b of shape (units,).",
+            "build() creates a kernel of shape (features, units) and a bias of shape (units,).",
             "64*32 + 32 = 2,080 weights, created when the layer first sees its input's shape."),
     "3.3": (_close(2.0),
             "On the x-axis y = 0, so solve w0 * x + b = 0.5 for x.",
