@@ -4,7 +4,8 @@ Prints one line per check (Python, NumPy, minitf, the notebook tools, the backen
 CuPy and the GPU, JupyterLab's widget extension), then one line saying how to fix
 each problem found. Versions are read from package metadata rather than by
 importing the packages, so the doctor is quick and a broken package cannot crash
-it; only CuPy is imported, because only CuPy can say whether a GPU is usable.
+it; of the packages it reports on only CuPy is imported, because only CuPy can say
+whether a GPU is usable.
 
 This module holds no engine code and is imported only when asked for.
 """
@@ -31,9 +32,7 @@ def distribution_version(name):
     """Return the installed version of the distribution ``name``, or None when it is not installed."""
     try:
         return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    except Exception:  # broken metadata: report it as absent rather than crash the doctor
+    except Exception:  # PackageNotFoundError, or broken metadata: report it as absent rather than crash
         return None
 
 
