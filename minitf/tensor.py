@@ -350,8 +350,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-        if value.__class__ is float and dtype._np.kind == "f":  # fast path: `x * 0.5` with x a float tensor
-            return _scalar_constant(value, dtype)
+        if (value.__class__ is float or value.__class__ is int) and dtype._np.kind == "f":
+            return _scalar_constant(float(value), dtype)  # fast path: `x * 0.5` or `2 * x` with x a float tensor
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
             raise ValueError(
