@@ -80,4 +80,5 @@ class Lesson(widgets.VBox):
         self.redraws += 1
 
     def draw(self, fig):
-        raise NotImplementedError
+        """Draw the current state on ``fig``: each lesson widget supplies its own picture."""
+        raise NotImplementedError(f"{type(self).__name__} must implement draw(fig).")
