@@ -64,6 +64,15 @@ EXERCISES = {
     "3.3": (_close(2.0),
             "On the x-axis y = 0, so solve w0 * x + b = 0.5 for x.",
             "(0.5 - 0.1) / 0.2 = 2: the line crosses the x-axis at x = 2."),
+    "4.1": (_close(36.0),
+            "Differentiate twice with respect to w1: two nested GradientTapes, or by hand.",
+            "d2f/dw1^2 = 6 w1 w2 = 6 * 2 * 3 = 36."),
+    "4.2": (_close(4, 0),
+            "A tensor's signature is its dtype and shape; a Python value's is the value itself.",
+            "One trace for float32 scalars, one for the vector of shape (2,), one for 3 and one for 4."),
+    "4.3": (_close(4.0),
+            "Beyond the threshold the loss is threshold * |error| - threshold**2 / 2.",
+            "|error| = 3 > 2, so 2 * 3 - 2**2 / 2 = 4: the loss grows linearly, not quadratically."),
 }
 
 
