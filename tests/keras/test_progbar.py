@@ -75,7 +75,8 @@ def test_in_place_updates_in_a_terminal():
     bar.update(2, [("loss", 0.001)])
     bar.update(3, [("loss", 0.001)])
     text = out.getvalue()
-    assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
+    # three lines in place: each after the first blanks the one before ("\r" + spaces + "\r"), no ANSI codes
+    assert text.count("\r") == 5 and text.endswith("\n") and text.count("\n") == 1 and "\x1b" not in text
     final = text.rsplit("\r", 1)[1]
     assert final.startswith(f"3/3 {BAR} - loss: 3.3340") and final.rstrip(" \n") == final.strip()
     assert "ETA: 0s" in text.split("\r")[1] and "ETA" not in final  # the time left only while running
@@ -86,7 +87,7 @@ def test_interval_throttles_updates():
     bar = Progbar(100, file=out, interval=3600)
     for i in range(1, 101):
         bar.update(i)
-    assert out.getvalue().count("\r") == 2  # the first update and the final line
+    assert out.getvalue().count("\r") == 3  # the first update, then the final line (blank, then write)
 
 
 def test_no_in_place_updates_when_not_interactive():
@@ -97,7 +98,8 @@ def test_no_in_place_updates_when_not_interactive():
     assert "\r" not in out.getvalue() and out.getvalue().count("\n") == 1
 
 
-def test_notebook_updates_without_padding(monkeypatch):
+def test_notebook_updates_blank_the_longer_line_first(monkeypatch):
+    """JupyterLab moves back on \r without clearing, as a terminal does: a shorter line must not leave a tail."""
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
     OutStream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})
     out = OutStream()
@@ -107,7 +109,9 @@ def test_notebook_updates_without_padding(monkeypatch):
     text = out.getvalue()
     assert text.startswith("\r1/2 ")
     final = text.rsplit("\r", 1)[1]
-    assert final == f"2/2 {BAR} - loss: 617.7500\n"  # nothing left over from the longer line
+    assert final == f"2/2 {BAR} - loss: 617.7500\n"  # what a stored notebook output keeps
+    blank = text.split("\r")[2]
+    assert blank.strip() == "" and len(blank) >= len(text.split("\r")[1])  # the longer line was blanked
 
 
 def test_unknown_target():

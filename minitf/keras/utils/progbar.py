@@ -20,6 +20,16 @@ def format_value(value):
     return f"{value:.4e}"
 
 
+def _overwrite(width, line):
+    """Text that replaces an in-place line ``width`` characters long with ``line``.
+
+    Terminals and JupyterLab both move back on ``\r`` without clearing, so the old line is first
+    blanked with spaces (no ANSI codes); a stored notebook output keeps only the text after the
+    last ``\r``, which is exactly ``line``.
+    """
+    return "\r" + (" " * width + "\r" if width else "") + line
+
+
 def _in_notebook(stream):
     return "ipykernel" in sys.modules and type(stream).__module__.startswith("ipykernel")
 
@@ -106,9 +116,8 @@ class Progbar:
         if self.target is not None and current > 0:
             eta = (now - self._start) / current * max(self.target - current, 0)
         line = self.line(current, eta=eta)  # in-place lines show an ETA; the final line shows no time
-        pad = "" if notebook else " " * max(self._last_width - len(line), 0)
+        stream.write(_overwrite(self._last_width, line))
         self._last_width = len(line)
-        stream.write("\r" + line + pad)
         stream.flush()
 
     def add(self, n, values=None):
@@ -120,8 +129,7 @@ class Progbar:
         stream = self.file
         line = self.line(current, bar=self.verbose == 1, target=self.target or current)
         if self._last_width:  # an in-place line is showing: overwrite it
-            pad = "" if _in_notebook(stream) else " " * max(self._last_width - len(line), 0)
-            stream.write("\r" + line + pad + "\n")
+            stream.write(_overwrite(self._last_width, line) + "\n")
         else:
             stream.write(line + "\n")
         stream.flush()
