@@ -45,6 +45,7 @@ Where minitf differs from TensorFlow:
 import contextlib
 import functools
 import inspect
+import sys
 import types
 import warnings
 import weakref
@@ -228,6 +229,8 @@ def _attr_text(value):
         return f"{start}:{stop}" + ("" if value.step is None else f":{value.step}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_attr_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if value is sys.stdout or value is sys.stderr or value is sys.__stdout__ or value is sys.__stderr__:
+        return "sys.stdout" if value in (sys.stdout, sys.__stdout__) else "sys.stderr"  # no address in printouts
     return repr(value)
 
 

@@ -562,3 +562,12 @@ def test_retracing_warning_needs_five_traces_among_the_last_ten_calls():
                 f(tf.ones([n]))  # calls that replay push older traces out of the window
         f(tf.ones([5]))
     assert f.experimental_get_tracing_count() == 5 and not caught
+
+
+def test_printouts_name_the_standard_streams_instead_of_showing_an_address():
+    @tf.function
+    def shout(x):
+        tf.print(x, output_stream=sys.stdout)
+        return x
+
+    assert "output_stream=sys.stdout" in shout.get_concrete_function(tf.constant(1.0)).pretty_printed_graph()

@@ -383,3 +383,11 @@ def test_anonymous_lambda_functions_cannot_be_found_again(tmp_path):
     model.save(tmp_path / "anonymous.keras")
     with pytest.raises(ValueError, match="anonymous `lambda` function"):
         keras.models.load_model(tmp_path / "anonymous.keras")
+
+
+def test_an_unknown_class_in_a_saved_config_is_named_with_the_fix():
+    from minitf.keras.utils.serialization import deserialize
+
+    expected = r"Unknown loss function: 'HuberLoss'.*custom_objects=\{'HuberLoss': HuberLoss\}"
+    with pytest.raises(ValueError, match=expected):
+        deserialize({"class_name": "HuberLoss", "config": {}}, "losses")

@@ -45,6 +45,10 @@ def serialize(obj):
     return name
 
 
+_KINDS = {"losses": "loss function", "metrics": "metric", "optimizers": "optimizer", "activations": "activation",
+          "initializers": "initializer", "regularizers": "regularizer", "constraints": "constraint", "layers": "layer"}
+
+
 def deserialize(identifier, namespace):
     """The object ``identifier`` describes, looked up in the custom objects, then in ``keras.<namespace>``.
 
@@ -60,7 +64,8 @@ def deserialize(identifier, namespace):
         name, config = identifier["class_name"], identifier.get("config", {})
         cls = custom.get(name) or getattr(module, name, None)
         if cls is None:
-            raise ValueError(f"Unknown {namespace[:-1]} '{name}'. If it is your own class, pass it to load_model in "
+            kind = _KINDS.get(namespace, namespace)
+            raise ValueError(f"Unknown {kind}: '{name}'. If it is your own class, pass it to load_model in "
                              f"custom_objects={{'{name}': {name}}}.")
         return cls.from_config(config) if hasattr(cls, "from_config") else cls(**config)
     if isinstance(identifier, str) and identifier in custom:
