@@ -60,7 +60,7 @@ from minitf.ops.array_ops import Identity
 from minitf.ops.logging_ops import PrintV2
 from minitf.primitive import bind, recorders
 from minitf.tape import CustomGradient
-from minitf.tensor import Tensor, TensorShape, convert_to_tensor, wrap
+from minitf.tensor import Tensor, TensorShape, convert_to_tensor, python_value_hooks, wrap
 from minitf.variable import ASSIGN_OPS, AssignAddVariableOp, AssignSubVariableOp, ReadVariableOp, Variable
 
 __all__ = ["ConcreteFunction", "Function", "Graph", "OperatorNotAllowedInGraphError", "TensorSpec", "function"]
@@ -328,6 +328,7 @@ class _Tracer:
         self.keep = []  # every tensor seen, so that ids stay unique while tracing
         self.handles = {}  # id(variable) -> its VarHandleOp output
         self.initial_values = []  # (variable, its array when first seen): undone after a trace that is no call
+        self.warned = False  # whether Python already read a traced value (see on_python_value)
 
     def input(self, tensor, spec, name):
         """Make ``tensor`` the graph input (a Placeholder) called ``name``."""
@@ -369,6 +370,18 @@ class _Tracer:
             return self.read(tensor)
         op = self.graph._add("Const", "Const", [], out=(tensor.shape, tensor.dtype), value=tensor._value)
         return self._map(tensor, op.outputs[0])
+
+    def on_python_value(self, tensor, what, stacklevel):
+        """Warn (once per trace) when Python reads a traced tensor's value: it is fixed at trace time."""
+        if self.warned or id(tensor) not in self.values:
+            return
+        self.warned = True
+        warnings.warn(
+            f"minitf.function is tracing '{self.graph.name}' and a traced tensor is used {what}. minitf has no "
+            "AutoGraph: the value is read now, from this call's inputs, and every later call with the same "
+            "signature replays the result (such as the branch taken).\n  Use minitf.where(cond, x, y) to choose "
+            "per element, or pass the value as a Python argument (one trace per value).",
+            UserWarning, stacklevel=stacklevel)
 
     def record(self, prim, args, params, out):
         """Called by ``bind`` for every op while tracing."""
@@ -881,6 +894,7 @@ class Function:
         traced_args, traced_kwargs = _replace_leaves(args, remaining), _replace_leaves(kwargs, remaining)
         recorders.append(tracer)
         _tracing.append(tracer)
+        python_value_hooks.append(tracer.on_python_value)
         try:
             with contextlib.nullcontext() if run else logging_ops.silenced():
                 result = self._python_function(*traced_args, **traced_kwargs)
@@ -888,6 +902,7 @@ class Function:
         finally:
             recorders.remove(tracer)
             _tracing.remove(tracer)
+            python_value_hooks.remove(tracer.on_python_value)
             if not run:
                 for variable, value in tracer.initial_values:
                     variable._value = value

@@ -108,6 +108,11 @@ def _dim_text(dim):
     return "None" if dim is None else str(dim)
 
 
+# hook(tensor, what, stacklevel) runs before Python reads a tensor's value (bool, float, int): while
+# tracing, minitf.function warns that such a value is fixed at trace time (there is no AutoGraph).
+python_value_hooks = []
+
+
 class Tensor:
     """An immutable n-dimensional array with a dtype and a shape, as ``tf.Tensor``.
 
@@ -176,7 +181,9 @@ class Tensor:
             raise TypeError("Cannot iterate over a scalar tensor.")
         return (self[i] for i in range(self._value.shape[0]))
 
-    def _scalar(self, kind):
+    def _scalar(self, kind, stacklevel=4):
+        for hook in python_value_hooks:
+            hook(self, f"as a Python {kind}", stacklevel)
         if self._value.size != 1:
             raise TypeError(
                 f"Only tensors with one element can be converted to Python {kind}s; "
@@ -201,7 +208,7 @@ class Tensor:
                 "The truth value of a tensor with more than one element is ambiguous. "
                 "Use minitf.reduce_any or minitf.reduce_all."
             )
-        return bool(self._scalar("bool"))
+        return bool(self._scalar("bool (an `if`, `while`, `and` or `or` on a tensor)"))
 
     def __format__(self, format_spec):
         if self._value.ndim == 0:

@@ -130,8 +130,21 @@ def test_if_on_a_tensor_is_decided_at_trace_time():
             return x
         return -x
 
-    assert float(absolute(tf.constant(2.0))) == 2.0
+    with pytest.warns(UserWarning, match="used as a Python bool .* no AutoGraph") as caught:
+        assert float(absolute(tf.constant(2.0))) == 2.0
+    assert len(caught) == 1 and caught[0].filename == __file__  # once, pointing at the `if` line
     assert float(absolute(tf.constant(-3.0))) == -3.0  # the graph holds only the branch taken while tracing
+
+
+def test_reading_a_traced_value_in_python_warns_once_per_trace_and_not_outside_tracing(recwarn):
+    @tf.function
+    def scaled(x, n):
+        return x * float(tf.reduce_sum(x))  # float() of a traced value: fixed at trace time
+
+    with pytest.warns(UserWarning, match="as a Python float"):
+        out = scaled(tf.constant([1.0, 2.0]), 1)
+    assert bool(out[0] > 0) and float(out[1]) == 6.0  # outside tracing: no warning
+    assert not [w for w in recwarn if "AutoGraph" in str(w.message)]
 
 
 # -- variables ------------------------------------------------------------------------------------------------
