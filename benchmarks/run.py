@@ -125,6 +125,38 @@ def elementwise_chain():
     return Workload("50-op chain forward+backward, 1000 floats", impls, "3.5x / 2.5x")
 
 
+def traced_chain():
+    """The 50-op chain's forward and backward, traced once with minitf.function and replayed."""
+    x = np.random.default_rng(0).uniform(-1, 1, 1000).astype(np.float32)
+    c_mul, c_add = np.float32(0.5), np.float32(0.1)
+    tx, tm, ta = tf.constant(x), tf.constant(c_mul), tf.constant(c_add)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(chain_tensors(x, tm, ta, (tf.tanh, tf.exp)))
+        return tape.gradient(y, x)
+
+    np.testing.assert_allclose(step(tx).numpy(), chain_numpy(x, c_mul, c_add)[1], rtol=1e-4)
+    return Workload("function: 50-op chain forward+backward", {
+        "numpy": lambda: chain_numpy(x, c_mul, c_add), "minitf": lambda: step(tx)}, "less than eager")
+
+
+def traced_mlp_step():
+    """The MLP SGD step traced once with minitf.function and replayed."""
+    x, y, weights = mlp_data()
+    params = [w.copy() for w in weights]
+    tx, ty = tf.constant(x), tf.constant(y, dtype=tf.int32)
+    variables = [tf.Variable(w) for w in weights]
+    step = tf.function(lambda x, y: mlp_minitf_step(x, y, variables))
+    first_np = mlp_numpy_step(x, y, [w.copy() for w in weights])
+    np.testing.assert_allclose(float(tf.function(lambda x, y: mlp_minitf_step(x, y, [
+        tf.Variable(w) for w in weights]))(tx, ty)), first_np, rtol=1e-5)
+    return Workload("function: MLP 784-512-10 SGD step", {
+        "numpy": lambda: mlp_numpy_step(x, y, params), "minitf": lambda: step(tx, ty)}, "1.1x")
+
+
 def matmul_1024():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(1024, 1024)).astype(np.float32), rng.normal(size=(1024, 1024)).astype(np.float32)
@@ -360,7 +392,8 @@ def import_time():
 
 
 WORKLOADS = {"add": add_2x2, "chain": elementwise_chain, "matmul": matmul_1024, "mlp": mlp_step,
-             "classifier": linear_classifier, "d2": second_derivative, "fit": fit_digits, "import": import_time}
+             "classifier": linear_classifier, "d2": second_derivative, "fit": fit_digits,
+             "function_chain": traced_chain, "function_mlp": traced_mlp_step, "import": import_time}
 
 
 def format_time(seconds):
