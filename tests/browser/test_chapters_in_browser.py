@@ -57,7 +57,19 @@ SAMPLE_CELLS = [
     ),
     ("tf.constant(2.0) + tf.constant(40)  # minitf never converts dtypes silently", ["raises-exception"]),
     ("print(tf.reduce_sum(tf.ones((2, 3))).numpy())", []),
+    # Keras's progress bar rewrites its line in place while it runs (long enough here for several rewrites); in
+    # JupyterLab the finished output must read as two clean lines per epoch, with nothing left of the rewrites.
+    (
+        "import numpy as np\n"
+        "from minitf import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='sgd', loss='mse')\n"
+        "inputs = np.random.default_rng(0).uniform(-1, 1, (4000, 3)).astype('float32')\n"
+        "history = model.fit(inputs, inputs.sum(axis=1, keepdims=True), epochs=2, batch_size=16)",
+        ["nbval-ignore-output"],
+    ),
 ]
+PROGRESS_LINE = re.compile(r"(Epoch \d+/\d+|\d+/\d+ \[=+\] - loss: \d+\.\d+)")
 
 # Runs in the page: everything the notebook's outputs show, minus the sliders themselves (their handle and readout
 # move whenever the slider does), so that a change here is a change of the *view*.
@@ -81,6 +93,14 @@ RUN_ALL_JS = """() => {
     .then(ok => { window.__minitfRunAll = 'finished'; }, error => { window.__minitfRunAll = 'failed: ' + error; });
 }"""
 
+SETTLED_STATE_JS = """() => {
+  const widget = window.jupyterapp.shell.currentWidget;
+  const kernel = widget.sessionContext.session && widget.sessionContext.session.kernel;
+  const cells = widget.content.widgets.filter(cell => cell.model.type === 'code');
+  return {idle: !!kernel && kernel.status === 'idle',
+          counts: cells.map(cell => cell.model.executionCount),
+          outputs: cells.map(cell => cell.model.outputs.length)};
+}"""
 CELLS_JS = "() => window.jupyterapp.shell.currentWidget.content.widgets.map(cell => cell.model.toJSON())"
 KERNEL_IDLE_JS = """() => {
   const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -185,9 +205,25 @@ def restart_and_run_all(page, timeout_s):
     page.wait_for_function("() => window.__minitfRunAll !== null", timeout=timeout_s * 1000)
     state = page.evaluate("window.__minitfRunAll")
     assert state == "finished", f"Run All did not finish: {state}"
-    page.wait_for_function(KERNEL_IDLE_JS, timeout=60_000)
-    page.wait_for_function("() => !Array.from(document.querySelectorAll('.jp-InputPrompt'))"
-                           ".some(prompt => prompt.textContent.includes('*'))", timeout=60_000)
+    wait_until_settled(page, timeout_s)
+
+
+def wait_until_settled(page, timeout_s, quiet_s=2.0):
+    """Wait until the kernel has been idle, with no cell's count or outputs changing, for ``quiet_s`` seconds.
+
+    Run All's promise is not enough: JupyterLab settles it as soon as any cell replies with an error, even
+    one tagged ``raises-exception``, while the cells queued after it still run; and it clears their ``[*]``.
+    """
+    deadline = time.monotonic() + timeout_s
+    last, quiet_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        state = page.evaluate(SETTLED_STATE_JS)
+        if state != last or not state["idle"]:
+            last, quiet_since = state, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the notebook was still running after {timeout_s} s")
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -208,6 +244,19 @@ def widget_problems(page, cells):
         problems.append(f"{expected - rendered} of {expected} widget outputs show as text, not as widgets: is "
                         "JupyterLab's widget extension (jupyterlab_widgets) installed? python -m minitf doctor says")
     return problems
+
+
+def progress_bar_problems(page, cells):
+    """Lines of the sample's ``fit`` output, as the page shows them, that are not a clean progress line."""
+    index = next(i for i, cell in enumerate(cells) if "model.fit(" in source_text(cell))
+    text = page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.innerText",
+                         index)
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    bad = [line for line in lines if not PROGRESS_LINE.fullmatch(line)]
+    if bad or len(lines) != 4:
+        return [f"model.fit's progress bar shows {len(lines)} lines, expected 4 (2 per epoch), "
+                f"{len(bad)} of them not clean: {bad[:3]}"]
+    return []
 
 
 def wait_for_view_change(page, before, timeout_s=8):
@@ -294,6 +343,8 @@ def test_chapter_in_browser(notebook, lab_page, notebook_workdir, artifacts_dir)
         cells = page.evaluate(CELLS_JS)
         problems = problems_in_cells(cells)
         problems += widget_problems(page, cells)
+        if notebook == SAMPLE:
+            problems += progress_bar_problems(page, cells)
         driven, tried = drive_one_widget(page)
         if driven is None:
             problems.append("no widget changed the view: " + ("; ".join(tried) or "no slider or button found"))
