@@ -34,11 +34,28 @@ def log_softmax(logits, axis=-1, name=None):
     return shifted - log(reduce_sum(exp(shifted), axis, keepdims=True))
 
 
+# softmax: one op, as TensorFlow's; d softmax(x) = out * (dy - sum(dy * out, axis))
+def _softmax(xp, x, axis):
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))  # the maximum is subtracted first: exp never overflows
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+Softmax = Primitive(
+    "Softmax", _softmax,
+    vjp=(lambda dy, out, x, axis: out * (dy - reduce_sum(dy * out, axis, keepdims=True)),),
+    check=lambda x, axis: checks.floating("Softmax", x),
+)
+
+
 def softmax(logits, axis=-1, name=None):
-    """Exponentials normalized to sum to 1 along ``axis``; the maximum is subtracted first."""
+    """Exponentials normalized to sum to 1 along ``axis``.
+
+    >>> import minitf as tf
+    >>> tf.nn.softmax(tf.constant([0.0, 0.0])).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
     x = convert_to_tensor(logits)
-    e = exp(x - stop_gradient(reduce_max(x, axis, keepdims=True)))
-    return e / reduce_sum(e, axis, keepdims=True)
+    return bind(Softmax, x, axis=checks.normalize_axis("Softmax", axis, x.ndim)[0])
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
