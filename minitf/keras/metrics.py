@@ -200,11 +200,7 @@ class MeanMetricWrapper(Mean):
         return cls(**config)
 
 
-def _floats(y_true, y_pred):
-    y_pred = tf.convert_to_tensor(y_pred)
-    if not y_pred.dtype.is_floating:
-        y_pred = tf.cast(y_pred, tf.float32)
-    return tf.cast(tf.convert_to_tensor(y_true), y_pred.dtype), y_pred
+_floats = losses._as_floats  # labels cast to the predictions' (float) dtype, as for the losses
 
 
 def accuracy(y_true, y_pred):
