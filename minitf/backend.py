@@ -10,6 +10,7 @@ environment variable ``MINITF_BACKEND=cupy`` before importing minitf.
 """
 
 import os
+import warnings
 
 import numpy
 
@@ -73,4 +74,8 @@ def asarray(value, dtype=None):
 
 
 if os.environ.get("MINITF_BACKEND", "numpy") != "numpy":
-    set_backend(os.environ["MINITF_BACKEND"])
+    try:
+        set_backend(os.environ["MINITF_BACKEND"])
+    except (RuntimeError, ValueError) as error:  # import still works, so `python -m minitf doctor` can explain
+        warnings.warn(f"MINITF_BACKEND={os.environ['MINITF_BACKEND']!r} cannot be used, so minitf runs on NumPy: "
+                      f"{error}", RuntimeWarning, stacklevel=2)
