@@ -1,9 +1,10 @@
-"""Shared test fixtures: every test starts from a fixed random seed and the NumPy backend."""
+"""Shared test fixtures: a fixed random seed for every test, and the backend parameter (NumPy, CuPy)."""
 
 import numpy as np
 import pytest
 
 import minitf as tf
+from minitf import backend
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +12,16 @@ def _seeded():
     tf.random.set_seed(0)
     np.random.seed(0)
     yield
+
+
+@pytest.fixture(params=["numpy", "cupy"])
+def on_backend(request):
+    """Run a test on each backend; the CuPy run skips where CuPy or a GPU is missing."""
+    if request.param == "cupy":
+        pytest.importorskip("cupy", reason="CuPy is not installed: GPU tests skip")
+        try:
+            backend.set_backend("cupy")
+        except RuntimeError as error:
+            pytest.skip(f"no usable GPU: {error}")
+    yield request.param
+    backend.set_backend("numpy")

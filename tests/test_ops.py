@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minitf as tf
-from minitf import backend
 from tests.op_table import CASES, NOT_IN_TABLE
 
 NAMESPACES = {"": tf, "math.": tf.math, "nn.": tf.nn, "linalg.": tf.linalg, "random.": tf.random, "Tensor.": tf.Tensor}
@@ -34,18 +33,6 @@ def test_every_public_op_is_in_the_table():
     covered = {id(_resolve(case.name)) for case in CASES} | {id(_resolve(name)) for name in NOT_IN_TABLE}
     missing = sorted(name for name, obj in _public_callables() if id(obj) not in covered)
     assert not missing, f"public ops without a row in tests/op_table.py: {missing}"
-
-
-@pytest.fixture(params=["numpy", "cupy"])
-def on_backend(request):
-    if request.param == "cupy":
-        pytest.importorskip("cupy", reason="CuPy is not installed: GPU tests skip")
-        try:
-            backend.set_backend("cupy")
-        except RuntimeError as error:
-            pytest.skip(f"no usable GPU: {error}")
-    yield request.param
-    backend.set_backend("numpy")
 
 
 def _inputs(case, shapes, seed, dtype):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf import backend, keras
+from minitf import keras
 from minitf.keras import layers
 
 
@@ -501,18 +501,6 @@ def test_hands_on_ml_custom_training_loop(traced):
             metric.reset_state()
     assert losses[-1] < losses[0]
     assert np.linalg.norm(model.layers[1].kernel.numpy(), axis=0).max() <= 1.0 + 1e-6
-
-
-@pytest.fixture(params=["numpy", "cupy"])
-def on_backend(request):
-    if request.param == "cupy":
-        pytest.importorskip("cupy", reason="CuPy is not installed: GPU tests skip")
-        try:
-            backend.set_backend("cupy")
-        except RuntimeError as error:
-            pytest.skip(f"no usable GPU: {error}")
-    yield request.param
-    backend.set_backend("numpy")
 
 
 @pytest.mark.parametrize("eager", [True, False])
