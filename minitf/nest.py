@@ -5,8 +5,11 @@ gradients in the same nesting. Dicts are flattened in sorted key order.
 """
 
 
+_NESTS = (list, tuple, dict)
+
+
 def is_nested(structure):
-    return isinstance(structure, (list, tuple, dict))
+    return isinstance(structure, _NESTS)
 
 
 def flatten(structure):
@@ -18,7 +21,7 @@ def flatten(structure):
     if isinstance(structure, dict):
         return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if isinstance(structure, (list, tuple)):
-        if not any(is_nested(item) for item in structure):  # the common case: a flat list
+        if not any(isinstance(item, _NESTS) for item in structure):  # the common case: a flat list
             return list(structure)
         return [leaf for item in structure for leaf in flatten(item)]
     return [structure]
@@ -26,7 +29,7 @@ def flatten(structure):
 
 def pack_sequence_as(structure, flat):
     """Rebuild ``structure`` with the leaves taken in order from ``flat``."""
-    if type(structure) in (list, tuple) and not any(is_nested(item) for item in structure):
+    if type(structure) in (list, tuple) and not any(isinstance(item, _NESTS) for item in structure):
         return type(structure)(flat)  # the common case: a flat list or tuple
     leaves = iter(flat)
 

@@ -114,29 +114,24 @@ class GradientTape:
         """Called by ``bind`` for every op: keep it if an input depends on something watched."""
         if prim.vjp is None or out._value.dtype.kind != "f":
             return
-        tracked = self._tracked
-        if all(arg.__class__ is Tensor for arg in args):  # the common case: no variables among the inputs
-            for arg in args:
-                if id(arg) in tracked:
-                    self._records.append((prim, args, params, out))
-                    tracked.add(id(out))
-                    return
-            return
-        inputs = args
-        hit = False
-        for i, arg in enumerate(args):
+        for arg in args:
             if arg.__class__ is not Tensor and isinstance(arg, Variable):
-                if id(arg) not in tracked and arg._trainable and self._watch_accessed_variables:
+                args = self._read_variables(args)
+                break
+        if not self._tracked.isdisjoint(map(id, args)):  # some input depends on a watched tensor
+            self._records.append((prim, args, params, out))
+            self._tracked.add(id(out))
+
+    def _read_variables(self, args):
+        """``args`` with each variable replaced by a snapshot of its value, watching trainable ones."""
+        inputs = list(args)
+        for i, arg in enumerate(args):
+            if isinstance(arg, Variable):
+                if arg._trainable and self._watch_accessed_variables and id(arg) not in self._tracked:
                     self._watched[id(arg)] = arg
-                    tracked.add(id(arg))
-                if inputs is args:
-                    inputs = list(args)
+                    self._tracked.add(id(arg))
                 inputs[i] = self._read(arg)
-            if id(inputs[i]) in tracked:
-                hit = True
-        if hit:
-            self._records.append((prim, tuple(inputs), params, out))
-            tracked.add(id(out))
+        return tuple(inputs)
 
     def _read(self, variable):
         snap = variable.snapshot()
@@ -195,7 +190,7 @@ class GradientTape:
             else:
                 seed = convert_to_tensor(seed, dtype=target.dtype)
             _accumulate(grads, target, seed)
-        for prim, inputs, params, out in reversed(self._records[:]):  # a copy: a persistent tape may append
+        for prim, inputs, params, out in reversed(self._records):  # records a persistent tape adds are not visited
             dy = grads.get(id(out))
             if dy is None:
                 continue

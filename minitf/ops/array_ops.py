@@ -11,6 +11,7 @@ itself and read its shape at run time (``ReshapeLike``, ``BroadcastLike``,
 """
 
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -124,10 +125,15 @@ BroadcastTo = Primitive(
 
 def _sum_to(xp, x, like):
     shape = like.shape
-    lead = x.ndim - len(shape)
-    axes = tuple(builtins.range(lead))
-    axes += tuple(lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    axes = _summed_axes(x.shape, shape)
     return (x.sum(axis=axes) if axes else x).reshape(shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def _summed_axes(big, small):
+    """The axes of shape ``big`` that broadcasting ``small`` to it added or stretched (cached: it runs per step)."""
+    lead = len(big) - len(small)
+    return tuple(builtins.range(lead)) + tuple(lead + i for i, d in enumerate(small) if d == 1 and big[lead + i] != 1)
 
 
 # broadcast_like and sum_like undo each other: d broadcast_like = sum_like(dy, x), d sum_like = broadcast_like

@@ -36,12 +36,15 @@ def _expand(dy, axis, keepdims=False):
 
 def _reduction(name, prim, x, axis, keepdims):
     x = convert_to_tensor(x)
-    axis = checks.normalize_axis(name, axis, x.ndim)
+    axis = _ALL_AXES[x._value.ndim] if axis is None else checks.normalize_axis(name, axis, x._value.ndim)
     return bind(prim, x, axis=axis, keepdims=bool(keepdims))
 
 
+_ALL_AXES = [tuple(range(rank)) for rank in range(65)]  # axis=None reduces every axis (NumPy allows 64)
+
+
 def _check_numeric(x, axis, keepdims):
-    if x.dtype.is_bool:
+    if x._value.dtype.kind == "b":
         raise InvalidArgumentError("Reductions need numbers, not bool", "Sum",
                                    "Use reduce_any/reduce_all, or minitf.cast(x, minitf.int32) to count.")
 
@@ -105,7 +108,7 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
 
 def _count(shape, axis):
     """How many elements each reduced value averages, read from the run-time shape."""
-    return math.prod(shape[a] for a in axis)
+    return math.prod(shape) if len(axis) == len(shape) else math.prod(shape[a] for a in axis)
 
 
 def _mean(xp, x, axis, keepdims):
@@ -116,7 +119,7 @@ def _mean(xp, x, axis, keepdims):
 
 
 def _mean_grad(xp, dy, like, axis, keepdims):
-    spread = dy if keepdims or not axis else dy.reshape(expanded_shape(dy.shape, axis))
+    spread = dy if keepdims or not dy.ndim else dy.reshape(expanded_shape(dy.shape, axis))
     return broadcast_array(xp, spread / dy.dtype.type(_count(like.shape, axis)), like.shape)
 
 
