@@ -142,6 +142,7 @@ class ThreeFigures(Lesson):
         self.ten_button = button("10 steps", lambda: self.step(10))
         self.reset_button = button("Reset", self.reset)
         super().__init__([[self.step_button, self.ten_button, self.reset_button, self.learning_rate]])
+        self.follow(self.learning_rate)
         self.reset()
 
     @property

@@ -135,6 +135,7 @@ class GradientDescent1D(Lesson):
                           [self.learning_rate, self.momentum, self.start]])
         self.loss_choice.observe(lambda _: self.reset(), names="value")
         self.start.observe(lambda _: self.reset(), names="value")
+        self.follow(self.learning_rate, self.momentum)
         self.reset()
 
     @property
@@ -166,6 +167,11 @@ class GradientDescent1D(Lesson):
             self.path.append(self.w)
             self.diverged = not abs(self.w) < 1e3
         self.update()
+
+    @property
+    def takes_effect(self):
+        # no step moves a weight that has flown off
+        return "Reset to start again with it" if self.diverged else "the next step uses it"
 
     def update(self):
         if self.diverged:

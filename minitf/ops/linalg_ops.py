@@ -9,6 +9,7 @@ from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.math_ops import binary_operands
 from minitf.primitive import Primitive, bind
+from minitf.tensor import Tensor
 
 
 def _t(xp, a, flag):
@@ -73,5 +74,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     >>> tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])).shape
     TensorShape([2, 4])
     """
-    a, b = binary_operands(a, b)
+    if a.__class__ is not Tensor or b.__class__ is not Tensor:
+        a, b = binary_operands(a, b)
     return bind(MatMul, a, b, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))

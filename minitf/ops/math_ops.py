@@ -36,7 +36,7 @@ def _binary(prim):
 
 def _unary(prim):
     def op(x, name=None):
-        return bind(prim, convert_to_tensor(x))
+        return bind(prim, x if x.__class__ is Tensor else convert_to_tensor(x))
 
     return op
 

@@ -26,7 +26,7 @@ from minitf.ops.math_ops import (
     zeros_like,
 )
 from minitf.primitive import Primitive, bind
-from minitf.tensor import convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor
 
 
 def _expand(dy, axis, keepdims=False):
@@ -35,7 +35,8 @@ def _expand(dy, axis, keepdims=False):
 
 
 def _reduction(name, prim, x, axis, keepdims):
-    x = convert_to_tensor(x)
+    if x.__class__ is not Tensor:
+        x = convert_to_tensor(x)
     axis = _ALL_AXES[x._value.ndim] if axis is None else checks.normalize_axis(name, axis, x._value.ndim)
     return bind(prim, x, axis=axis, keepdims=bool(keepdims))
 
