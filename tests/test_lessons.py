@@ -10,7 +10,14 @@ pytest.importorskip("matplotlib")
 
 from minitf import lessons  # noqa: E402
 from minitf.lessons import ch1, ch2, ch3, ch4  # noqa: E402
-from minitf.lessons.widgets import PNG_SIGNATURE  # noqa: E402
+from minitf.lessons.widgets import PNG_SIGNATURE, png_size  # noqa: E402
+
+SMALL_TRAINER = pytest.param(lambda: lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(20)),
+                             id="LinearClassifierTrainer")
+TRAINERS = [pytest.param(lessons.ThreeFigures, id="ThreeFigures"),
+            pytest.param(lessons.GradientDescent1D, id="GradientDescent1D"), SMALL_TRAINER]
+PICTURE_WIDGETS = TRAINERS + [pytest.param(lessons.RepresentationExplorer, id="RepresentationExplorer"),
+                              pytest.param(lessons.TensorGeometry, id="TensorGeometry")]
 
 
 def test_import_minitf_does_not_import_widgets_or_matplotlib():
@@ -27,6 +34,29 @@ def test_png_bytes_and_lesson_base():
     assert lessons.png_bytes(fig).startswith(PNG_SIGNATURE)
     with pytest.raises(NotImplementedError):
         lessons.Lesson([]).redraw()
+
+
+def test_png_size_reads_the_header():
+    fig = lessons.widgets.new_figure(2, 1.5)
+    assert png_size(lessons.png_bytes(fig)) == (160, 120)
+    assert png_size(lessons.png_bytes(fig, dpi=100)) == (200, 150)
+    with pytest.raises(ValueError, match="Not a PNG image"):
+        png_size(b"GIF89a" + bytes(30))
+
+
+@pytest.mark.parametrize("make", PICTURE_WIDGETS)
+def test_pictures_show_at_their_pixel_size_never_stretched(make):
+    lesson = make()
+    width, height = png_size(lesson.image.value)
+    assert (width, height) == (round(80 * lesson.figsize[0]), round(80 * lesson.figsize[1]))
+    assert (lesson.image.width, lesson.image.height) == (str(width), str(height))
+    layout = lesson.image.layout
+    # no CSS width (that would override the width above), not stretched across the VBox, shrunk in proportion
+    assert layout.width is None and layout.align_self == "flex-start"
+    assert (layout.max_width, layout.height) == ("100%", "auto")
+    lesson.figsize = (4.0, 2.0)
+    lesson.redraw()
+    assert (lesson.image.width, lesson.image.height) == ("320", "160") == tuple(map(str, png_size(lesson.image.value)))
 
 
 def test_representation_explorer_finds_the_hidden_axis():
@@ -71,6 +101,34 @@ def test_three_figures_learning_rate_slider_changes_the_step():
     slow.step(5)
     fast.step(5)
     assert fast.losses[-1] < slow.losses[-1] < slow.losses[0]
+
+
+@pytest.mark.parametrize("make", TRAINERS)
+def test_learning_rate_slider_is_echoed_before_the_next_step(make):
+    trainer = make()
+    status, redraws, image = trainer.text, trainer.redraws, trainer.image.value
+    trainer.learning_rate.value = 0.2
+    assert trainer.text == status + "learning rate is now 0.20: the next step uses it.\n"
+    assert (trainer.redraws, trainer.image.value) == (redraws, image)  # nothing trained, nothing redrawn
+    trainer.learning_rate.value = 0.25
+    assert trainer.text == status + "learning rate is now 0.25: the next step uses it.\n"
+    trainer.step_button.click()
+    assert trainer.text.startswith("step 1:") and "is now" not in trainer.text
+
+
+def test_gradient_descent_echoes_momentum_and_says_reset_once_diverged():
+    descent = lessons.GradientDescent1D()
+    descent.momentum.value = 0.9
+    assert descent.text.endswith("\nmomentum is now 0.90: the next step uses it.\n")
+    descent.momentum.value = 0.0
+    descent.learning_rate.value = 2.2
+    descent.step(40)
+    assert descent.diverged
+    descent.learning_rate.value = 0.5
+    assert descent.text.endswith("diverged; lower the learning rate and Reset\n"
+                                 "learning rate is now 0.50: Reset to start again with it.\n")
+    descent.reset_button.click()
+    assert descent.text.startswith("step 0:") and "is now" not in descent.text
 
 
 def test_imagenet_chart_and_figures():
