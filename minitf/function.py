@@ -61,7 +61,15 @@ from minitf.ops.logging_ops import PrintV2
 from minitf.primitive import bind, recorders
 from minitf.tape import CustomGradient
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor, python_value_hooks, wrap
-from minitf.variable import ASSIGN_OPS, AssignAddVariableOp, AssignSubVariableOp, ReadVariableOp, Variable
+from minitf.variable import (
+    ASSIGN_OPS,
+    AssignAddVariableOp,
+    AssignSubVariableOp,
+    ReadVariableOp,
+    ResourceUpdate,
+    Variable,
+    update_variables,
+)
 
 __all__ = ["ConcreteFunction", "Function", "Graph", "OperatorNotAllowedInGraphError", "TensorSpec", "function"]
 
@@ -136,7 +144,9 @@ class GraphTensor:
 class Operation:
     """One node of a traced graph: ``type`` (the primitive's TF name), ``name``, ``inputs``, ``outputs``.
 
-    ``attrs`` holds the primitive's params (``transpose_b``, ``axis``...).
+    ``attrs`` holds the primitive's params (``transpose_b``, ``axis``...). ``_variable`` is the
+    variable a ``VarHandleOp`` or a read refers to, and for an assignment the tuple of variables
+    it updates (one, or a weight and its slots for a ``ResourceUpdate``).
     """
 
     __slots__ = ("type", "name", "inputs", "outputs", "attrs", "_prim", "_kind", "_variable", "_value")
@@ -389,9 +399,11 @@ class _Tracer:
             self.read(args[0], out)
             return
         values = self.values
-        if prim in ASSIGN_OPS:
-            inputs = [self.handle(args[0])] + [values.get(id(a)) or self.capture(a) for a in args[1:]]
-            self.graph._add("assign", prim.name, inputs, params, prim=prim, variable=args[0])
+        if prim in ASSIGN_OPS or isinstance(prim, ResourceUpdate):  # inputs: the variables updated, then tensors
+            count = prim.count if isinstance(prim, ResourceUpdate) else 1
+            inputs = [self.handle(v) for v in args[:count]] + [values.get(id(a)) or self.capture(a)
+                                                                for a in args[count:]]
+            self.graph._add("assign", prim.name, inputs, params, prim=prim, variable=args[:count])
             return
         inputs = [values.get(id(a)) or self.capture(a) for a in args]
         kind = "custom" if isinstance(prim, CustomGradient) else "effect" if prim is PrintV2 else "op"
@@ -557,9 +569,10 @@ class ConcreteFunction:
             elif op._kind == "read":
                 self._steps.append((_reader(op._variable), (), {}, out, free))
                 self._bind_steps.append(("read", ReadVariableOp, (), {}, out, op._variable))
-            elif op._kind == "assign":
-                self._steps.append((_assigner(op._prim, op._variable), ins[1:], op.attrs, out, free))
-                self._bind_steps.append(("assign", op._prim, ins[1:], op.attrs, out, op._variable))
+            elif op._kind == "assign":  # op._variable: the variables it updates, its first inputs
+                count = len(op._variable)
+                self._steps.append((_assigner(op._prim, op._variable), ins[count:], op.attrs, out, free))
+                self._bind_steps.append(("assign", op._prim, ins[count:], op.attrs, out, op._variable))
             elif op._kind in ("op", "effect", "custom"):
                 self._steps.append((op._prim.impl, ins, op.attrs, out, free))
                 kind = "custom" if op._kind == "custom" else "op"
@@ -636,7 +649,7 @@ class ConcreteFunction:
             elif kind == "read":
                 env[out] = bind(ReadVariableOp, variable)
             elif kind == "assign":
-                variable._value = bind(prim, variable, *[env[i] for i in ins], **params)._value
+                _reassign(prim, variable, [env[i] for i in ins], params)
             else:  # a custom_gradient call: run it again, so that its grad_fn sees this call's tensors
                 env[out] = prim.function(*[env[i] for i in ins[:-1]])
         return self._pack([env[t._slot] if isinstance(t, GraphTensor) else t for t in self._outputs])
@@ -691,8 +704,24 @@ def _reader(variable):
     return lambda xp: variable._value
 
 
-def _assigner(prim, variable):
+def _reassign(prim, variables, tensors, params):
+    """Replay an assignment or a ResourceUpdate through ``bind``."""
+    if isinstance(prim, ResourceUpdate):
+        update_variables(prim, variables, *tensors, **params)
+    else:
+        (variable,) = variables
+        variable._value = bind(prim, variable, *tensors, **params)._value
+
+
+def _assigner(prim, variables):
     impl = prim.impl
+    if isinstance(prim, ResourceUpdate):
+        def update(xp, *arrays, **params):
+            for variable, value in zip(variables, impl(xp, *[v._value for v in variables], *arrays, **params)):
+                variable._value = value
+
+        return update
+    (variable,) = variables
     ufunc = {AssignAddVariableOp: "add", AssignSubVariableOp: "subtract"}.get(prim)
 
     def assign(xp, *arrays, **params):

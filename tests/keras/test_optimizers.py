@@ -316,3 +316,33 @@ def test_a_traced_training_step_replays_the_update(name):
         assert int(opt.iterations) == 5
         results.append(w.numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+def test_a_traced_update_is_one_op_that_updates_the_weight_and_its_slots():
+    """Like TensorFlow's ResourceApplyRMSProp: one stateful op per variable, reading the variables it updates."""
+    w = tf.Variable([1.0, -2.0], name="w")
+    opt = optimizers.RMSprop(learning_rate=0.1, momentum=0.5)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(w * x))
+        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+
+    step(tf.constant([1.0, 3.0]))
+    text = step.get_concrete_function(tf.constant([1.0, 3.0])).pretty_printed_graph()
+    update_lines = [line for line in text.splitlines() if "ResourceApplyRMSProp(" in line]
+    assert len(update_lines) == 1, text
+    assert update_lines[0].strip().startswith("ResourceApplyRMSProp(w, w_velocity, w_momentum, ")
+    assert "FusedUpdateOutput" not in text and "AssignVariableOp(w," not in text
+    # the replayed update matches an eager one
+    w_eager = tf.Variable([1.0, -2.0])
+    opt_eager = optimizers.RMSprop(learning_rate=0.1, momentum=0.5)
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(w_eager * tf.constant([1.0, 3.0])))
+        opt_eager.apply_gradients(zip(tape.gradient(loss, [w_eager]), [w_eager]))
+    step(tf.constant([1.0, 3.0]))
+    np.testing.assert_allclose(w.numpy(), w_eager.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(opt.variables[-1].numpy(), opt_eager.variables[-1].numpy(), rtol=1e-6)

@@ -8,7 +8,8 @@ one fused op (``fused_update``), the way TensorFlow's ``ResourceApplyAdam`` is.
 
 Run eagerly, a rule works straight on the arrays, which keeps a training step
 fast. While a tape or a ``minitf.function`` trace records, the same rule goes
-through ``bind`` as one op, so a traced training step replays correctly: the
+through ``bind`` as one stateful op that updates the weight and its slots
+together (a ``ResourceUpdate``), so a traced training step replays correctly: the
 learning rate, the step count and the slots are read when the graph runs, never
 frozen as Python numbers at trace time.
 """
@@ -19,8 +20,8 @@ import minitf as tf
 from minitf import backend, primitive
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
-from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor, wrap
+from minitf.variable import ResourceUpdate, update_variables
 
 
 class FusedUpdate:
@@ -31,23 +32,24 @@ class FusedUpdate:
 
     def __init__(self, name, rule):
         self.name, self.rule = name, rule
-        self.primitive = Primitive(name, self._impl)
+        self._primitives = {}  # number of variables updated (the weight and its slots) -> ResourceUpdate
 
-    def _impl(self, xp, w, g, lr, iterations, *state, **hyperparameters):
-        # as a recorded op, the learning rate and step count arrive as 0-d arrays: give them w's dtype
-        t = (iterations + 1).astype(w.dtype)
-        return _stack(xp, self.rule(xp, w, g, lr.astype(w.dtype), t, *state, **hyperparameters))
+    def primitive(self, count):
+        """The stateful op that updates ``count`` variables: inputs ``(w, *slots, g, lr, iterations, *extra)``."""
+        prim = self._primitives.get(count)
+        if prim is None:
+            def impl(xp, w, *arrays, **hyperparameters):
+                # as a recorded op, the learning rate and step count arrive as 0-d arrays: give them w's dtype
+                slots, (g, lr, iterations, *extra) = arrays[:count - 1], arrays[count - 1:]
+                t = (iterations + 1).astype(w.dtype)
+                out = self.rule(xp, w, g, lr.astype(w.dtype), t, *slots, *extra, **hyperparameters)
+                return out if isinstance(out, tuple) else (out,)
+
+            prim = self._primitives[count] = ResourceUpdate(self.name, impl, count)
+        return prim
 
     def __repr__(self):
         return f"<fused update {self.name}>"
-
-
-def _stack(xp, outputs):
-    return xp.stack(outputs) if isinstance(outputs, tuple) else outputs
-
-
-# Output k of a fused update that has several (they are stacked along a new first axis).
-FusedUpdateOutput = Primitive("FusedUpdateOutput", lambda xp, stacked, index: stacked[index])
 
 
 def fused_update(name):
@@ -197,12 +199,9 @@ class Optimizer:
             **hyperparameters: Python numbers passed to the rule (``beta_1=0.9``).
         """
         if primitive.recorders:
-            out = bind(rule.primitive, variable, gradient, learning_rate, self._iterations, *slots, *extra,
-                       **hyperparameters)
-            if not slots:
-                variable.assign(out)
-            for k, target in enumerate((variable, *slots) if slots else ()):
-                target.assign(bind(FusedUpdateOutput, out, index=k))
+            targets = (variable, *slots)
+            update_variables(rule.primitive(len(targets)), targets, gradient, learning_rate, self._iterations,
+                             *extra, **hyperparameters)
             return
         lr, t = self._eager_step
         out = rule.rule(backend.xp, variable._value, gradient._value, lr, t, *[s._value for s in slots],
