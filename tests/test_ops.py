@@ -105,6 +105,31 @@ SECOND_ORDER = ["multiply", "divide", "exp", "tanh", "sigmoid", "math.log", "sqr
 SECOND_ORDER_SHAPES = {"matmul": ((2, 3), (3, 2)), "nn.sparse_softmax_cross_entropy_with_logits": ((2, 3), (2,))}
 
 
+def test_sparse_cross_entropy_gradient_is_differentiable_in_its_cotangent():
+    """The fused gradient op's rule for dy (the logits' rule is covered by the second-order test)."""
+    rng = np.random.default_rng(5)
+    logits, labels, c2 = rng.normal(size=(2, 3)), [2, 0], rng.normal(size=(2, 3))
+
+    def gradient_dot(weights):
+        w, x = tf.constant(weights), tf.constant(logits)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x) * w)
+        return tf.reduce_sum(inner.gradient(y, x) * c2)
+
+    weights = np.array([0.3, -1.2])
+    w = tf.constant(weights)
+    with tf.GradientTape() as outer:
+        outer.watch(w)
+        x = tf.constant(logits)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, x) * w)
+        g = tf.reduce_sum(inner.gradient(y, x) * c2)
+    numeric = _numeric_gradient(lambda v: float(gradient_dot(v[0])), [weights], 0)
+    np.testing.assert_allclose(np.asarray(outer.gradient(g, w)), numeric, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("name", SECOND_ORDER)
 def test_second_derivatives_through_nested_tapes(name):
     case = next(c for c in CASES if c.name == name)

@@ -378,12 +378,14 @@ def gather(params, indices, axis=0, name=None):
 
 
 # one_hot: indices are not differentiable
-OneHot = Primitive(
-    "OneHot",
-    lambda xp, indices, depth, on_value, off_value, axis, dtype: xp.moveaxis(
-        xp.where(indices[..., None] == xp.arange(depth), on_value, off_value).astype(dtype._np),
-        -1, axis),
-)
+def _one_hot(xp, indices, depth, on_value, off_value, axis, dtype):
+    hot = indices[..., None] == xp.arange(depth)
+    out = hot.astype(dtype._np) if (on_value, off_value) == (1, 0) else xp.where(hot, on_value, off_value).astype(
+        dtype._np)
+    return out if axis == indices.ndim else xp.moveaxis(out, -1, axis)
+
+
+OneHot = Primitive("OneHot", _one_hot)
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=None, name=None):

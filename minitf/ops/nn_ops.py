@@ -37,7 +37,8 @@ def log_softmax(logits, axis=-1, name=None):
 # softmax: one op, as TensorFlow's; d softmax(x) = out * (dy - sum(dy * out, axis))
 def _softmax(xp, x, axis):
     e = xp.exp(x - x.max(axis=axis, keepdims=True))  # the maximum is subtracted first: exp never overflows
-    return e / e.sum(axis=axis, keepdims=True)
+    e /= e.sum(axis=axis, keepdims=True)  # in place: e is a fresh array
+    return e
 
 
 Softmax = Primitive(
@@ -96,23 +97,50 @@ def _check_sparse_xent(logits, labels):
             "SparseSoftmaxCrossEntropyWithLogits")
 
 
-def _sparse_xent(xp, logits, labels):
-    classes = logits.shape[-1]
+def _check_labels(xp, labels, classes):
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)].ravel()[0]
         raise InvalidArgumentError(
             f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
             "SparseSoftmaxCrossEntropyWithLogits",
             f"Label values: {labels.ravel()[:10].tolist()}{'...' if labels.size > 10 else ''}")
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
-    return -xp.take_along_axis(log_probs, labels[..., None].astype("int64"), axis=-1)[..., 0]
 
+
+def _sparse_xent(xp, logits, labels):
+    classes = logits.shape[-1]
+    _check_labels(xp, labels, classes)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = (shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).reshape(-1, classes)
+    return -log_probs[xp.arange(log_probs.shape[0]), labels.ravel()].reshape(labels.shape)
+
+
+def _sparse_xent_grad(xp, dy, logits, labels):
+    grad = _softmax(xp, logits, -1).reshape(-1, logits.shape[-1])
+    grad[xp.arange(grad.shape[0]), labels.ravel()] -= 1  # softmax - one_hot(labels), in place on a fresh array
+    grad *= dy.reshape(-1, 1)
+    return grad.reshape(logits.shape)
+
+
+def _one_hot_like(labels, logits):
+    return one_hot(labels, logits._value.shape[-1], dtype=logits.dtype)
+
+
+# its gradient, one op as well: d loss / d logits = dy * (softmax(logits) - one_hot(labels)).
+# Its own rule (for second derivatives): linear in dy; in logits, the softmax's rule applied to ddx * dy.
+def _xent_grad_d_logits(ddx, out, dy, logits, labels):
+    probs, weighted = softmax(logits), ddx * expand_dims(dy, -1)
+    return probs * (weighted - reduce_sum(weighted * probs, -1, keepdims=True))
+
+
+SparseSoftmaxCrossEntropyWithLogitsGrad = Primitive(
+    "SparseSoftmaxCrossEntropyWithLogitsGrad", _sparse_xent_grad,
+    vjp=(lambda ddx, out, dy, logits, labels: reduce_sum(ddx * (softmax(logits) - _one_hot_like(labels, logits)), -1),
+         _xent_grad_d_logits, None),
+)
 
 SparseSoftmaxCrossEntropyWithLogits = Primitive(
     "SparseSoftmaxCrossEntropyWithLogits", _sparse_xent,
-    vjp=(lambda dy, out, logits, labels: expand_dims(dy, -1) * (
-        softmax(logits) - one_hot(labels, logits._value.shape[-1], dtype=logits.dtype)), None),
+    vjp=(lambda dy, out, logits, labels: bind(SparseSoftmaxCrossEntropyWithLogitsGrad, dy, logits, labels), None),
     check=_check_sparse_xent,
 )
 
