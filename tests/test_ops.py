@@ -157,3 +157,19 @@ def test_second_derivatives_through_nested_tapes(name):
     second = outer.gradient(g, x[0], unconnected_gradients="zero")  # zero when x0 enters linearly
     numeric = _numeric_gradient(lambda v: float(tf.reduce_sum(first_gradient_dot(v) * c2)), arrays, 0)
     np.testing.assert_allclose(np.asarray(second), numeric, rtol=1e-4, atol=1e-5)
+
+
+def test_relu_gradient_is_differentiable_in_its_cotangent():
+    """ReluGrad is linear in dy: d/dw of (d relu(x) * w / dx . c) is c where x > 0, else 0."""
+    x = tf.constant([-1.0, 0.0, 2.0, 3.0])
+    w = tf.constant([0.5, 2.0, -1.0, 4.0])
+    c = tf.constant([1.0, 2.0, 3.0, 4.0])
+    with tf.GradientTape() as outer:
+        outer.watch(w)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.relu(x) * w)
+        g = tf.reduce_sum(inner.gradient(y, x) * c)
+    second = outer.gradient(g, w)
+    np.testing.assert_array_equal(second, [0.0, 0.0, 3.0, 4.0])
+    assert second.dtype == tf.float32

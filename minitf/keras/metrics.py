@@ -136,6 +136,12 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         values = tf.cast(tf.convert_to_tensor(values), self.dtype)
+        if values.ndim == 0 and sample_weight is not None and getattr(sample_weight, "ndim", 0) == 0:
+            # one value with one weight (fit's loss, weighted by the batch size): no broadcasting needed
+            sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), self.dtype)
+            self.total.assign_add(values * sample_weight)
+            self.count.assign_add(sample_weight)
+            return
         values, sample_weight = _per_sample(values, sample_weight)
         self.total.assign_add(tf.reduce_sum(values))
         if sample_weight is not None:

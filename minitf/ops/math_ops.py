@@ -91,6 +91,8 @@ truediv = divide
 #   d/dx = dy (/) y, d/dy = dy * (-x (/) y) (/) y, where (/) is divide_no_nan itself
 def _div_no_nan(xp, x, y):
     q = x / y
+    if not y.ndim:  # one divisor (a metric's count): no need to look element by element
+        return q if y != 0 else xp.zeros_like(q)
     return xp.where(y == 0, q.dtype.type(0), q)
 
 

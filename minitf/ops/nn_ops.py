@@ -17,8 +17,12 @@ __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "sigmoid_cross_entropy_w
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "l2_loss", "moments"]
 
 
-# relu: d relu(x) = dy * (out > 0), a multiply by the mask as TensorFlow's ReluGrad (0 at x = 0)
-Relu = Primitive("Relu", lambda xp, x: xp.maximum(x, 0), vjp=(lambda dy, out, x: dy * cast(out > 0, dy.dtype),),
+# relu: d relu(x) = dy where out > 0, else 0 (also at x = 0): one op, TensorFlow's ReluGrad.
+#   ReluGrad(dy, out) is linear in dy, so its own gradient is ReluGrad again (and none for the mask)
+ReluGrad = Primitive("ReluGrad", lambda xp, dy, out: dy * (out > 0),
+                     vjp=(lambda g, out_, dy, out: bind(ReluGrad, g, out), None))
+Relu = Primitive("Relu", lambda xp, x: xp.maximum(x, x.dtype.type(0)),
+                 vjp=(lambda dy, out, x: bind(ReluGrad, dy, out),),
                  check=lambda x: checks.floating("Relu", x))
 
 
