@@ -234,8 +234,14 @@ class Loss:
         self.name = name or _lookup.snake_case(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _as_floats(y_true, y_pred)
+        if self._labels_are_indices():  # class indices stay integers: cast to float32 they would lose precision
+            y_true, y_pred = tf.convert_to_tensor(y_true), tf.convert_to_tensor(y_pred)
+        else:
+            y_true, y_pred = _as_floats(y_true, y_pred)
         return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
+
+    def _labels_are_indices(self):
+        return getattr(self, "fn", None) is sparse_categorical_crossentropy
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
