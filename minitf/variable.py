@@ -43,7 +43,6 @@ ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, Resour
               ResourceScatterNdUpdate)
 
 
-
 class ResourceUpdate(Primitive):
     """A stateful op that computes new values for several variables in one step (TF's ``ResourceApplyAdam``).
 
