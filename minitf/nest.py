@@ -21,16 +21,21 @@ def flatten(structure):
     if isinstance(structure, dict):
         return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if isinstance(structure, (list, tuple)):
-        if not any(isinstance(item, _NESTS) for item in structure):  # the common case: a flat list
-            return list(structure)
-        return [leaf for item in structure for leaf in flatten(item)]
+        for item in structure:
+            if isinstance(item, _NESTS):
+                return [leaf for item in structure for leaf in flatten(item)]
+        return list(structure)  # the common case: a flat list
     return [structure]
 
 
 def pack_sequence_as(structure, flat):
     """Rebuild ``structure`` with the leaves taken in order from ``flat``."""
-    if type(structure) in (list, tuple) and not any(isinstance(item, _NESTS) for item in structure):
-        return type(structure)(flat)  # the common case: a flat list or tuple
+    if type(structure) is list or type(structure) is tuple:
+        for item in structure:
+            if isinstance(item, _NESTS):
+                break
+        else:
+            return type(structure)(flat)  # the common case: a flat list or tuple
     leaves = iter(flat)
 
     def build(node):

@@ -19,6 +19,12 @@ _new = object.__new__
 # Active recorders (tapes, tracers), outermost first. Each has record(prim, args, params, out).
 recorders = []
 
+# False while a tape runs the built-in gradient rules (``GradientTape._backward`` sets it). Their
+# inputs already passed the checks (the forward op's inputs, and a gradient shaped like its output),
+# so checking them again would only cost time. A ``custom_gradient`` function is user code: the tape
+# turns the checks back on while it runs.
+checking = True
+
 
 class Primitive:
     """An op with a forward rule and, optionally, a gradient rule.
@@ -47,7 +53,7 @@ class Primitive:
 
 def bind(prim, *args, **params):
     """Apply ``prim`` to the tensors ``args``: check, run, wrap, and let recorders see it."""
-    check = prim.check
+    check = prim.check if checking else None
     out = _new(Tensor)
     n = len(args)
     if n == 2:  # fast paths for one and two inputs: eager overhead is a design goal

@@ -15,7 +15,7 @@ import functools
 import inspect
 import warnings
 
-from minitf import nest
+from minitf import nest, primitive
 from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
@@ -116,27 +116,23 @@ class GradientTape:
             return
         for arg in args:
             if arg.__class__ is not Tensor and isinstance(arg, Variable):
-                args = self._read_variables(args)
+                args = tuple([self._read(a) if isinstance(a, Variable) else a for a in args])
                 break
         if not self._tracked.isdisjoint(map(id, args)):  # some input depends on a watched tensor
             self._records.append((prim, args, params, out))
             self._tracked.add(id(out))
 
-    def _read_variables(self, args):
-        """``args`` with each variable replaced by a snapshot of its value, watching trainable ones."""
-        inputs = list(args)
-        for i, arg in enumerate(args):
-            if isinstance(arg, Variable):
-                if arg._trainable and self._watch_accessed_variables and id(arg) not in self._tracked:
-                    self._watched[id(arg)] = arg
-                    self._tracked.add(id(arg))
-                inputs[i] = self._read(arg)
-        return tuple(inputs)
-
     def _read(self, variable):
+        """The snapshot of ``variable`` that an op read (watching the variable if it is trainable)."""
         snap = variable.snapshot()
-        if id(variable) in self._tracked and id(snap) not in self._tracked:
-            self._tracked.add(id(snap))
+        tracked = self._tracked
+        if id(snap) not in tracked:
+            if id(variable) not in tracked:
+                if not (variable._trainable and self._watch_accessed_variables):
+                    return snap
+                self._watched[id(variable)] = variable
+                tracked.add(id(variable))
+            tracked.add(id(snap))
             self._reads.setdefault(id(variable), []).append(snap)
         return snap
 
@@ -164,12 +160,13 @@ class GradientTape:
             unconnected_gradients: ``"none"`` (default) returns None for sources the target
                 does not depend on; ``"zero"`` returns zeros.
         """
+        zero = _zero_for_unconnected(unconnected_gradients)
         flat_sources = self._check_sources(sources)
-        targets = [convert_to_tensor(t) for t in nest.flatten(target)]
-        seeds = [None] * len(targets) if output_gradients is None else nest.flatten(output_gradients)
+        targets = nest.flatten(target)
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
         self._begin_backward()
         grads = self._backward(targets, seeds)
-        result = [self._gradient_of(s, grads, unconnected_gradients) for s in flat_sources]
+        result = [self._gradient_of(s, grads, zero) for s in flat_sources]
         self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
@@ -181,40 +178,44 @@ class GradientTape:
                                  "not minitf.Tensor or minitf.Variable.")
         return flat
 
-    def _backward(self, targets, seeds):
+    def _backward(self, targets, seeds=None):
+        """Walk the record backwards from ``targets``, seeded with ``seeds``; return {id(tensor): gradient}."""
         tracked = self._tracked
         grads = {}
-        for target, seed in zip(targets, seeds):
-            if seed is None:  # d target / d target: ones (a shared constant for the usual scalar loss)
-                seed = ones_like(target) if target._value.ndim else _scalar_constant(1.0, target.dtype)
-            else:
-                seed = convert_to_tensor(seed, dtype=target.dtype)
-            _accumulate(grads, target, seed)
-        for prim, inputs, params, out in reversed(self._records):  # records a persistent tape adds are not visited
-            dy = grads.get(id(out))
-            if dy is None:
-                continue
-            vjp = prim.vjp
-            if vjp.__class__ is tuple:
-                for x, rule in zip(inputs, vjp):
-                    if rule is not None and id(x) in tracked:
-                        _accumulate(grads, x, rule(dy, out, *inputs, **params))
-            else:
-                for x, dx in zip(inputs, vjp(dy, out, *inputs, **params)):
-                    if dx is not None and id(x) in tracked:
-                        _accumulate(grads, x, dx)
+        for i, target in enumerate(targets):
+            if target.__class__ is not Tensor:
+                target = convert_to_tensor(target)
+            _accumulate(grads, target, _seed(target, None if seeds is None else seeds[i], i))
+        previous, primitive.checking = primitive.checking, False  # the rules' inputs passed their checks already
+        try:
+            for prim, inputs, params, out in reversed(self._records):  # records added meanwhile are not visited
+                dy = grads.get(id(out))
+                if dy is None:
+                    continue
+                vjp = prim.vjp
+                if vjp.__class__ is tuple:  # one rule per input: run only those whose input needs a gradient
+                    for x, rule in zip(inputs, vjp):
+                        if rule is not None and id(x) in tracked:
+                            _accumulate(grads, x, rule(dy, out, *inputs, **params))
+                else:
+                    for x, dx in zip(inputs, vjp(dy, out, *inputs, **params)):
+                        if dx is not None and id(x) in tracked:
+                            _accumulate(grads, x, dx)
+        finally:
+            primitive.checking = previous
         return grads
 
-    def _gradient_of(self, source, grads, unconnected_gradients):
+    def _gradient_of(self, source, grads, zero=False):
+        """``source``'s gradient: its own entry plus those of the snapshots recorded for it (a variable)."""
         grad = grads.get(id(source))
-        for snap in self._reads.get(id(source), ()):
-            part = grads.get(id(snap))
-            if part is not None:
-                grad = part if grad is None else add(grad, part)
-        if grad is None and unconnected_gradients == UnconnectedGradients.ZERO:
+        reads = self._reads.get(id(source))
+        if reads is not None:
+            for snap in reads:
+                part = grads.get(id(snap))
+                if part is not None:
+                    grad = part if grad is None else add(grad, part)
+        if grad is None and zero:
             return zeros_like(source)
-        if grad is None and unconnected_gradients != UnconnectedGradients.NONE:
-            raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
         return grad
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -223,6 +224,7 @@ class GradientTape:
 
         Computed one target element at a time, each a backward pass with a one-hot seed.
         """
+        zero = _zero_for_unconnected(unconnected_gradients)
         flat_sources = self._check_sources(sources)
         target = convert_to_tensor(target)
         size = target._value.size
@@ -232,9 +234,8 @@ class GradientTape:
             seed = reshape(one_hot(i, size, dtype=target.dtype), target._value.shape)
             grads = self._backward([target], [seed])
             for row, source in zip(rows, flat_sources):
-                row.append(self._gradient_of(source, grads, UnconnectedGradients.NONE))
-        result = [_stack_rows(row, s, target._value.shape, unconnected_gradients)
-                  for row, s in zip(rows, flat_sources)]
+                row.append(self._gradient_of(source, grads))
+        result = [_stack_rows(row, s, target._value.shape, zero) for row, s in zip(rows, flat_sources)]
         self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
@@ -244,6 +245,7 @@ class GradientTape:
 
         Returns shape ``[batch] + target.shape[1:] + source.shape[1:]``.
         """
+        zero = _zero_for_unconnected(unconnected_gradients)
         target = convert_to_tensor(target)
         t_shape, s_shape = target._value.shape, source._value.shape
         if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
@@ -255,12 +257,32 @@ class GradientTape:
         row = []
         for j in range(size):
             seed = broadcast_to(reshape(one_hot(j, size, dtype=target.dtype), (1,) + inner), t_shape)
-            row.append(self._gradient_of(source, self._backward([target], [seed]), UnconnectedGradients.NONE))
+            row.append(self._gradient_of(source, self._backward([target], [seed])))
         self._end_backward()
-        if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
+        if all(g is None for g in row) and not zero:
             return None
         row = [zeros_like(source) if g is None else g for g in row]
         return reshape(stack(row, axis=1), t_shape + s_shape[1:])
+
+
+def _zero_for_unconnected(unconnected_gradients):
+    """True for ``"zero"``, False for ``"none"``; anything else is an error."""
+    if unconnected_gradients == UnconnectedGradients.NONE:
+        return False
+    if unconnected_gradients == UnconnectedGradients.ZERO:
+        return True
+    raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+
+
+def _seed(target, seed, index):
+    """The gradient a backward pass starts from: ``seed`` (output_gradients), or ones like ``target``."""
+    if seed is None:  # d target / d target: ones (a shared constant for the usual scalar loss)
+        return ones_like(target) if target._value.ndim else _scalar_constant(1.0, target._value.dtype)
+    seed = convert_to_tensor(seed, dtype=target.dtype)
+    if seed._value.shape != target._value.shape:
+        raise ValueError(f"output_gradients[{index}] has shape {seed.shape}, but its target has shape "
+                         f"{target.shape}.\n  Give one weight per element of the target.")
+    return seed
 
 
 def _accumulate(grads, x, dx):
@@ -270,14 +292,27 @@ def _accumulate(grads, x, dx):
     grads[id(x)] = dx if previous is None else add(previous, dx)
 
 
-def _stack_rows(row, source, target_shape, unconnected_gradients):
-    if all(g is None for g in row) and unconnected_gradients != UnconnectedGradients.ZERO:
+def _stack_rows(row, source, target_shape, zero):
+    if all(g is None for g in row) and not zero:
         return None
     row = [zeros_like(source) if g is None else g for g in row]
     shape = tuple(target_shape) + source._value.shape
     if not row:  # an empty target
         return zeros(shape, dtype=source.dtype)
     return reshape(stack(row), shape)
+
+
+def _checked_gradient(grad, x, index, name):
+    """A custom gradient for input ``index``: a tensor of the input's dtype, of its shape or one it broadcasts to."""
+    if grad is None:
+        return None
+    grad = convert_to_tensor(grad, dtype=x.dtype)
+    shape, target = grad._value.shape, x._value.shape
+    lead = len(shape) - len(target)
+    if lead < 0 or any(t != s and t != 1 for t, s in zip(target, shape[lead:])):  # the tape could not sum it to x
+        raise ValueError(f"The gradient function of {name!r} returned a gradient of shape {grad.shape} for "
+                         f"input {index} of shape {x.shape}.\n  Return one gradient with the input's shape.")
+    return grad
 
 
 class CustomGradient(Primitive):
@@ -318,8 +353,16 @@ def custom_gradient(f):
         y = convert_to_tensor(y)
 
         def vjp(dy, out, *xs):
-            grads = grad_fn(dy)
-            return (list(grads) if isinstance(grads, (list, tuple)) else [grads]) + [None]  # none for y
+            previous, primitive.checking = primitive.checking, True  # grad_fn is user code: check its ops
+            try:
+                grads = grad_fn(dy)
+            finally:
+                primitive.checking = previous
+            grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+            if len(grads) != len(xs) - 1:
+                raise ValueError(f"The gradient function of {f.__name__!r} returned {len(grads)} gradients "
+                                 f"for {len(xs) - 1} inputs.\n  Return one gradient (or None) per input.")
+            return [_checked_gradient(g, x, i, f.__name__) for i, (g, x) in enumerate(zip(grads, xs))] + [None]
 
         prim = CustomGradient("CustomGradient", lambda xp, *values: values[-1], vjp=vjp)
         prim.function = wrapper

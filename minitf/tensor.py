@@ -333,13 +333,16 @@ _SCALARS = {}  # (value, dtype, backend) -> Tensor; tensors are immutable, so sh
 
 
 def _scalar_constant(value, dtype):
-    """The tensor for a Python float such as the 0.5 in ``x * 0.5``, cached (they recur in every step)."""
-    key = (value, dtype.name, backend.name)
+    """The tensor for a Python number such as the 0.5 in ``x * 0.5``, cached (they recur in every step).
+
+    ``dtype`` is the array dtype (``x._value.dtype``), which every backend shares with NumPy.
+    """
+    key = (value, dtype, backend.name)
     tensor = _SCALARS.get(key)
     if tensor is None:
         if len(_SCALARS) > 1024:
             _SCALARS.clear()
-        tensor = _SCALARS[key] = wrap(backend.xp.asarray(value, dtype=dtype._np))
+        tensor = _SCALARS[key] = wrap(backend.xp.asarray(value, dtype=dtype))
     return tensor
 
 
@@ -358,7 +361,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if (value.__class__ is float or value.__class__ is int) and dtype._np.kind == "f":
-            return _scalar_constant(float(value), dtype)  # fast path: `x * 0.5` or `2 * x` with x a float tensor
+            return _scalar_constant(value, dtype._np)  # fast path: `x * 0.5` or `2 * x` with x a float tensor
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
             raise ValueError(

@@ -109,6 +109,22 @@ def test_output_gradients_weight_the_target():
                                   [2.0, 40.0])
 
 
+def test_output_gradients_must_have_the_targets_shape():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = x * x
+    with pytest.raises(ValueError, match=r"output_gradients\[0\] has shape \(3,\), but its target has shape \(2,\)"):
+        tape.gradient(y, x, output_gradients=tf.constant([1.0, 1.0, 1.0]))
+
+
+def test_an_unknown_unconnected_gradients_value_raises_even_when_all_are_connected():
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    with pytest.raises(ValueError, match="Unknown value for unconnected_gradients: 'zeros'"):
+        tape.gradient(y, x, unconnected_gradients="zeros")
+
+
 def test_fan_out_and_broadcasting_sum_back():
     x = tf.Variable([[1.0], [2.0]])  # (2, 1) broadcast against (3,)
     b = tf.Variable([1.0, 2.0, 3.0])
@@ -234,6 +250,55 @@ def test_custom_gradient_is_the_only_rule_used():
     with tf.GradientTape() as tape:
         y = tf.reduce_sum(clip_gradient(x) * tf.constant([3.0, -0.1]))
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [0.5, -0.1])
+
+
+def test_custom_gradient_functions_run_with_checks_while_built_in_rules_skip_them():
+    from minitf import primitive
+
+    seen = []
+
+    @tf.custom_gradient
+    def spy(x):
+        def grad(dy):
+            seen.append(primitive.checking)
+            return dy * tf.constant(2.0, dtype=tf.float64)  # mixes dtypes: the check must catch it
+
+        return tf.identity(x), grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.square(spy(x)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"cannot compute Mul .*\[Op:Mul\]"):
+        tape.gradient(y, x)
+    assert seen == [True] and primitive.checking  # checked inside grad_fn, and switched back on after
+
+
+@pytest.mark.parametrize("grad, message", [
+    (lambda dy: [dy, dy], "returned 2 gradients for 1 inputs"),
+    (lambda dy: tf.ones([3]), r"a gradient of shape \(3,\) for input 0 of shape \(2,\)"),
+    (lambda dy: tf.constant([1, 2]), "requested dtype float32 for Tensor with dtype int32"),
+])
+def test_custom_gradients_of_the_wrong_count_shape_or_dtype_raise(grad, message):
+    @tf.custom_gradient
+    def f(x):
+        return tf.identity(x), grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = f(x)
+    with pytest.raises(ValueError, match=message):
+        tape.gradient(y, x)
+
+
+def test_a_custom_gradient_may_be_one_the_tape_sums_back_to_the_input():
+    @tf.custom_gradient
+    def f(x):
+        return tf.identity(x), lambda dy: tf.ones([2, 3])  # x has shape (3,): summed over the new axis
+
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        y = f(x)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 2.0, 2.0])
 
 
 def test_reentering_an_active_tape_raises():

@@ -12,10 +12,6 @@ from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor
 
 
-def _t(xp, a, flag):
-    return a.swapaxes(-1, -2) if flag else a
-
-
 def _check_matmul(a, b, transpose_a, transpose_b):
     sa, sb = a._value.shape, b._value.shape
     if (len(sa) == 2 and len(sb) == 2 and a._value.dtype == b._value.dtype
@@ -59,9 +55,12 @@ def _matmul_db(dy, out, a, b, transpose_a, transpose_b):
     return matmul(a, dy, transpose_a=not transpose_a)
 
 
+def _matmul(xp, a, b, transpose_a, transpose_b):
+    return xp.matmul(a.swapaxes(-1, -2) if transpose_a else a, b.swapaxes(-1, -2) if transpose_b else b)
+
+
 MatMul = Primitive(
-    "MatMul",
-    lambda xp, a, b, transpose_a, transpose_b: xp.matmul(_t(xp, a, transpose_a), _t(xp, b, transpose_b)),
+    "MatMul", _matmul,
     vjp=(_matmul_da, _matmul_db),
     check=_check_matmul,
 )
@@ -74,6 +73,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     >>> tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])).shape
     TensorShape([2, 4])
     """
-    if a.__class__ is not Tensor or b.__class__ is not Tensor:
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         a, b = binary_operands(a, b)
     return bind(MatMul, a, b, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))

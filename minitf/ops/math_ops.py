@@ -10,24 +10,29 @@ from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import Tensor, _scalar_constant, convert_to_tensor
 
 
 def binary_operands(x, y):
     """Make ``x`` and ``y`` tensors; a non-tensor takes the dtype of the tensor beside it."""
     if isinstance(x, Tensor):
-        if isinstance(y, Tensor):
-            return x, y
-        return x, convert_to_tensor(y, dtype=x.dtype)
+        return x, (y if isinstance(y, Tensor) else _operand_like(y, x))
     if isinstance(y, Tensor):
-        return convert_to_tensor(x, dtype=y.dtype), y
+        return _operand_like(x, y), y
     x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype_hint=x.dtype)
 
 
+def _operand_like(value, tensor):
+    """``value`` as a tensor of ``tensor``'s dtype; a Python number beside a float tensor is a cached constant."""
+    if (value.__class__ is float or value.__class__ is int) and tensor._value.dtype.kind == "f":
+        return _scalar_constant(value, tensor._value.dtype)  # `x * 0.5`, `2 * x`: the same tensor every step
+    return convert_to_tensor(value, dtype=tensor.dtype)
+
+
 def _binary(prim):
     def op(x, y, name=None):
-        if x.__class__ is not Tensor or y.__class__ is not Tensor:
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
             x, y = binary_operands(x, y)
         return bind(prim, x, y)
 
