@@ -115,8 +115,11 @@ class GradientTape:
         if prim.vjp is None or out._value.dtype.kind != "f":
             return
         for arg in args:
-            if arg.__class__ is not Tensor and isinstance(arg, Variable):
-                args = tuple([self._read(a) if isinstance(a, Variable) else a for a in args])
+            if arg.__class__ is not Tensor and isinstance(arg, Variable):  # record what the op read
+                inputs = []
+                for x in args:
+                    inputs.append(self._read(x) if isinstance(x, Variable) else x)
+                args = tuple(inputs)
                 break
         if not self._tracked.isdisjoint(map(id, args)):  # some input depends on a watched tensor
             self._records.append((prim, args, params, out))
@@ -186,7 +189,7 @@ class GradientTape:
             if target.__class__ is not Tensor:
                 target = convert_to_tensor(target)
             _accumulate(grads, target, _seed(target, None if seeds is None else seeds[i], i))
-        previous, primitive.checking = primitive.checking, False  # the rules' inputs passed their checks already
+        was_checking, primitive.checking = primitive.checking, False  # the rules' inputs passed their checks
         try:
             for prim, inputs, params, out in reversed(self._records):  # records added meanwhile are not visited
                 dy = grads.get(id(out))
@@ -202,7 +205,7 @@ class GradientTape:
                         if dx is not None and id(x) in tracked:
                             _accumulate(grads, x, dx)
         finally:
-            primitive.checking = previous
+            primitive.checking = was_checking
         return grads
 
     def _gradient_of(self, source, grads, zero=False):
@@ -286,6 +289,7 @@ def _seed(target, seed, index):
 
 
 def _accumulate(grads, x, dx):
+    """Add ``dx`` to the gradient of ``x`` in ``grads``, first summing away the dims broadcasting added."""
     if dx._value.shape != x._value.shape:
         dx = sum_like(dx, x)
     previous = grads.get(id(x))

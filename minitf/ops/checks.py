@@ -65,10 +65,11 @@ def elementwise(op):
     """Return the check for a binary element-wise op: same dtype, broadcastable shapes."""
 
     def check(x, y):
-        if x._value.dtype != y._value.dtype:
+        a, b = x._value, y._value
+        if a.dtype != b.dtype:
             raise dtype_mismatch(op, 1, x.dtype, y.dtype)
-        if x._value.shape != y._value.shape:
-            broadcast_shapes(op, x._value.shape, y._value.shape)
+        if a.ndim and b.ndim and a.shape != b.shape:  # (a scalar broadcasts to any shape)
+            broadcast_shapes(op, a.shape, b.shape)
 
     return check
 

@@ -6,6 +6,7 @@ the rules nor ``reduce_mean`` bake an input's shape into the graph, so a traced
 function works for any batch size.
 """
 
+import functools
 import math
 
 from minitf import dtypes
@@ -112,16 +113,25 @@ def _count(shape, axis):
     return math.prod(shape) if len(axis) == len(shape) else math.prod(shape[a] for a in axis)
 
 
+@functools.lru_cache(maxsize=256)
+def _divisor(count, dtype):
+    """``count`` as a scalar of ``dtype``, so that dividing by it keeps the dtype (cached: it runs per step)."""
+    return dtype.type(count)
+
+
 def _mean(xp, x, axis, keepdims):
     total = x.sum(axis=axis, keepdims=keepdims)
     if x.dtype.kind in "iu":  # integer means are truncated, as in TensorFlow
         return (total / max(_count(x.shape, axis), 1)).astype(x.dtype)
-    return total / x.dtype.type(_count(x.shape, axis))  # a count of x's own type keeps x's dtype
+    return total / _divisor(_count(x.shape, axis), x.dtype)
 
 
 def _mean_grad(xp, dy, like, axis, keepdims):
-    spread = dy if keepdims or not dy.ndim else dy.reshape(expanded_shape(dy.shape, axis))
-    return broadcast_array(xp, spread / dy.dtype.type(_count(like.shape, axis)), like.shape)
+    if not dy.ndim:  # the usual scalar loss: divide as a scalar (NumPy does that faster than a 0-d array)
+        spread = dy[()]
+    else:
+        spread = dy if keepdims else dy.reshape(expanded_shape(dy.shape, axis))
+    return broadcast_array(xp, spread / _divisor(_count(like.shape, axis), dy.dtype), like.shape)
 
 
 # reduce_mean: d mean(x) = dy / count spread over the averaged axes (MeanGrad); d MeanGrad = mean again
