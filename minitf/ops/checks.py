@@ -68,7 +68,7 @@ def elementwise(op):
         a, b = x._value, y._value
         if a.dtype != b.dtype:
             raise dtype_mismatch(op, 1, x.dtype, y.dtype)
-        if a.ndim and b.ndim and a.shape != b.shape:  # (a scalar broadcasts to any shape)
+        if a.shape != b.shape and a.ndim and b.ndim:  # (a scalar broadcasts to any shape)
             broadcast_shapes(op, a.shape, b.shape)
 
     return check

@@ -32,7 +32,7 @@ def _operand_like(value, tensor):
 
 def _binary(prim):
     def op(x, y, name=None):
-        if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+        if x.__class__ is not Tensor or y.__class__ is not Tensor:  # numbers, lists, arrays (variables pass)
             x, y = binary_operands(x, y)
         return bind(prim, x, y)
 
