@@ -11,7 +11,7 @@ tracer sees them like any op, so a traced graph replays them on every call.
 
 import sys
 
-from minitf import backend, dtypes
+from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import array_ops, math_ops
 from minitf.primitive import Primitive, bind, recorders
@@ -167,8 +167,10 @@ class Variable(Tensor):
         if not recorders and self._owns_its_array():
             # Copy-on-write: nothing else can see this array, so updating it in place is safe and
             # saves allocating a new one (most of an optimizer step's time for a large weight).
-            ufunc = backend.xp.add if prim is AssignAddVariableOp else backend.xp.subtract
-            ufunc(self._value, delta._value, out=self._value)
+            if prim is AssignAddVariableOp:
+                self._value += delta._value
+            else:
+                self._value -= delta._value
         else:
             self._value = bind(prim, self, delta)._value
         return self
