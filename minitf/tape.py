@@ -121,9 +121,12 @@ class GradientTape:
                     inputs.append(self._read(x) if isinstance(x, Variable) else x)
                 args = tuple(inputs)
                 break
-        if not self._tracked.isdisjoint(map(id, args)):  # some input depends on a watched tensor
-            self._records.append((prim, args, params, out))
-            self._tracked.add(id(out))
+        tracked = self._tracked
+        for arg in args:
+            if id(arg) in tracked:  # an input depends on a watched tensor
+                self._records.append((prim, args, params, out))
+                tracked.add(id(out))
+                return
 
     def _read(self, variable):
         """The snapshot of ``variable`` that an op read (watching the variable if it is trainable)."""

@@ -66,7 +66,7 @@ def elementwise(op):
 
     def check(x, y):
         a, b = x._value, y._value
-        if a.dtype != b.dtype:
+        if a.dtype is not b.dtype and a.dtype != b.dtype:  # (usually the same dtype object: `is` is cheaper)
             raise dtype_mismatch(op, 1, x.dtype, y.dtype)
         if a.shape != b.shape and a.ndim and b.ndim:  # (a scalar broadcasts to any shape)
             broadcast_shapes(op, a.shape, b.shape)
