@@ -133,13 +133,14 @@ class GradientTape:
         snap = variable.snapshot()
         tracked = self._tracked
         if id(snap) not in tracked:
-            if id(variable) not in tracked:
+            key = id(variable)
+            if key not in tracked:
                 if not (variable._trainable and self._watch_accessed_variables):
                     return snap
-                self._watched[id(variable)] = variable
-                tracked.add(id(variable))
+                self._watched[key] = variable
+                tracked.add(key)
             tracked.add(id(snap))
-            self._reads.setdefault(id(variable), []).append(snap)
+            self._reads.setdefault(key, []).append(snap)
         return snap
 
     # -- differentiating --------------------------------------------------------------------
@@ -213,8 +214,9 @@ class GradientTape:
 
     def _gradient_of(self, source, grads, zero=False):
         """``source``'s gradient: its own entry plus those of the snapshots recorded for it (a variable)."""
-        grad = grads.get(id(source))
-        reads = self._reads.get(id(source))
+        key = id(source)
+        grad = grads.get(key)
+        reads = self._reads.get(key)
         if reads is not None:
             for snap in reads:
                 part = grads.get(id(snap))
@@ -295,8 +297,9 @@ def _accumulate(grads, x, dx):
     """Add ``dx`` to the gradient of ``x`` in ``grads``, first summing away the dims broadcasting added."""
     if dx._value.shape != x._value.shape:
         dx = sum_like(dx, x)
-    previous = grads.get(id(x))
-    grads[id(x)] = dx if previous is None else add(previous, dx)
+    key = id(x)
+    previous = grads.get(key)
+    grads[key] = dx if previous is None else add(previous, dx)
 
 
 def _stack_rows(row, source, target_shape, zero):

@@ -126,7 +126,8 @@ BroadcastTo = Primitive(
 def _sum_to(xp, x, like):
     shape = like.shape
     axes = _summed_axes(x.shape, shape)
-    return (x.sum(axis=axes) if axes else x).reshape(shape)
+    out = x.sum(axis=axes) if axes else x
+    return out if out.shape == shape else out.reshape(shape)  # summing leading dims often gives the shape already
 
 
 @functools.lru_cache(maxsize=1024)
