@@ -24,6 +24,10 @@ import minitf as tf  # noqa: E402
 
 try:
     import torch
+
+    # One thread, as NumPy's BLAS gets with OPENBLAS_NUM_THREADS=1: the same resources for every column, and
+    # no idle PyTorch threads spinning on the other core while the next implementation is being timed.
+    torch.set_num_threads(1)
 except ImportError:
     torch = None
 
