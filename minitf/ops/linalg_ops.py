@@ -45,14 +45,14 @@ def _check_matmul(a, b, transpose_a, transpose_b):
 
 def _matmul_da(dy, out, a, b, transpose_a, transpose_b):
     if transpose_a:
-        return matmul(b, dy, transpose_a=transpose_b, transpose_b=True)
-    return matmul(dy, b, transpose_b=not transpose_b)
+        return bind(MatMul, b, dy, transpose_a=transpose_b, transpose_b=True)
+    return bind(MatMul, dy, b, transpose_a=False, transpose_b=not transpose_b)
 
 
 def _matmul_db(dy, out, a, b, transpose_a, transpose_b):
     if transpose_b:
-        return matmul(dy, a, transpose_a=True, transpose_b=transpose_a)
-    return matmul(a, dy, transpose_a=not transpose_a)
+        return bind(MatMul, dy, a, transpose_a=True, transpose_b=transpose_a)
+    return bind(MatMul, a, dy, transpose_a=not transpose_a, transpose_b=False)
 
 
 def _matmul(xp, a, b, transpose_a, transpose_b):
