@@ -176,14 +176,23 @@ class Variable(Tensor):
         return self
 
     def _owns_its_array(self):
-        """True when no tensor, snapshot, view or tape shares this variable's array, and it owns its memory."""
+        """True when nothing but this variable and its own snapshot sees its array, and the array owns its memory.
+
+        The snapshot stays valid through an in-place update as long as nobody else holds it: then
+        nobody has seen the old values through it, and the next step reuses it.
+        """
         array = self._value
         if array.base is not None or not getattr(array.flags, "writeable", True):
             return False  # a view into another tensor's memory, a broadcast, or a NumPy scalar
-        if self._snapshot is not None and sys.getrefcount(self._snapshot) == _SOLE_OWNER:
-            self._snapshot = None  # a snapshot nobody recorded can go
         del array
-        return self._snapshot is None and sys.getrefcount(self._value) == _SOLE_OWNER
+        if self._snapshot is None:
+            return sys.getrefcount(self._value) == _SOLE_OWNER
+        if self._snapshot._value is not self._value:
+            self._snapshot = None  # the snapshot of an older value: whoever holds it keeps it
+            return sys.getrefcount(self._value) == _SOLE_OWNER
+        if sys.getrefcount(self._snapshot) != _SOLE_OWNER:
+            return False  # a tape (or other code) holds the snapshot, so it must keep these values
+        return sys.getrefcount(self._value) == _SOLE_OWNER + 1  # the variable's reference and the snapshot's
 
     def scatter_nd_update(self, indices, updates, use_locking=None, name=None):
         """Set the elements at ``indices`` (a list of index tuples) to ``updates``, and return the variable.

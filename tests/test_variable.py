@@ -79,6 +79,25 @@ def test_updates_never_change_a_value_someone_else_can_see():
     assert v.numpy().tolist() == [10.0, 11.0] and id(v._value) == before
 
 
+def test_a_held_snapshot_keeps_its_values_and_a_stale_one_does_not_stop_in_place_updates():
+    v = tf.Variable([1.0, 2.0])
+    snap = v.snapshot()  # held here, as a tape holds the value an op read
+    v.assign_add([1.0, 1.0])
+    assert snap.numpy().tolist() == [1.0, 2.0] and v.numpy().tolist() == [2.0, 3.0]
+    before = id(v._value)
+    v.assign_sub([1.0, 1.0])  # the held snapshot wraps the old array: the new one is the variable's alone
+    assert id(v._value) == before and v.numpy().tolist() == [1.0, 2.0] and snap.numpy().tolist() == [1.0, 2.0]
+    current = v.snapshot()
+    v.assign_sub([1.0, 1.0])  # the current snapshot is held: a new array, and the snapshot keeps [1, 2]
+    assert current.numpy().tolist() == [1.0, 2.0] and v.numpy().tolist() == [0.0, 1.0]
+    del snap, current
+    before = id(v._value)
+    for _ in range(2):  # only the variable holds its snapshot: updated in place, and the snapshot follows
+        v.assign_add([1.0, 1.0])
+        assert v.snapshot().numpy().tolist() == v.numpy().tolist()
+    assert id(v._value) == before and v.numpy().tolist() == [2.0, 3.0]
+
+
 def test_updates_never_write_into_another_tensors_memory():
     t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     row = tf.Variable(t[0])  # may hold a view of t's array
