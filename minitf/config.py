@@ -6,7 +6,8 @@ from minitf.backend import get_backend, set_backend
 
 PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
 
-__all__ = ["get_backend", "list_physical_devices", "set_backend", "PhysicalDevice"]
+__all__ = ["get_backend", "get_explain_mode", "list_physical_devices", "set_backend", "set_explain_mode",
+           "PhysicalDevice"]
 
 
 def _gpu_count():
@@ -30,3 +31,30 @@ def list_physical_devices(device_type=None):
     if device_type in (None, "GPU"):
         devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(_gpu_count())]
     return [d for d in devices if device_type is None or d.device_type == device_type]
+
+
+def set_explain_mode(enabled):
+    """Explain every None gradient and classic pitfall with a warning at your own line (minitf only).
+
+    Off by default, so minitf behaves exactly as TensorFlow (same Nones, no extra output).
+    ``MINITF_EXPLAIN=1`` in the environment turns it on for a whole notebook or course.
+    See ``minitf.explain``.
+    """
+    from minitf import explain
+
+    explain.set_enabled(enabled)
+
+
+def get_explain_mode():
+    """Whether explain mode is on (``set_explain_mode``)."""
+    from minitf import explain
+
+    return explain.is_enabled()
+
+
+def _explain_mode_from_environment():
+    """Turn explain mode on when ``MINITF_EXPLAIN`` is set to 1, true, yes or on."""
+    import os
+
+    if os.environ.get("MINITF_EXPLAIN", "").strip().lower() in ("1", "true", "yes", "on"):
+        set_explain_mode(True)
