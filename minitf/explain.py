@@ -113,12 +113,12 @@ def set_enabled(enabled):
         _provenance.clear()
 
 
-def warn(message):
-    """Warn with ``message`` (an ``ExplainWarning``), pointing at the first line outside minitf."""
+def warn(message, category=ExplainWarning):
+    """Warn with ``message``, pointing at the first line outside minitf (the learner's own)."""
     frame, level = sys._getframe(1), 2
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, ExplainWarning, stacklevel=level)
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _user_frame():
@@ -504,9 +504,12 @@ def _made_by(tensor):
 
 # -- explain mode's hook on tape.gradient ----------------------------------------------------------
 def _on_gradient(tape, targets, sources, results):
-    """Warn once for each source whose gradient is None or all zeros because it is not connected."""
-    record = None
-    name = None
+    """Warn for the sources whose gradient is None (or all zeros) because they are not connected.
+
+    One warning per cause: sources with the same cause (a model's variables, say) are listed in it.
+    """
+    record = name = None
+    by_cause = {}
     for source, grad in zip(sources, results):
         if grad is not None and (not isinstance(grad, Tensor) or _any_nonzero(grad)):
             continue
@@ -514,11 +517,16 @@ def _on_gradient(tape, targets, sources, results):
             record = tape.recorded_ops()
             name = _namer(_user_frame())
         explanation = _explain(tape, targets, source, record, name)
-        if explanation.cause == "connected":
-            continue
-        if not getattr(tape, "_persistent", False):
-            tape._explain_record = record  # so that explain_gradient still works after a one-shot gradient
-        warn(explanation.text)
+        if explanation.cause != "connected":
+            by_cause.setdefault(explanation.cause, []).append((explanation, source))
+    if by_cause and not getattr(tape, "_persistent", False):
+        tape._explain_record = record  # so that explain_gradient still works after a one-shot gradient
+    for found in by_cause.values():
+        text = found[0][0].text
+        if len(found) > 1:
+            others = ", ".join(name(source, "a tensor") for _, source in found[1:])
+            text += f"\n  The same holds for {len(found) - 1} more source(s): {others}."
+        warn(text)
 
 
 def _any_nonzero(grad):

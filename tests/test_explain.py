@@ -372,3 +372,16 @@ def test_provenance_memory_is_bounded(explain_mode, monkeypatch):
     for _ in range(50):
         x = x + 1.0
     assert explain._provenance.bytes <= 4000 and len(explain._provenance.ops) == 10
+
+
+def test_sources_with_the_same_cause_share_one_warning(explain_mode):
+    w, b = tf.Variable([[1.0], [2.0]], name="kernel"), tf.Variable([0.5], name="bias")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with tf.GradientTape() as tape:
+            prediction = tf.matmul(tf.ones([1, 2]), w) + b
+        loss = tf.reduce_sum(prediction)
+        assert tape.gradient(loss, [w, b]) == [None, None]
+    [warning] = caught
+    assert str(warning.message).startswith("gradient(loss, w) is None: the tape did not record Sum (line ")
+    assert str(warning.message).endswith("\n  The same holds for 1 more source(s): b.")

@@ -10,7 +10,7 @@ the stable ``minitf.nn`` forms for logits and clip probabilities to
 
 import minitf as tf
 from minitf.errors import InvalidArgumentError
-from minitf.keras import _lookup
+from minitf.keras import _lookup, pitfalls
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "LossFunctionWrapper",
            "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
@@ -42,8 +42,9 @@ def match_ranks(a, b):
     return a, b
 
 
-def _from_logits(y_pred, from_logits):
+def _from_logits(y_pred, from_logits, loss_name):
     """Use the logits a softmax/sigmoid output came from, when Keras kept them (as tf.keras does)."""
+    pitfalls.check_from_logits(loss_name, y_pred, from_logits)
     logits = None if from_logits else getattr(y_pred, "_keras_logits", None)
     return (y_pred, from_logits) if logits is None else (logits, True)
 
@@ -92,7 +93,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> float(binary_crossentropy([1.], [0.5]))  # log(2)
     0.6931471824645996
     """
-    y_pred, from_logits = _from_logits(y_pred, from_logits)
+    y_pred, from_logits = _from_logits(y_pred, from_logits, "binary_crossentropy")
     y_true, y_pred = _prepare(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -112,15 +113,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     Raises:
         ValueError: targets and predictions of different shapes (integer labels need the sparse form).
     """
-    y_pred, from_logits = _from_logits(y_pred, from_logits)
+    y_pred, from_logits = _from_logits(y_pred, from_logits, "categorical_crossentropy")
     y_true, y_pred = _as_floats(y_true, y_pred)
     if y_true.shape != y_pred.shape:
-        raise ValueError(
-            "Arguments `target` and `output` must have the same shape. "
-            f"Received: target.shape={y_true.shape}, output.shape={y_pred.shape}\n"
-            "  categorical_crossentropy expects one-hot targets. If your labels are integer class indices, "
-            "use sparse_categorical_crossentropy."
-        )
+        raise pitfalls.categorical_labels_error(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
     if from_logits:
@@ -142,7 +138,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     Raises:
         InvalidArgumentError: a label outside ``[0, classes)``.
     """
-    y_pred, from_logits = _from_logits(y_pred, from_logits)
+    y_pred, from_logits = _from_logits(y_pred, from_logits, "sparse_categorical_crossentropy")
     y_pred = tf.convert_to_tensor(y_pred)
     if not y_pred.dtype.is_floating:
         y_pred = tf.cast(y_pred, tf.float32)
@@ -150,11 +146,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = tf.squeeze(labels, -1)
     if labels.ndim != y_pred.ndim - 1:
-        raise ValueError(
-            f"Argument `output` must have rank (ndim) `target.ndim - 1`. Received: target.shape={labels.shape}, "
-            f"output.shape={y_pred.shape}\n  sparse_categorical_crossentropy expects integer class indices; "
-            "for one-hot targets use categorical_crossentropy."
-        )
+        raise pitfalls.sparse_labels_error(labels, y_pred)
     labels = tf.cast(labels, tf.int64)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError(f"Only axis=-1 is supported for sparse_categorical_crossentropy. Received: axis={axis}")

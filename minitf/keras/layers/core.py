@@ -9,6 +9,7 @@ Each layer is ``build`` (create weights once the input shape is known) plus
 import math
 
 from minitf import nest
+from minitf.keras import pitfalls
 from minitf.keras.layers.base import Layer
 from minitf.keras.utils.serialization import deserialize, get_custom_objects, serialize
 from minitf.ops.array_ops import concat, reshape, stack
@@ -198,6 +199,8 @@ class Dropout(Layer):
         self.seed = seed
 
     def call(self, inputs, training=None):
+        if training is None:
+            pitfalls.training_not_passed(self)  # explain mode: a custom loop that forgot training=True
         if not training or self.rate == 0:
             return inputs
         shape = tf_shape(inputs)  # read when the op runs, so a traced step works for any batch size

@@ -7,6 +7,7 @@ non-trainable weights) for inference; layer normalization uses each example's ow
 statistics, the same in training and inference.
 """
 
+from minitf.keras import pitfalls
 from minitf.keras.layers.base import Layer
 from minitf.keras.utils.serialization import deserialize, serialize
 from minitf.ops.array_ops import reshape, stop_gradient
@@ -125,6 +126,8 @@ class BatchNormalization(_Normalization):
 
     def call(self, inputs, training=None):
         self._check_rank(inputs)
+        if training is None:
+            pitfalls.training_not_passed(self)  # explain mode: a custom loop that forgot training=True
         if training and self.trainable:
             mean, variance = moments(inputs, self._reduction_axes, keepdims=True)
             self._update_moving(self.moving_mean, mean)

@@ -15,6 +15,7 @@ replay it: Python code in ``call`` or ``train_step`` runs while tracing only.
 import numpy as np
 
 from minitf import nest
+from minitf.keras import pitfalls
 from minitf.keras.callbacks import CallbackList
 from minitf.keras.layers.base import _NO_SUPER_INIT, Layer
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
@@ -414,6 +415,7 @@ class Model(Layer):
                 validation = make_data(vx, vy, vw, validation_batch_size or batch_size, False, validation_steps)
             else:
                 validation = make_data(validation_data, steps=validation_steps)
+        callbacks = pitfalls.fit_callbacks(callbacks)  # explain mode: say when the loss becomes NaN
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                                  epochs=epochs, steps=data.steps, mode="fit")
         batch_begin = callbacks.overrides("on_train_batch_begin")

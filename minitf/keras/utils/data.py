@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from minitf import nest
-from minitf.keras import backend
+from minitf.keras import backend, pitfalls
 from minitf.ops.array_ops import gather
 from minitf.ops.array_ops import range as tf_range
 from minitf.ops.math_ops import cast
@@ -98,8 +98,7 @@ class ArrayData:
         self.x, self.y, self.sample_weight = _tensors(x), _tensors(y), _tensors(sample_weight)
         n = _length(self.x, "x")
         if y is not None and _length(self.y, "y") != n:
-            raise ValueError(f"Data cardinality is ambiguous:\n  x sizes: {n}\n  y sizes: {_length(self.y, 'y')}\n"
-                             "Make sure all arrays contain the same number of samples.")
+            raise pitfalls.cardinality_error(n, _length(self.y, "y"), y)
         if sample_weight is not None and _length(self.sample_weight, "sample_weight") != n:
             raise ValueError(f"sample_weight has {_length(self.sample_weight, 'sample_weight')} values but x has "
                              f"{n} samples; give one weight per sample.")
