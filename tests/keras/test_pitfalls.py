@@ -157,3 +157,24 @@ def test_a_custom_loop_without_training_is_silent_when_explain_mode_is_off():
         with tf.GradientTape():
             model(X)
     assert caught == []
+
+
+def test_explain_mode_changes_no_training_result():
+    def train():
+        tf.random.set_seed(0)
+        model = keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dropout(0.2),
+                                  keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(X, LABELS, batch_size=4, epochs=3, shuffle=False, verbose=0)
+        return history.history["loss"], [w.numpy() for w in model.weights]
+
+    plain_loss, plain_weights = train()
+    tf.config.set_explain_mode(True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss, weights = train()
+    finally:
+        tf.config.set_explain_mode(False)
+    assert caught == [] and loss == plain_loss
+    assert all(np.array_equal(a, b) for a, b in zip(weights, plain_weights))
