@@ -104,7 +104,10 @@ def set_enabled(enabled):
         tape_module.gradient_hooks.append(_on_gradient)
         tensor_module.python_value_hooks.append(_on_python_value)
         Tensor.numpy, Tensor.__array__ = _numpy_exit, _array_exit
+        _plain_format[0], warnings.formatwarning = warnings.formatwarning, _format_warning
     else:
+        if warnings.formatwarning is _format_warning:
+            warnings.formatwarning = _plain_format[0]
         if _provenance in primitive.recorders:
             primitive.recorders.remove(_provenance)
         tape_module.gradient_hooks.remove(_on_gradient)
@@ -119,6 +122,18 @@ def warn(message, category=ExplainWarning):
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+_plain_format = [warnings.formatwarning]  # what formatwarning was before explain mode replaced it
+
+
+def _format_warning(message, category, filename, lineno, line=None):
+    """Explain mode's warnings name the line without a temporary path, so a notebook shows the same text each run."""
+    if not issubclass(category, ExplainWarning):
+        return _plain_format[0](message, category, filename, lineno, line)
+    notebook = "ipykernel_" in filename or filename.startswith("<ipython-input")
+    where = f"cell line {lineno}" if notebook else f"{os.path.basename(filename)}, line {lineno}"
+    return f"{category.__name__} ({where}): {message}\n"
 
 
 def _user_frame():
@@ -535,23 +550,46 @@ def _any_nonzero(grad):
 
 
 # -- the exercise "find why this gradient is None" -------------------------------------------------
-def check_why_none(answer, tape, target, source):
-    """Print whether ``answer`` (a key of ``CAUSES``) names why ``tape.gradient(target, source)`` is None.
+def check_why_none(answer, mistake):
+    """Print whether ``answer`` (a key of ``CAUSES``) names why the gradient ``mistake`` builds is None.
 
-    For the chapters' exercise: the learner reads a snippet whose gradient is None and answers
-    with one cause, e.g. ``"unwatched"``. Returns True when the answer is right.
+    For the chapters' exercise "find why this gradient is None". ``mistake()`` runs the
+    learner-facing snippet and returns ``(tape, target, source)``; it is run again here with
+    explain mode on (and its warnings kept quiet), so the answer is checked whatever the mode.
+    Returns True when the answer is right.
     """
-    explanation = explain_gradient(tape, target, source)
+    was_on = _enabled
+    set_enabled(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExplainWarning)
+            frames = []
+
+            def keep_frame(frame, event, arg):  # the snippet's own frame, to name things as it does
+                if event == "return" and frame.f_code is getattr(mistake, "__code__", None):
+                    frames.append(frame)
+
+            previous = sys.getprofile()
+            sys.setprofile(keep_frame)
+            try:
+                tape, target, source = mistake()
+            finally:
+                sys.setprofile(previous)
+            record = tape.recorded_ops() if not getattr(tape, "_used", False) else getattr(tape, "_explain_record",
+                                                                                          None)
+            explanation = _explain(tape, target, source, record, _namer(frames[-1] if frames else None))
+    finally:
+        set_enabled(was_on)
+    causes = ", ".join(repr(c) for c in CAUSES if c not in ("connected", "disconnected", "tape_used"))
     if answer is None:
-        print("No answer yet: replace None with one of " + ", ".join(repr(c) for c in CAUSES if c != "connected")
-              + " and run the cell again.")
+        print(f"No answer yet: replace None with one of {causes} and run the cell again.")
         return False
     if answer not in CAUSES:
-        print(f"{answer!r} is not one of the causes: " + ", ".join(repr(c) for c in CAUSES) + ".")
+        print(f"{answer!r} is not one of the causes: {causes}.")
         return False
     if answer == explanation.cause:
         print(f"Right: {CAUSES[answer]}.\n{explanation.text}")
         return True
-    print(f"Not yet: {answer!r} ({CAUSES[answer]}) is not it. Hint: look at where the tape stops seeing the source "
-          "(is it watched? a float? computed inside the `with` block? with minitf ops all the way?).")
+    print(f"Not yet: {answer!r} ({CAUSES[answer]}) is not it. Hint: follow the source from where it is made to "
+          "the target: is it watched, a float, used inside the `with` block, by minitf ops all the way?")
     return False

@@ -6,6 +6,7 @@ warning it gives is compared word for word, and must point at the program's own 
 
 import linecache
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -244,11 +245,13 @@ def test_explain_mode_off_is_tensorflow_silent_none(name):
 
 def test_explain_mode_off_leaves_the_engine_untouched():
     assert not tf.config.get_explain_mode()
-    plain = (list(primitive.recorders), list(tape_module.gradient_hooks), tf.Tensor.numpy, tf.Tensor.__array__)
+    plain = (list(primitive.recorders), list(tape_module.gradient_hooks), tf.Tensor.numpy, tf.Tensor.__array__,
+             warnings.formatwarning)
     tf.config.set_explain_mode(True)
     assert explain._provenance in primitive.recorders and explain._on_gradient in tape_module.gradient_hooks
     tf.config.set_explain_mode(False)
-    now = (list(primitive.recorders), list(tape_module.gradient_hooks), tf.Tensor.numpy, tf.Tensor.__array__)
+    now = (list(primitive.recorders), list(tape_module.gradient_hooks), tf.Tensor.numpy, tf.Tensor.__array__,
+           warnings.formatwarning)
     assert now == plain and not explain._provenance.ops
 
 
@@ -350,19 +353,32 @@ def test_the_environment_variable_turns_explain_mode_on():
     assert out.stdout.strip() == "False"
 
 
-def test_check_why_none_grades_the_exercise(capsys, explain_mode):
-    x = tf.Variable(2.0)
-    with tf.GradientTape(persistent=True) as tape:
-        y = tf.constant(x.numpy() ** 2)
-    assert explain.check_why_none("left_minitf", tape, y, x) is True
-    assert capsys.readouterr().out.startswith("Right: the computation left minitf (.numpy(), a NumPy function, "
-                                              "float()).\ngradient(y, x) is None: the computation left minitf")
-    assert explain.check_why_none("unwatched", tape, y, x) is False
+def test_check_why_none_grades_the_exercise_whatever_the_mode(capsys):
+    def mistake():
+        x = tf.Variable(2.0)
+        with tf.GradientTape() as tape:
+            y = x * 3.0
+            z = tf.constant(y.numpy()) ** 2
+        return tape, z, x
+
+    assert explain.check_why_none("left_minitf", mistake) is True
+    out = capsys.readouterr().out
+    assert " (line 360: `z = tf.constant(y.numpy()) ** 2`)" in out.replace(str(mistake.__code__.co_firstlineno + 4),
+                                                                          "360")
+    assert re.sub(r" \(line \d+: `[^`]*`\)", "", out) == (
+        "Right: the computation left minitf (.numpy(), a NumPy function, float()).\n"
+        "gradient(z, x) is None: the computation left minitf: z was built from a NumPy array or a Python number; "
+        "the result of Mul left minitf through .numpy(). The tape sees only minitf ops, so it cannot follow the way "
+        "from x to z.\n"
+        "  Fix: stay in minitf ops all the way (minitf.square(x), not np.square(x); no .numpy() or float() inside "
+        "the computation).\n")
+    assert not tf.config.get_explain_mode()  # put back as it was
+    assert explain.check_why_none("unwatched", mistake) is False
     assert capsys.readouterr().out.startswith("Not yet: 'unwatched' (a constant tensor the tape never watched) "
                                               "is not it. Hint:")
-    assert explain.check_why_none(None, tape, y, x) is False
-    assert capsys.readouterr().out.startswith("No answer yet")
-    assert explain.check_why_none("gremlins", tape, y, x) is False
+    assert explain.check_why_none(None, mistake) is False
+    assert capsys.readouterr().out.startswith("No answer yet: replace None with one of 'unwatched', ")
+    assert explain.check_why_none("gremlins", mistake) is False
     assert "is not one of the causes" in capsys.readouterr().out
 
 
@@ -385,3 +401,13 @@ def test_sources_with_the_same_cause_share_one_warning(explain_mode):
     [warning] = caught
     assert str(warning.message).startswith("gradient(loss, w) is None: the tape did not record Sum (line ")
     assert str(warning.message).endswith("\n  The same holds for 1 more source(s): b.")
+
+
+def test_explain_warnings_show_the_line_without_a_temporary_path(explain_mode):
+    text = warnings.formatwarning(explain.ExplainWarning("why"), explain.ExplainWarning,
+                                  "/tmp/ipykernel_4321/2718281828.py", 3)
+    assert text == "ExplainWarning (cell line 3): why\n"
+    assert warnings.formatwarning(explain.ExplainWarning("why"), explain.ExplainWarning, "/home/me/train.py",
+                                  12) == "ExplainWarning (train.py, line 12): why\n"
+    assert warnings.formatwarning(UserWarning("other"), UserWarning, "/home/me/train.py", 12).startswith(
+        "/home/me/train.py:12: UserWarning: other")
