@@ -249,7 +249,8 @@ def _namer(frame):
     if frame is not None:
         for scope in (frame.f_globals, frame.f_locals):
             for name, value in scope.items():
-                if not name.startswith("_") and name not in ("In", "Out") and isinstance(value, Tensor):
+                if name.isidentifier() and not name.startswith("_") and name not in ("In", "Out") \
+                        and isinstance(value, Tensor):
                     names[id(value)] = name
 
     def name(obj, fallback):
@@ -556,7 +557,7 @@ def check_why_none(answer, mistake):
     For the chapters' exercise "find why this gradient is None". ``mistake()`` runs the
     learner-facing snippet and returns ``(tape, target, source)``; it is run again here with
     explain mode on (and its warnings kept quiet), so the answer is checked whatever the mode.
-    Returns True when the answer is right.
+    Prints the verdict (and, when right, the explanation), as ``lessons.check_answer`` does.
     """
     was_on = _enabled
     set_enabled(True)
@@ -583,13 +584,12 @@ def check_why_none(answer, mistake):
     causes = ", ".join(repr(c) for c in CAUSES if c not in ("connected", "disconnected", "tape_used"))
     if answer is None:
         print(f"No answer yet: replace None with one of {causes} and run the cell again.")
-        return False
+        return
     if answer not in CAUSES:
         print(f"{answer!r} is not one of the causes: {causes}.")
-        return False
+        return
     if answer == explanation.cause:
         print(f"Right: {CAUSES[answer]}.\n{explanation.text}")
-        return True
+        return
     print(f"Not yet: {answer!r} ({CAUSES[answer]}) is not it. Hint: follow the source from where it is made to "
           "the target: is it watched, a float, used inside the `with` block, by minitf ops all the way?")
-    return False
