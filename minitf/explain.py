@@ -197,11 +197,11 @@ class _Provenance:
             self.bytes -= _nbytes(old.out)
 
     def exit(self, tensor, how):
-        if id(tensor) in self.ops or isinstance(tensor, Variable):
-            self.exits[id(tensor)] = (tensor, how, _where(_user_frame()), self.seq)
-            self.exits.move_to_end(id(tensor))
-            while len(self.exits) > self.max_exits:
-                self.exits.popitem(last=False)
+        """Remember that ``tensor``'s value left minitf (the last ``max_exits`` of them)."""
+        self.exits[id(tensor)] = (tensor, how, _where(_user_frame()), self.seq)
+        self.exits.move_to_end(id(tensor))
+        while len(self.exits) > self.max_exits:
+            self.exits.popitem(last=False)
 
     def ancestors(self, tensors):
         """The ids of ``tensors`` and of everything they were computed from (as far as remembered)."""

@@ -108,6 +108,19 @@ grad = tape.gradient(y, x)
      '1.0)`). The tape sees only minitf ops, so it cannot follow the way from x to y.\n'
      '  Fix: stay in minitf ops all the way (minitf.square(x), not np.square(x); no .numpy() or '
      'float() inside the computation).')),
+    "watched_constant_through_numpy": ("""\
+x = tf.constant([1.0, 2.0])
+with tf.GradientTape() as tape:
+    tape.watch(x)
+    y = tf.reduce_sum(tf.constant(np.exp(x)))
+grad = tape.gradient(y, x)
+""", 5, "left_minitf",
+    ('gradient(y, x) is None: the computation left minitf: y was built from a NumPy array or a Python '
+     'number; x left minitf through a NumPy function (np.asarray, np.square...) (line 4: `y = '
+     'tf.reduce_sum(tf.constant(np.exp(x)))`). The tape sees only minitf ops, so it cannot follow the '
+     'way from x to y.\n'
+     '  Fix: stay in minitf ops all the way (minitf.square(x), not np.square(x); no .numpy() or '
+     'float() inside the computation).')),
     "after_with": ("""\
 x = tf.Variable(3.0)
 with tf.GradientTape() as tape:
