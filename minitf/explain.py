@@ -31,6 +31,8 @@ import sys
 import warnings
 from collections import OrderedDict
 
+import numpy as np
+
 from minitf import nest, primitive
 from minitf import tape as tape_module
 from minitf import tensor as tensor_module
@@ -250,7 +252,7 @@ def _namer(frame):
         for scope in (frame.f_globals, frame.f_locals):
             for name, value in scope.items():
                 if name.isidentifier() and not name.startswith("_") and name not in ("In", "Out") \
-                        and isinstance(value, Tensor):
+                        and isinstance(value, (Tensor, np.ndarray, np.generic, float)):
                     names[id(value)] = name
 
     def name(obj, fallback):
@@ -308,8 +310,8 @@ def _explain(tape, target, source, record, name):
                                         "minitf.Variable(3), or minitf.cast(x, minitf.float32).")
     foreign = [x for x in targets if not isinstance(x, Tensor)]
     if foreign:
-        return result("left_minitf", _left_minitf(t, s, source, record, f"{t} is a {type(foreign[0]).__name__}, "
-                                                                         "not a minitf tensor"))
+        return result("left_minitf", _left_minitf(t, s, source, record, f"{t} is {_kind(foreign[0])}, not a "
+                                                                         "minitf tensor"))
     if not any(x.dtype.is_floating for x in targets):
         made_by = _made_by(targets[0])
         return result("integer_target", f"{t} has dtype {targets[0].dtype.name}{made_by}, and the tape records "
@@ -428,6 +430,15 @@ def _leaf_inputs(ancestry):
         if id(op.out) in ancestry:
             found.extend(a for a in op.args if isinstance(a, Variable))
     return found
+
+
+def _kind(value):
+    """``a NumPy array``, ``a NumPy float32``, ``a Python float``: what a value that left minitf is."""
+    if isinstance(value, np.ndarray):
+        return "a NumPy array"
+    if isinstance(value, np.generic):
+        return f"a NumPy {type(value).__name__}"
+    return f"a Python {type(value).__name__}"
 
 
 def _differentiable(op, index):

@@ -298,6 +298,12 @@ def test_without_explain_mode_the_tape_alone_tells_what_it_can():
         "at all.\n  To tell which, turn on explain mode (minitf.config.set_explain_mode(True)) before running the "
         "computation, and ask again.")
     assert tf.explain_gradient(tape, y, tf.constant(1.0)).cause == "unwatched"  # these need no provenance
+    squared = np.square(z)
+    assert str(tf.explain_gradient(tape, squared, x)) == (
+        "gradient(squared, x) is None: the computation left minitf: squared is a NumPy float32, not a minitf tensor; "
+        "the last minitf op that depended on x was Mul. The tape sees only minitf ops, so it cannot follow the way "
+        "from x to squared.\n  Fix: stay in minitf ops all the way (minitf.square(x), not np.square(x); no .numpy() or "
+        "float() inside the computation).")
     with tf.GradientTape() as tape:
         y = x * x
     assert tape.gradient(y, x) is not None
