@@ -114,5 +114,5 @@ def training_not_passed(layer):
               "normalizes with its moving averages and never updates them")
     explain.warn(f"{type(layer).__name__} layer {layer.name!r} ran in inference mode while a GradientTape was "
                  f"recording, because `training` was not passed: it {effect}.\n  In a custom training loop call "
-                 "model(x, training=True) under the tape (and model(x, training=False) to evaluate); fit() passes "
-                 "it for you.")
+                 "model(x, training=True) under the tape; pass training=False when inference is what you want "
+                 "(fit() passes it for you).")

@@ -147,7 +147,8 @@ def test_a_custom_loop_that_forgets_training_true_is_told_in_explain_mode(layer,
     assert str(warning.message) == (
         f"{type(layer).__name__} layer {layer.name!r} ran in inference mode while a GradientTape was recording, "
         f"because `training` was not passed: it {effect}.\n  In a custom training loop call model(x, "
-        "training=True) under the tape (and model(x, training=False) to evaluate); fit() passes it for you.")
+        "training=True) under the tape; pass training=False when inference is what you want (fit() passes it for "
+        "you).")
 
 
 def test_a_custom_loop_without_training_is_silent_when_explain_mode_is_off():
