@@ -136,6 +136,7 @@ def test_a_custom_loop_that_forgets_training_true_is_told_in_explain_mode(layer,
         warnings.simplefilter("always")
         with tf.GradientTape() as tape:
             model(X, training=True)
+            model(X, training=False)  # inference on purpose, e.g. a saliency map
         model(X)
         with tf.GradientTape() as tape:
             loss = tf.reduce_sum(model(X))
