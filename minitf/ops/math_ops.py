@@ -6,6 +6,8 @@ get their gradients from them. Python numbers and NumPy arrays used with a
 tensor take the tensor's dtype, as in TensorFlow; two tensors must already agree.
 """
 
+import numpy as np
+
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
@@ -96,8 +98,8 @@ truediv = divide
 #   d/dx = dy (/) y, d/dy = dy * (-x (/) y) (/) y, where (/) is divide_no_nan itself
 def _div_no_nan(xp, x, y):
     q = x / y
-    if not y.ndim:  # one divisor (a metric's count): no need to look element by element
-        return q if y != 0 else xp.zeros_like(q)
+    if not y.ndim and xp is np:  # one divisor on the CPU (a metric's count): test it in Python
+        return q if y != 0 else xp.zeros_like(q)  # (on a GPU that test would copy y back: use where)
     return xp.where(y == 0, q.dtype.type(0), q)
 
 
