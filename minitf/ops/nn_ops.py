@@ -5,6 +5,8 @@ extreme inputs (logits of +-1e4): softmax subtracts the maximum before ``exp``,
 the cross-entropies never take ``log`` of a probability that could round to 0.
 """
 
+import numpy as np
+
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.array_ops import expand_dims, one_hot, squeeze, stop_gradient
@@ -101,7 +103,7 @@ def _check_sparse_xent(logits, labels):
             "SparseSoftmaxCrossEntropyWithLogits")
 
 
-def _check_labels(xp, labels, classes):
+def _check_labels(labels, classes):
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)].ravel()[0]
         raise InvalidArgumentError(
@@ -110,18 +112,35 @@ def _check_labels(xp, labels, classes):
             f"Label values: {labels.ravel()[:10].tolist()}{'...' if labels.size > 10 else ''}")
 
 
+def _label_index(xp, labels, classes):
+    """The labels as class indices, and which are outside ``[0, classes)`` (None on the CPU, where they raise).
+
+    On the CPU a bad label raises, as TensorFlow's CPU kernel. On a GPU, checking would copy the labels
+    to the host and stall every step: there, as with TensorFlow's GPU kernel, their rows are NaN.
+    """
+    if xp is np:
+        return labels.ravel(), None
+    return labels.ravel() % classes, ((labels < 0) | (labels >= classes)).ravel()
+
+
 def _sparse_xent(xp, logits, labels):
     classes = logits.shape[-1]
-    _check_labels(xp, labels, classes)
+    if xp is np:
+        _check_labels(labels, classes)
+    index, bad = _label_index(xp, labels, classes)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = (shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).reshape(-1, classes)
-    return -log_probs[xp.arange(log_probs.shape[0]), labels.ravel()].reshape(labels.shape)
+    loss = -log_probs[xp.arange(log_probs.shape[0]), index]
+    return (loss if bad is None else xp.where(bad, xp.nan, loss)).reshape(labels.shape)
 
 
 def _sparse_xent_grad(xp, dy, logits, labels):
+    index, bad = _label_index(xp, labels, logits.shape[-1])
     grad = _softmax(xp, logits, -1).reshape(-1, logits.shape[-1])
-    grad[xp.arange(grad.shape[0]), labels.ravel()] -= 1  # softmax - one_hot(labels), in place on a fresh array
+    grad[xp.arange(grad.shape[0]), index] -= 1  # softmax - one_hot(labels), in place on a fresh array
     grad *= dy.reshape(-1, 1)
+    if bad is not None:
+        grad = xp.where(bad.reshape(-1, 1), xp.nan, grad)
     return grad.reshape(logits.shape)
 
 
