@@ -104,10 +104,13 @@ class DeviceArray(NDArrayOperatorsMixin):
 
     # -- computing stays on the device ----------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        inputs = _unwrap(inputs)
-        if "out" in kwargs:
-            kwargs["out"] = _unwrap(kwargs["out"])
-        return _wrap(getattr(ufunc, method)(*inputs, **kwargs))
+        inputs, out = _unwrap(inputs), kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = _unwrap(out)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        if out is not None:  # in place (a -= b): the same array object back, as CuPy (and NumPy) give
+            return out[0] if len(out) == 1 else out
+        return _wrap(result)
 
     def __array_function__(self, func, types, args, kwargs):
         return _wrap(func(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
