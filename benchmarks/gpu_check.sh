@@ -21,7 +21,7 @@
 #  5. summary.txt, printed last. Files written (7): setup.log, tests.log, tests.xml, chapters.log, chapters.json,
 #     benchmarks.txt, summary.txt.
 # Environment: PYTHON (default python3), GPU_CHECK_VENV (default /tmp/minitf-gpu-venv), GPU_CHECK_PHASES (default
-# "tests chapters bench"; doctor always runs), GPU_CHECK_JOBS (pytest-xdist workers, default 8).
+# "tests chapters bench"; doctor always runs), GPU_CHECK_JOBS (pytest-xdist workers, default 10).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,9 +30,9 @@ WHEELS=$ROOT/.whl
 WHEEL_PYTHON=${WHEEL_PYTHON:-3.12}
 NOTEBOOK_TOOLS=(nbclient nbformat ipykernel "ipywidgets>=7.7")
 PHASES=${GPU_CHECK_PHASES:-tests chapters bench}
-JOBS=${GPU_CHECK_JOBS:-8}
+JOBS=${GPU_CHECK_JOBS:-10}
 # time limits (s): setup, doctor, tests and chapters (run side by side), benchmarks
-SETUP_S=90 DOCTOR_S=30 TESTS_S=240 CHAPTERS_S=240 BENCH_S=120
+SETUP_S=90 DOCTOR_S=30 TESTS_S=300 CHAPTERS_S=300 BENCH_S=120
 MODE=gpu
 
 case "${1:-}" in

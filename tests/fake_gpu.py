@@ -193,7 +193,7 @@ class _Namespace:
             if type(value).__name__ == "module":
                 return _Namespace(value)
             return value  # dtypes (xp.float32), constants (xp.pi, xp.newaxis)
-        if hasattr(value, "nin") and hasattr(value, "reduce"):  # a ufunc (NumPy's or CuPy's)
+        if hasattr(value, "nin"):  # a ufunc (NumPy's or CuPy's), with its methods (xp.add.at)
             return _Ufunc(value)
         if name in _CREATORS:
             return _creator(value)
