@@ -9,7 +9,7 @@
 #   benchmarks/gpu_check.sh --dry           anywhere: the same steps on NumPy, on a few tests and one chapter
 #                                           (checks this script, not the GPU)
 #
-# What it does on the GPU machine, each step with a time limit, about 8 minutes at most in all:
+# What it does on the GPU machine, each step with a time limit, all within GPU_CHECK_SECONDS (default 460):
 #  1. a virtual environment that sees the system's packages (--system-site-packages, so a CuPy already installed
 #     there is used), minitf installed into it from this clone without network, CuPy installed as the `gpu` extra
 #     only if none is importable, and the notebook tools from .whl/ (offline) or the network when missing;
@@ -20,6 +20,8 @@
 #  4. the GPU rows of benchmarks/run.py (--gpu);
 #  5. summary.txt, printed last. Files written (7): setup.log, tests.log, tests.xml, chapters.log, chapters.json,
 #     benchmarks.txt, summary.txt.
+# With this workplace's device tool: run --fetch-wheels here first, then run(command="benchmarks/gpu_check.sh",
+# carry=[".whl"], timeout_s=600); the results come back from $OUT.
 # Environment: PYTHON (default python3), GPU_CHECK_VENV (default /tmp/minitf-gpu-venv), GPU_CHECK_PHASES (default
 # "tests chapters bench"; doctor always runs), GPU_CHECK_JOBS (pytest-xdist workers, default 10).
 set -u
@@ -31,8 +33,8 @@ WHEEL_PYTHON=${WHEEL_PYTHON:-3.12}
 NOTEBOOK_TOOLS=(nbclient nbformat ipykernel "ipywidgets>=7.7")
 PHASES=${GPU_CHECK_PHASES:-tests chapters bench}
 JOBS=${GPU_CHECK_JOBS:-10}
-# time limits (s): setup, doctor, tests and chapters (run side by side), benchmarks
-SETUP_S=90 DOCTOR_S=30 TESTS_S=300 CHAPTERS_S=300 BENCH_S=120
+# time limits (s): each pip step, doctor, tests and chapters (run side by side), benchmarks; and the whole run
+SETUP_S=60 DOCTOR_S=30 TESTS_S=300 CHAPTERS_S=300 BENCH_S=120 DEADLINE=${GPU_CHECK_SECONDS:-460}
 MODE=gpu
 
 case "${1:-}" in
@@ -52,6 +54,8 @@ export PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 SECONDS=0
 log() { echo "[$(printf '%3d' "$SECONDS") s] $*" | tee -a "$RESULTS/setup.log"; }
 has() { "$PY" -c "import $1" >/dev/null 2>&1; }
+# limit WANTED KEEP: WANTED seconds, or less so that KEEP seconds remain for the later steps before the deadline
+limit() { local left=$((DEADLINE - SECONDS - $2)); [ "$left" -lt 10 ] && left=10; echo $(($1 < left ? $1 : left)); }
 : >"$RESULTS/setup.log"
 
 # -- 1. environment -------------------------------------------------------------------------------
@@ -118,7 +122,7 @@ if [[ " $PHASES " == *" chapters "* ]]; then
     chapter_args=(--jobs 4)
     [ "$MODE" = dry ] && chapter_args=(chapters/01_what_is_deep_learning.ipynb)
     log "chapters on $BACKEND (benchmarks/gpu_chapters.py), in the background"
-    MINITF_BACKEND=$BACKEND timeout "$CHAPTERS_S" "$PY" benchmarks/gpu_chapters.py "${chapter_args[@]}" \
+    MINITF_BACKEND=$BACKEND timeout "$(limit "$CHAPTERS_S" $((BENCH_S + 10)))" "$PY" benchmarks/gpu_chapters.py "${chapter_args[@]}" \
       --json "$RESULTS/chapters.json" >"$RESULTS/chapters.log" 2>&1 &
     chapters_pid=$!
   else
@@ -134,7 +138,8 @@ if [[ " $PHASES " == *" tests "* ]]; then
   has xdist && [ "$MODE" != dry ] && test_args+=(-n "$JOBS")
   has pytest_timeout && test_args+=(--timeout=120)
   log "unit tests with MINITF_BACKEND=$BACKEND: pytest ${test_args[*]}"
-  MINITF_BACKEND=$BACKEND timeout "$TESTS_S" "$PY" -m pytest "${test_args[@]}" >"$RESULTS/tests.log" 2>&1
+  MINITF_BACKEND=$BACKEND timeout "$(limit "$TESTS_S" $((BENCH_S + 10)))" "$PY" -m pytest "${test_args[@]}" \
+    >"$RESULTS/tests.log" 2>&1
   status=$?
   log "pytest exit status $status$([ $status = 124 ] && echo ' (stopped at its time limit)')"
 fi
@@ -147,7 +152,7 @@ fi
 # -- 4. benchmarks ------------------------------------------------------------------------------------
 if [[ " $PHASES " == *" bench "* ]]; then
   log "benchmarks/run.py --gpu"
-  timeout "$BENCH_S" "$PY" benchmarks/run.py --gpu >"$RESULTS/benchmarks.txt" 2>&1
+  timeout "$(limit "$BENCH_S" 5)" "$PY" benchmarks/run.py --gpu >"$RESULTS/benchmarks.txt" 2>&1
   log "benchmarks exit status $?"
 fi
 
