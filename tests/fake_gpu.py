@@ -107,7 +107,8 @@ class DeviceArray(NDArrayOperatorsMixin):
         inputs, out = _unwrap(inputs), kwargs.get("out")
         if out is not None:
             kwargs["out"] = _unwrap(out)
-        result = getattr(ufunc, method)(*inputs, **kwargs)
+        with np.errstate(all="ignore"):  # CuPy never warns about inf or nan
+            result = getattr(ufunc, method)(*inputs, **kwargs)
         if out is not None:  # in place (a -= b): the same array object back, as CuPy (and NumPy) give
             return out[0] if len(out) == 1 else out
         return _wrap(result)
@@ -234,7 +235,8 @@ class _Ufunc:
         self._ufunc = ufunc
 
     def __call__(self, *args, **kwargs):
-        return _wrap(self._ufunc(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+        with np.errstate(all="ignore"):  # CuPy never warns about inf or nan
+            return _wrap(self._ufunc(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
 
     def __getattr__(self, name):
         value = getattr(self._ufunc, name)
