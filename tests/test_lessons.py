@@ -59,6 +59,37 @@ def test_pictures_show_at_their_pixel_size_never_stretched(make):
     assert (lesson.image.width, lesson.image.height) == ("320", "160") == tuple(map(str, png_size(lesson.image.value)))
 
 
+@pytest.mark.parametrize("make", PICTURE_WIDGETS + [pytest.param(lessons.RetraceWatcher, id="RetraceWatcher")])
+def test_every_lesson_displays_with_a_static_picture_and_a_short_text(make):
+    import base64
+
+    lesson = make()
+    bundle = lesson._repr_mimebundle_()
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == lesson.model_id
+    snapshot = base64.b64decode(bundle["image/png"])
+    width, height = png_size(snapshot)
+    if lesson.has_picture:  # the picture, with the caption's lines above it
+        assert width == round(80 * lesson.figsize[0]) and height > round(80 * lesson.figsize[1]) + 20
+    else:
+        assert lesson.image not in lesson.children and height > 20
+    first_status_line = lesson.text.split("\n")[0]
+    assert bundle["text/plain"] == (f"{type(lesson).__name__} (an interactive widget: run the notebook to use it)\n"
+                                    + first_status_line)
+    assert lesson.caption()[0].startswith("settings: ") and first_status_line[:40] in "\n".join(lesson.caption())
+    assert set(lesson._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+    assert "image/png" not in lesson._repr_mimebundle_(exclude=["image/png"])
+
+
+def test_the_static_picture_follows_the_widget_state():
+    explorer = lessons.RepresentationExplorer()
+    assert explorer.caption()[0] == "settings: rotate (degrees) = 0, shear = 0.0, threshold = 0.00"
+    before = explorer.snapshot()
+    explorer.angle.value = -75
+    assert explorer.caption()[0].startswith("settings: rotate (degrees) = -75,")
+    assert "100.0%" in explorer.caption()[1] and explorer.snapshot() != before
+
+
 def test_representation_explorer_finds_the_hidden_axis():
     explorer = lessons.RepresentationExplorer()
     assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
