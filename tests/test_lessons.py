@@ -113,17 +113,37 @@ def test_transformed_undoes_the_hidden_change_exactly():
     np.testing.assert_allclose(hidden @ hide.T, points, atol=1e-12)
 
 
+def test_three_figures_starts_clearly_wrong_and_shows_named_weights_and_their_gradients():
+    stepper = lessons.ThreeFigures()
+    assert stepper.losses[0] > 2 and stepper.accuracy() < 0.1  # the text says the loss starts high
+    assert stepper.weight_names()[:3] == ["w1[0,0]", "w1[0,1]", "w1[0,2]"] and stepper.weight_names()[-1] == "b2[0]"
+    weights_ax = stepper_figure_axes(stepper)[0]
+    assert [t.get_text() for t in weights_ax.get_xticklabels()] == stepper.weight_names()
+    arrows = [a for a in weights_ax.texts if a.arrow_patch is not None]
+    downhill = -np.concatenate([g.numpy().ravel() for g in stepper.gradients()])
+    assert len(arrows) == int(np.sum(np.abs(downhill) * 1.5 / np.abs(downhill).max() > 0.05)) > 5
+    longest = max(arrows, key=lambda a: abs(a.xy[1] - a.xyann[1]))
+    assert abs(longest.xy[1] - longest.xyann[1]) == pytest.approx(1.5)
+
+
+def stepper_figure_axes(stepper):
+    fig = lessons.widgets.new_figure(*stepper.figsize)
+    stepper.draw(fig)
+    return fig.axes
+
+
 def test_three_figures_buttons_step_reset_and_lower_the_loss():
     stepper = lessons.ThreeFigures()
-    assert stepper.text.startswith("step 0: loss 0.5929")
+    assert stepper.text.startswith("step 0: loss 2.2797, accuracy 3.3%")
     stepper.step_button.click()
     stepper.ten_button.click()
     assert len(stepper.losses) == 12
     assert all(b < a for a, b in zip(stepper.losses, stepper.losses[1:]))
     assert stepper.text.startswith("step 11:")
+    assert stepper.accuracy() > 0.9
     stepper.reset_button.click()
-    assert stepper.losses == [pytest.approx(0.5929, abs=1e-4)]
-    assert sum(int(np.prod(w.shape)) for w in stepper.weights) == 13
+    assert stepper.losses == [pytest.approx(2.2797, abs=1e-4)]
+    assert sum(int(np.prod(w.shape)) for w in stepper.weights) == stepper.count_params() == 13
 
 
 def test_three_figures_learning_rate_slider_changes_the_step():
@@ -250,6 +270,101 @@ def test_every_exercise_accepts_its_answer_and_rejects_a_wrong_one(exercise, ans
     assert not lessons.is_right(exercise, wrong)
     lessons.check_answer(exercise, wrong)
     assert capsys.readouterr().out.startswith(f"Exercise {exercise}: not yet ({wrong!r} is not it). Hint: ")
+
+
+NUMBER_EXERCISES = [n for n, e in lessons.EXERCISES.items() if isinstance(e, lessons.exercises.NumberExercise)]
+CODE_EXERCISES = [n for n, e in lessons.EXERCISES.items() if isinstance(e, lessons.exercises.CodeExercise)]
+
+
+def test_each_chapter_has_number_and_code_exercises():
+    for chapter in "123":
+        assert len([n for n in NUMBER_EXERCISES if n.startswith(chapter + ".")]) >= 2
+        assert len([n for n in CODE_EXERCISES if n.startswith(chapter + ".")]) >= 2
+
+
+@pytest.mark.parametrize("number", sorted(lessons.EXERCISES))
+def test_every_solution_passes_its_check_and_is_shown_only_when_asked(number, capsys):
+    exercise = lessons.EXERCISES[number]
+    lessons.solution(number)
+    assert capsys.readouterr().out == (f"Solution {number} is written and passes its check; "
+                                       f"lessons.solution(\"{number}\", show=True) prints it.\n")
+    lessons.solution(number, show=True)
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"Solution {number}:\n\ndef ")
+    if number in CODE_EXERCISES:
+        assert f"def {exercise.name}(" in shown and "_solution" not in shown
+        lessons.check(number, exercise.solution)
+        assert capsys.readouterr().out.startswith(f"Exercise {number}: right, on all {len(exercise.cases)} hidden")
+
+
+@pytest.mark.parametrize("number", CODE_EXERCISES)
+def test_each_known_mistake_in_a_code_exercise_gets_its_own_hint(number):
+    exercise = lessons.EXERCISES[number]
+    assert exercise.mistakes
+    for wrong, hint in exercise.mistakes:
+        right, text = exercise.verdict(wrong)
+        assert not right and text.endswith(f"\n  Hint: {hint}"), (hint, text)
+
+
+@pytest.mark.parametrize("number", NUMBER_EXERCISES)
+def test_each_known_wrong_number_gets_its_own_hint(number):
+    exercise = lessons.EXERCISES[number]
+    for value, hint in exercise.mistakes.items():
+        if not callable(value):
+            assert exercise.verdict(value) == (False, f"not yet ({value!r} is not it). Hint: {hint}")
+    for value, note in exercise.also_right.items():
+        assert exercise.verdict(value)[0] and note in exercise.verdict(value)[1]
+
+
+def test_number_hints_for_a_right_count_in_the_wrong_form_and_the_books_rounding(capsys):
+    import minitf as tf
+
+    assert not lessons.is_right("2.1", 37) and "give the whole shape" in lessons.EXERCISES["2.1"].verdict(37)[1]
+    assert lessons.is_right("2.1", [37, 64]) and lessons.is_right("2.1", tf.zeros((37, 64)).shape)
+    assert "radians" in lessons.EXERCISES["1.1"].verdict(-1.309)[1]
+    assert lessons.is_right("1.2", 9.3) and "book's rounded" in lessons.EXERCISES["1.2"].verdict(9.3)[1]
+    assert "ratio" in lessons.EXERCISES["1.2"].verdict(25.8 / 16.4)[1]
+    assert lessons.is_right("4.3", tf.constant([4.0]))  # the shape the chapter's own loss returns
+    assert not lessons.is_right("4.3", tf.constant([4.0, 4.0]))
+
+
+def test_a_code_check_reports_unwritten_code_errors_none_and_the_first_wrong_case(capsys):
+    def naive_relu_rank3(x):
+        """Not written yet."""
+        ...
+
+    lessons.check("2.4", naive_relu_rank3)
+    assert capsys.readouterr().out.startswith("Exercise 2.4: no answer yet. Write naive_relu_rank3(x)")
+
+    def naive_relu_rank3(x):
+        return x[0, 0, 0, 0]
+
+    lessons.check("2.4", naive_relu_rank3)
+    assert capsys.readouterr().out == ("Exercise 2.4: not yet. For a float32 array of shape (2, 3, 4), "
+                                       "naive_relu_rank3 raised IndexError: too many indices for array: array is "
+                                       "3-dimensional, but 4 were indexed\n")
+
+    def naive_relu_rank3(x):
+        np.maximum(x, 0)
+
+    lessons.check("2.4", naive_relu_rank3)
+    assert "returned None.\n  Hint: Did you forget the return statement" in capsys.readouterr().out
+    lessons.check("2.4", np.zeros((2, 3, 4)))
+    assert "pass the function itself" in capsys.readouterr().out
+    lessons.check("1.5", lambda sizes: 13)
+    assert capsys.readouterr().out == ("Exercise 1.5: not yet. For layer_sizes = [5, 1], count_weights returned: "
+                                       "13 where 6 was expected.\n")
+    with pytest.raises(KeyError, match="Known exercises: 1.1"):
+        lessons.check("9.9", print)
+
+
+def test_a_judged_case_accepts_any_rule_good_enough_on_new_points(capsys):
+    right, text = lessons.EXERCISES["1.4"].verdict(lambda points: (points @ ch1.rotation(-80.0).T)[:, 0] > 0)
+    assert right, text
+    right, text = lessons.EXERCISES["1.4"].verdict(lambda points: points[:, 0] > 0)
+    assert not right and "the rule is right for" in text and "it must reach 95%" in text
+    right, text = lessons.EXERCISES["1.4"].verdict(lambda points: True)
+    assert not right and "shape ()" in text
 
 
 def test_check_answer_with_tensors_none_junk_and_unknown_numbers(capsys):
