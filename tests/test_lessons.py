@@ -251,6 +251,28 @@ def test_linear_classifier_trainer_steps_and_redraws_the_line():
     assert trainer.text.startswith("step 0:")
 
 
+def test_linear_classifier_trainer_detects_divergence_stops_and_says_why():
+    trainer = lessons.LinearClassifierTrainer()
+    limit = trainer.stable_limit()
+    assert 0.15 < limit < 0.22
+    trainer.learning_rate.value = round(limit - 0.01, 2)
+    trainer.step(60)
+    assert not trainer.diverged and trainer.losses[-1] < trainer.losses[0]
+    trainer.learning_rate.value = 0.3
+    trainer.reset_button.click()
+    trainer.ten_button.click()
+    assert trainer.diverged and len(trainer.losses) < 11
+    assert trainer.text.startswith(f"step {len(trainer.losses) - 1}: diverged, the loss grew from 0.6295 to ")
+    assert f"learning rate 0.30 is above {limit:.3f}, the largest step this loss's curvature allows" in trainer.text
+    steps = len(trainer.losses)
+    trainer.step_button.click()
+    assert len(trainer.losses) == steps and np.isfinite(trainer.losses).all()  # no more steps, no nan
+    trainer.learning_rate.value = 0.1
+    assert trainer.text.endswith("learning rate is now 0.10: Reset to start again with it.\n")
+    trainer.reset_button.click()
+    assert not trainer.diverged and trainer.text.startswith("step 0:")
+
+
 def test_linear_classifier_trainer_vertical_line_is_drawn():
     trainer = lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(20))
     trainer.W.assign(np.array([[1.0], [0.0]], "float32"))

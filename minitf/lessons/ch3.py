@@ -43,6 +43,10 @@ def decision_line(w, b, xs):
 class LinearClassifierTrainer(Lesson):
     """Train ``inputs @ W + b`` with a squared loss, a step per click, redrawing the decision line.
 
+    A learning rate above ``stable_limit()`` makes every step overshoot the minimum by more
+    than the last: the loss grows without bound. Once it exceeds ten times its starting value
+    (or stops being a number) the trainer says so, explains why, and takes no more steps.
+
     >>> trainer = LinearClassifierTrainer(*gaussian_clouds(100))
     >>> trainer.step(30)
     >>> trainer.accuracy() > 0.95
@@ -71,7 +75,18 @@ class LinearClassifierTrainer(Lesson):
         self.W = tf.Variable(rng.uniform(0.0, 1.0, (2, 1)).astype("float32"), name="W")
         self.b = tf.Variable(np.zeros(1, "float32"), name="b")
         self.losses = [self.loss()]
+        self.diverged = False
         self.update()
+
+    def stable_limit(self):
+        """The largest learning rate for which gradient descent on this mean squared error converges.
+
+        The loss is a quadratic bowl whose curvature along its steepest direction is the largest
+        eigenvalue of its Hessian, ``2/n [x 1]^T [x 1]``; steps converge only below 2 / that.
+        """
+        x = np.hstack([self.inputs.numpy(), np.ones((self.inputs.shape[0], 1), "float32")]).astype("float64")
+        hessian = 2.0 * x.T @ x / len(x)
+        return 2.0 / float(np.linalg.eigvalsh(hessian).max())
 
     def predict(self):
         return tf.matmul(self.inputs, self.W) + self.b
@@ -80,21 +95,36 @@ class LinearClassifierTrainer(Lesson):
         return float(tf.reduce_mean(tf.square(self.targets - self.predict())))
 
     def step(self, n=1):
-        """``n`` steps of gradient descent on the mean squared error."""
+        """``n`` steps of gradient descent on the mean squared error (none once the loss has diverged)."""
         for _ in range(n):
+            if self.diverged:
+                break
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(self.targets - self.predict()))
             grad_w, grad_b = tape.gradient(loss, [self.W, self.b])
             self.W.assign_sub(self.learning_rate.value * grad_w)
             self.b.assign_sub(self.learning_rate.value * grad_b)
             self.losses.append(self.loss())
+            self.diverged = not self.losses[-1] < 10 * self.losses[0]
         self.update()
+
+    @property
+    def takes_effect(self):
+        return "Reset to start again with it" if self.diverged else "the next step uses it"
 
     def accuracy(self):
         return float(np.mean((self.predict().numpy() > 0.5) == (self.targets.numpy() > 0.5)))
 
     def update(self):
         w = self.W.numpy().ravel()
+        if self.diverged:
+            self.say(f"step {len(self.losses) - 1}: diverged, the loss grew from {self.losses[0]:.4f} to "
+                     f"{self.losses[-1]:.3g}; stepping stopped.",
+                     f"Why: learning rate {self.learning_rate.value:.2f} is above {self.stable_limit():.3f}, the "
+                     "largest step this loss's curvature allows, so each step overshoots the minimum further "
+                     "than the last. Lower the learning rate and Reset.")
+            self.redraw()
+            return
         self.say(f"step {len(self.losses) - 1}: loss {self.losses[-1]:.4f}, accuracy {100 * self.accuracy():.1f}%, "
                  f"line {w[0]:.3f} x {w[1]:+.3f} y {float(self.b.numpy()[0]):+.3f} = 0.5")
         self.redraw()
@@ -116,8 +146,12 @@ class LinearClassifierTrainer(Lesson):
         data_ax.set_title("predictions (orange: > 0.5) and the decision line")
         loss_ax.plot(np.arange(len(self.losses)), self.losses, marker=".")
         loss_ax.set_xlabel("step")
-        loss_ax.set_ylim(bottom=0)
-        loss_ax.set_title("mean squared error")
+        if self.diverged:
+            loss_ax.set_yscale("log")
+            loss_ax.set_title("mean squared error (log scale): diverged")
+        else:
+            loss_ax.set_ylim(0, 1.2 * max(self.losses))
+            loss_ax.set_title("mean squared error")
 
 
 # Exercises: numbers first, then code. Each solution runs only when solution() checks or shows it.
