@@ -241,6 +241,44 @@ class ThreeFigures(Lesson):
         loss_ax.set_title("3. the loss score, at each step", fontsize=10)
 
 
+def layer_outputs(model, inputs):
+    """What each layer of a ``Sequential`` ``model`` outputs for ``inputs``, in order, as NumPy arrays."""
+    outputs, x = [], tf.constant(inputs)
+    for layer in model.layers:
+        x = layer(x)
+        outputs.append(x.numpy())
+    return outputs
+
+
+def representations_figure(model, images, labels):
+    """One row per digit: the image, what each hidden layer of ``model`` makes of it, and the output probabilities.
+
+    ``images`` are 8x8 digits scaled to 0..1; each hidden layer's activations are drawn as a
+    small grid of cells (dark = active), so the rows can be compared layer by layer.
+    """
+    outputs = layer_outputs(model, images.reshape(len(images), -1))
+    columns = 2 + len(outputs) - 1
+    fig = new_figure(2.1 * columns, 2.0 * len(images))
+    axes = fig.subplots(len(images), columns, squeeze=False)
+    for row, (image, label) in enumerate(zip(images, labels)):
+        axes[row, 0].imshow(image.reshape(8, 8), cmap="gray_r")
+        axes[row, 0].set_title(f"input: a {label}", fontsize=9)
+        for column, activations in enumerate(outputs[:-1], start=1):
+            units = activations.shape[1]
+            width = 8 if units % 8 == 0 else units
+            axes[row, column].imshow(activations[row].reshape(-1, width), cmap="Blues")
+            axes[row, column].set_title(f"layer {column}: {units} units", fontsize=9)
+        probabilities = outputs[-1][row]
+        axes[row, -1].bar(range(10), probabilities, color="tab:blue")
+        axes[row, -1].set_ylim(0, 1)
+        axes[row, -1].set_xticks(range(10))
+        axes[row, -1].set_title(f"output: says {int(np.argmax(probabilities))}", fontsize=9)
+        for ax in axes[row, :-1]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    return fig
+
+
 def imagenet_chart():
     """A bar chart of the ImageNet challenge's winning top-5 error, 2010 to 2015."""
     fig = new_figure(7.0, 3.4)
