@@ -11,7 +11,7 @@ import numpy as np
 
 import minitf as tf
 from minitf.lessons.exercises import Case, CodeExercise, NumberExercise, as_number, calls, register
-from minitf.lessons.widgets import Lesson, button, slider
+from minitf.lessons.widgets import Lesson, button, new_figure, slider
 
 # A house outline (closed polygon) and the unit square's grid: enough to see turns, shears and flips.
 HOUSE = np.array([[0, 0], [1, 0], [1, 1], [0.5, 1.5], [0, 1], [0, 0], [1, 1], [0, 1], [1, 0]], dtype="float32")
@@ -200,6 +200,63 @@ class GradientDescent1D(Lesson):
         loss_ax.set_title("loss at each step")
 
 
+def line_data(n=64, seed=0):
+    """Points near the line y = 2x - 1: ``(x, y)`` float32 arrays of shape ``(n,)``, for a loss of two weights."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, n).astype("float32")
+    return x, (2.0 * x - 1.0 + rng.normal(0.0, 0.3, n)).astype("float32")
+
+
+PATH_START = (-1.5, 2.0)  # (w, b) where every path of sgd_paths_figure starts
+
+
+def descent_path(x, y, batch_size, learning_rate=0.1, epochs=2, start=PATH_START, seed=0):
+    """The weights ``(w, b)`` after every step of gradient descent on ``mean((w x + b - y)^2)``, in batches.
+
+    Each epoch visits the points once, shuffled, in batches of ``batch_size``: all of them
+    (batch gradient descent), a few (mini-batch SGD) or one at a time (true SGD). Every
+    gradient comes from a GradientTape.
+    """
+    rng = np.random.default_rng(seed)
+    w, b = tf.Variable(start[0]), tf.Variable(start[1])
+    path = [start]
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for first in range(0, len(x), batch_size):
+            batch = order[first:first + batch_size]
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * tf.constant(x[batch]) + b - tf.constant(y[batch])))
+            grad_w, grad_b = tape.gradient(loss, [w, b])
+            w.assign_sub(learning_rate * grad_w)
+            b.assign_sub(learning_rate * grad_b)
+            path.append((float(w.numpy()), float(b.numpy())))
+    return np.array(path)
+
+
+def sgd_paths_figure(batch_sizes=(64, 8, 1), learning_rate=0.1, epochs=2):
+    """The loss surface of a line fit as contours, with the path of each batch size over the same epochs."""
+    x, y = line_data()
+    fig = new_figure(6.0, 4.6)
+    ax = fig.subplots()
+    ws, bs = np.meshgrid(np.linspace(-2.0, 4.0, 121), np.linspace(-2.5, 2.5, 101))
+    losses = np.mean((ws[..., None] * x + bs[..., None] - y) ** 2, axis=-1)
+    ax.contour(ws, bs, losses, levels=np.geomspace(losses.min() * 1.05, losses.max(), 14), colors="lightgray")
+    names = {len(x): "batch", 1: "true SGD"}
+    for batch_size, color in zip(batch_sizes, ("tab:blue", "tab:orange", "tab:red")):
+        path = descent_path(x, y, batch_size, learning_rate, epochs)
+        label = f"{names.get(batch_size, 'mini-batch')}, {batch_size} point{'s' if batch_size > 1 else ''} " \
+                f"per step: {len(path) - 1} steps"
+        ax.plot(path[:, 0], path[:, 1], marker=".", markersize=4, linewidth=1, color=color, label=label)
+    ax.plot(*PATH_START, marker="o", color="black")
+    best = np.unravel_index(np.argmin(losses), losses.shape)
+    ax.plot(ws[best], bs[best], marker="*", markersize=12, color="black")
+    ax.set_xlabel("w (slope)")
+    ax.set_ylabel("b (intercept)")
+    ax.set_title(f"{epochs} epochs over {len(x)} points, learning rate {learning_rate}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
 # Exercises: numbers first, then code. Each solution runs only when solution() checks or shows it.
 
 def _solution_2_1():
@@ -331,8 +388,8 @@ def _update_case(shapes, learning_rate, steps=1, seed=0):
 
 
 register(CodeExercise(
-    "2.5", "update_weights",
-    "Write update_weights(gradients, weights, learning_rate): one step of gradient descent on each variable.",
+    "2.5", "sgd_update",
+    "Write sgd_update(gradients, weights, learning_rate): one step of gradient descent on each variable.",
     [_update_case([(3, 2), (2,)], 0.1), _update_case([(4,)], 0.5, seed=1), _update_case([(2, 2), (2,)], 0.05, 3, 2)],
     _solution_2_5,
     mistakes=[(_update_by_rebinding, "w = w - ... makes a new tensor and leaves the variable as it was: change the "
