@@ -4,6 +4,8 @@
 by hand (rotate, shear) until a one-line rule separates the two classes: what a
 layer learns to do automatically. ``ThreeFigures`` steps a tiny network written
 with minitf ops and shows its weights, its predictions and its loss after each step.
+``representations_figure`` follows digits through a trained network, layer by layer.
+The chapter's exercises (numbers and code) are defined at the end, with their solutions.
 """
 
 import math

@@ -4,6 +4,8 @@
 ops, so the sliders show what a Dense layer's affine map does to space.
 ``GradientDescent1D`` runs SGD with momentum on a loss of one weight, computing
 each gradient with a ``GradientTape``, and draws the path the weight takes.
+``sgd_paths_figure`` draws batch, mini-batch and true SGD on the loss surface of a line fit.
+The chapter's exercises (numbers and code) are defined at the end, with their solutions.
 """
 
 import ipywidgets as widgets
@@ -196,6 +198,7 @@ class GradientDescent1D(Lesson):
         losses = self.function(np.clip(path, -1e3, 1e3))
         loss_ax.plot(np.arange(len(path)), losses, marker=".")
         loss_ax.set_xlabel("step")
+        loss_ax.set_xlim(-0.5, max(10, len(path) - 0.5))
         loss_ax.set_ylim(0, 1.2 * max(float(losses[0]), 1.0))  # a diverging run leaves the top of the plot
         loss_ax.set_title("loss at each step")
 

@@ -3,6 +3,7 @@
 The model is the chapter's own: ``prediction = inputs @ W + b``, a mean squared error
 against targets 0 and 1, and plain gradient descent with a ``GradientTape``. The
 decision line is where the prediction equals 0.5: ``w0 * x + w1 * y + b = 0.5``.
+The chapter's exercises (numbers and code) are defined at the end, with their solutions.
 """
 
 import numpy as np
@@ -146,6 +147,7 @@ class LinearClassifierTrainer(Lesson):
         data_ax.set_title("predictions (orange: > 0.5) and the decision line")
         loss_ax.plot(np.arange(len(self.losses)), self.losses, marker=".")
         loss_ax.set_xlabel("step")
+        loss_ax.set_xlim(-0.5, max(10, len(self.losses) - 0.5))
         if self.diverged:
             loss_ax.set_yscale("log")
             loss_ax.set_title("mean squared error (log scale): diverged")

@@ -168,20 +168,20 @@ class Lesson(widgets.VBox):
         """Whether the picture is shown (a lesson whose output is text only drops it from its children)."""
         return self.image in self.children
 
-    def caption(self):
-        """The text of the static picture: the controls' values, then the status line, wrapped."""
+    def caption(self, width=110):
+        """The text of the static picture: the controls' values, then the status line, wrapped at ``width``."""
         lines = []
         controls = control_values(self.children)
         if controls:
-            lines += textwrap.wrap("settings: " + ", ".join(controls), 110)
+            lines += textwrap.wrap("settings: " + ", ".join(controls), width)
         for line in self.text.rstrip("\n").split("\n"):
-            lines += textwrap.wrap(line, 110, subsequent_indent="    ") or [""]
+            lines += textwrap.wrap(line, width, subsequent_indent="    ") or [""]
         return lines
 
     def snapshot(self, dpi=80):
         """The widget as one PNG: its caption (settings and status) above its picture, for where widgets cannot run."""
-        lines = self.caption()
         width, height = self.figsize if self.has_picture else (9.0, 0.0)
+        lines = self.caption(width=max(40, int(12.5 * width)))  # 9-point monospace: about 12.5 characters an inch
         text_height = 0.21 * len(lines) + 0.15
         fig = new_figure(width, height + text_height)
         if self.has_picture:
