@@ -212,7 +212,8 @@ class ThreeFigures(Lesson):
         self.redraw()
 
     def draw(self, fig):
-        weights_ax, predictions_ax, loss_ax = fig.subplots(1, 3, width_ratios=[1.4, 1, 1])
+        # gridspec_kw, not width_ratios=: matplotlib 3.5 (the oldest supported) lacks the latter
+        weights_ax, predictions_ax, loss_ax = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1, 1]})
         values = np.concatenate([w.numpy().ravel() for w in self.weights])
         downhill = -np.concatenate([g.numpy().ravel() for g in self.gradients()])
         colors = [color for w, color in zip(self.weights, ("tab:blue", "tab:cyan", "tab:green", "tab:olive"))
