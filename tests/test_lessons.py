@@ -451,3 +451,32 @@ def test_retrace_watcher_python_ints_retrace_per_value_and_warn():
         "3", "3.5", "tf.constant(3.0)", "tf.range(1, 4, dtype=tf.float32)", "tf.constant(3)"]
     with pytest.raises(ValueError, match="Unknown argument kind"):
         ch4.make_argument("complex", 1)
+
+
+def test_a_code_exercise_can_check_a_class_such_as_a_layer(capsys):
+    import minitf as tf
+    from minitf import keras
+    from minitf.lessons.exercises import Case, CodeExercise, register
+
+    class Doubling(keras.layers.Layer):
+        def call(self, inputs):
+            return 2.0 * inputs
+
+    def output_of(layer_class):
+        return layer_class()(tf.constant([[1.0, -2.0]]))
+
+    register(CodeExercise("0.2", "Doubling", "Write a layer that doubles its inputs.", [Case("[[1, -2]]", output_of)],
+                          Doubling, explanation="Twice the inputs."))
+    try:
+        class Halving(keras.layers.Layer):
+            def call(self, inputs):
+                return inputs / 2.0
+
+        lessons.check("0.2", Halving)
+        assert capsys.readouterr().out == ("Exercise 0.2: not yet. For [[1, -2]], Halving returned: 2 of 2 entries are "
+                                           "wrong; at index (0, 0): 0.5 where 2 was expected.\n")
+        lessons.check("0.2", Doubling)
+        assert capsys.readouterr().out == "Exercise 0.2: right, on all 1 hidden cases. Twice the inputs.\n"
+        assert "class Doubling(keras.layers.Layer):" in lessons.EXERCISES["0.2"].solution_text()
+    finally:
+        lessons.EXERCISES.pop("0.2")
