@@ -124,6 +124,15 @@ def test_three_figures_starts_clearly_wrong_and_shows_named_weights_and_their_gr
     assert len(arrows) == int(np.sum(np.abs(downhill) * 1.5 / np.abs(downhill).max() > 0.05)) > 5
     longest = max(arrows, key=lambda a: abs(a.xy[1] - a.xyann[1]))
     assert abs(longest.xy[1] - longest.xyann[1]) == pytest.approx(1.5)
+    name, value, gradient = stepper.steepest()
+    assert abs(gradient) == pytest.approx(np.abs(downhill).max())
+    way = "down" if gradient > 0 else "up"
+    assert stepper.text.split("\n")[1] == (f"steepest: {name} = {value:+.3f} with gradient {gradient:+.3f}, so the "
+                                           f"next step moves it {way} by learning rate x {abs(gradient):.3f}")
+    stepper.learning_rate.value = 0.1
+    stepper.step()
+    moved = dict(zip(stepper.weight_names(), np.concatenate([w.numpy().ravel() for w in stepper.weights])))
+    assert moved[name] == pytest.approx(value - 0.1 * gradient, abs=1e-6)
 
 
 def stepper_figure_axes(stepper):

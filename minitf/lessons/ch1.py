@@ -206,9 +206,19 @@ class ThreeFigures(Lesson):
         correct = (self.predict().numpy() > 0.5) == (self.targets.numpy() > 0.5)
         return float(np.mean(correct))
 
+    def steepest(self):
+        """``(name, value, gradient)`` of the weight whose gradient is largest: the one the next step moves most."""
+        values = np.concatenate([w.numpy().ravel() for w in self.weights])
+        gradients = np.concatenate([g.numpy().ravel() for g in self.gradients()])
+        k = int(np.argmax(np.abs(gradients)))
+        return self.weight_names()[k], float(values[k]), float(gradients[k])
+
     def update(self):
+        name, value, gradient = self.steepest()
         self.say(f"step {len(self.losses) - 1}: loss {self.losses[-1]:.4f}, "
-                 f"accuracy {100 * self.accuracy():.1f}%")
+                 f"accuracy {100 * self.accuracy():.1f}%",
+                 f"steepest: {name} = {value:+.3f} with gradient {gradient:+.3f}, so the next step moves it "
+                 f"{'down' if gradient > 0 else 'up'} by learning rate x {abs(gradient):.3f}")
         self.redraw()
 
     def draw(self, fig):
