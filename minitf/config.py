@@ -1,5 +1,6 @@
 """Runtime configuration: the array backend and the devices it can use (``tf.config``)."""
 
+import os
 from collections import namedtuple
 
 from minitf.backend import get_backend, set_backend
@@ -33,6 +34,11 @@ def list_physical_devices(device_type=None):
     return [d for d in devices if device_type is None or d.device_type == device_type]
 
 
+# Explain mode (minitf only): minitf.explain, which sits above the engine, registers its switch here on import.
+explain_switches = []
+_explain_mode = {"on": False}
+
+
 def set_explain_mode(enabled):
     """Explain every None gradient and classic pitfall with a warning at your own line (minitf only).
 
@@ -40,21 +46,17 @@ def set_explain_mode(enabled):
     ``MINITF_EXPLAIN=1`` in the environment turns it on for a whole notebook or course.
     See ``minitf.explain``.
     """
-    from minitf import explain
-
-    explain.set_enabled(enabled)
+    _explain_mode["on"] = bool(enabled)
+    for switch in explain_switches:
+        switch(_explain_mode["on"])
 
 
 def get_explain_mode():
     """Whether explain mode is on (``set_explain_mode``)."""
-    from minitf import explain
-
-    return explain.is_enabled()
+    return _explain_mode["on"]
 
 
 def _explain_mode_from_environment():
     """Turn explain mode on when ``MINITF_EXPLAIN`` is set to 1, true, yes or on."""
-    import os
-
     if os.environ.get("MINITF_EXPLAIN", "").strip().lower() in ("1", "true", "yes", "on"):
         set_explain_mode(True)

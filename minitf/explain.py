@@ -33,7 +33,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from minitf import nest, primitive
+from minitf import config, nest, primitive
 from minitf import tape as tape_module
 from minitf import tensor as tensor_module
 from minitf.tensor import Tensor
@@ -94,7 +94,7 @@ def is_enabled():
 
 
 def set_enabled(enabled):
-    """Turn explain mode on or off (``minitf.config.set_explain_mode`` calls this)."""
+    """Turn explain mode on or off: use ``minitf.config.set_explain_mode``, which calls this."""
     global _enabled
     enabled = bool(enabled)
     if enabled == _enabled:
@@ -571,7 +571,7 @@ def check_why_none(answer, mistake):
     Prints the verdict (and, when right, the explanation), as ``lessons.check_answer`` does.
     """
     was_on = _enabled
-    set_enabled(True)
+    config.set_explain_mode(True)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExplainWarning)
@@ -591,7 +591,7 @@ def check_why_none(answer, mistake):
                                                                                           None)
             explanation = _explain(tape, target, source, record, _namer(frames[-1] if frames else None))
     finally:
-        set_enabled(was_on)
+        config.set_explain_mode(was_on)
     causes = ", ".join(repr(c) for c in CAUSES if c not in ("connected", "disconnected", "tape_used"))
     if answer is None:
         print(f"No answer yet: replace None with one of {causes} and run the cell again.")
@@ -604,3 +604,6 @@ def check_why_none(answer, mistake):
         return
     print(f"Not yet: {answer!r} ({CAUSES[answer]}) is not it. Hint: follow the source from where it is made to "
           "the target: is it watched, a float, used inside the `with` block, by minitf ops all the way?")
+
+
+config.explain_switches.append(set_enabled)

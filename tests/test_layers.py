@@ -24,6 +24,7 @@ LAYERS = [
     ["minitf.variable"],
     ["minitf.tape"],
     ["minitf.function"],
+    ["minitf.explain"],
     ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test"],
     ["minitf"],
     ["minitf.keras"],
