@@ -22,7 +22,7 @@ from minitf.tensor import Tensor, constant, convert_to_tensor
 def _int_values(value, what, op):
     """A Python int, list of ints or int tensor as a list of ints (a float gets TensorFlow's TypeError)."""
     array = np.asarray(value._value.tolist() if isinstance(value, Tensor) else value)
-    if array.dtype.kind not in "iu":
+    if array.size and array.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter '{what}' has DataType {array.dtype.name} not in list of "
                         f"allowed values: int32, int64\n  {op} takes whole numbers for {what}, e.g. [2, 1].")
     return array.reshape(-1).tolist()
