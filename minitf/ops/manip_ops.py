@@ -160,8 +160,8 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     if k == 0:
         raise ValueError("mask cannot be scalar.")
     if tuple(shape[axis:axis + k]) != mask._value.shape:
-        raise ValueError(f"Shapes {shape_text(shape[axis:axis + k])} and {shape_text(mask.shape)} are "
-                         f"incompatible\n  The mask must have the shape of the tensor's dims {axis} to {axis + k - 1}.")
+        raise ValueError(f"Shapes {tuple(mask.shape)} and {tuple(shape[axis:axis + k])} are incompatible\n  "
+                         f"The mask must have the shape of the tensor's dims {axis} to {axis + k - 1}.")
     merged = reshape(tensor, list(shape[:axis]) + [math.prod(shape[axis:axis + k])] + list(shape[axis + k:]))
     kept = reshape(where(reshape(mask, [-1])), [-1])
     return gather(merged, kept, axis=axis)
