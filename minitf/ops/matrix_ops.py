@@ -7,6 +7,8 @@ so they can be differentiated again. All accept a batch of matrices ``[..., M, M
 
 import builtins
 
+import numpy as np
+
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.array_ops import expand_dims, transpose
@@ -40,7 +42,7 @@ def _matrix_transpose(x):
 def _inverse(xp, x):
     try:
         return xp.linalg.inv(x)
-    except xp.linalg.LinAlgError:
+    except np.linalg.LinAlgError:  # (CuPy raises NumPy's LinAlgError too)
         raise InvalidArgumentError("Input is not invertible.", "MatrixInverse",
                                    "The matrix is singular (its determinant is 0): it has no inverse.") from None
 
