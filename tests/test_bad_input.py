@@ -269,30 +269,3 @@ def test_new_ops_check_their_arguments_first():
         tf.linalg.solve(x, tf.ones([3, 1]))
     with _raises(InvalidArgumentError, "Value for attr 'T' of int32 is not in the list of allowed values"):
         tf.math.sin(tf.constant(1))
-
-
-def test_while_loop_checks_its_body():
-    with _raises(ValueError, "The two structures don't have the same nested structure."):
-        tf.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1,), [0, 0])
-    with _raises(TypeError, "cond and body must be callable"):
-        tf.while_loop(True, lambda i: i, [0])
-
-
-def test_while_loop_inside_a_traced_function_says_what_to_do():
-    @tf.function
-    def count_up(n):
-        return tf.while_loop(lambda i: i < n, lambda i: (i + 1,), [tf.constant(0)])
-
-    with _raises(NotImplementedError, "minitf.while_loop inside minitf.function is not supported") as info:
-        count_up(tf.constant(3))
-    assert "Run the loop outside minitf.function" in str(info.value)
-
-
-def test_while_loop_differentiates_through_its_iterations():
-    x = tf.Variable(2.0)
-    with tf.GradientTape() as tape:
-        _, y = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [tf.constant(0), tf.constant(1.0)])
-    assert float(y) == 8.0
-    assert float(tape.gradient(y, x)) == 12.0  # d x^3 / dx = 3 x^2
-    assert tf.while_loop(lambda i: i < 10, lambda i: i + 1, [0], maximum_iterations=4) == [4]
-    assert tf.while_loop(lambda i: i < 10, lambda i: i + 1, 0) == 10

@@ -3,30 +3,59 @@
 Eagerly it is a Python loop, so every op of every iteration goes through ``bind``
 and a gradient tape records them: gradients flow through the loop for free.
 
-Inside ``minitf.function`` it raises: the tracer records the ops a call runs, so a
-loop would be unrolled for the tracing call's values and every later call would
-replay that many iterations, whatever its inputs. minitf prefers an error to a
-silently wrong graph (TensorFlow builds a ``While`` op there instead).
+Inside ``minitf.function`` the tracer records the ops a call runs, so the loop is
+unrolled for the tracing call's values (minitf has no ``While`` op). To keep that
+from going silently wrong, the loop's results pass through a ``LoopGuard``: when the
+graph runs again, it checks that the condition takes the values it took while
+tracing, i.e. that the loop runs the same number of iterations; if not, it raises
+and says what to do. Gradients flow through the unrolled loop as through any graph.
 """
 
 from minitf import nest
-from minitf.primitive import recorders
+from minitf.errors import InvalidArgumentError
+from minitf.ops.array_ops import stack
+from minitf.primitive import Primitive, bind, recorders
+from minitf.tensor import Tensor, convert_to_tensor
 
+
+# LoopGuard(x, conditions): x unchanged, after checking the loop's recorded conditions; d = dy for x
+def _loop_guard(xp, x, conditions, expected):
+    if conditions.tolist() != list(expected):
+        raise InvalidArgumentError(
+            f"minitf.while_loop ran {len(expected) - 1} iterations when this function was traced, but its "
+            "condition now asks for a different number", "LoopGuard",
+            "minitf.function unrolls while_loop for the tracing call's values (it has no While op), so later calls "
+            "must loop as often.\nPass the loop bound as a Python number (one trace per value), or run the loop "
+            "outside minitf.function.")
+    return x
+
+def _loop_guard_grad(dy, out, x, conditions, expected):
+    return dy
+
+LoopGuard = Primitive("LoopGuard", _loop_guard, vjp=(_loop_guard_grad, None))
 
 def _tracing():
     """True while ``minitf.function`` traces (its recorder writes a graph; a tape does not)."""
     return any(getattr(recorder, "graph", None) is not None for recorder in recorders)
 
-
 def _same_structure(loop_vars, new_vars):
-    if nest.flatten(new_vars) and len(nest.flatten(loop_vars)) == len(nest.flatten(new_vars)):
-        try:
-            nest.pack_sequence_as(loop_vars, nest.flatten(new_vars))
-            return True
-        except (StopIteration, TypeError):
-            return False
-    return not nest.flatten(loop_vars) and not nest.flatten(new_vars)
+    flat, new_flat = nest.flatten(loop_vars), nest.flatten(new_vars)
+    if len(flat) != len(new_flat):
+        return False
+    try:
+        nest.pack_sequence_as(loop_vars, new_flat)
+    except (StopIteration, TypeError):
+        return False
+    return True
 
+def _truth(value):
+    """A condition's truth value, read from its array (a traced one is checked again by LoopGuard)."""
+    if isinstance(value, Tensor):
+        if value._value.size != 1:
+            raise ValueError("while_loop's cond must return a scalar boolean, got a tensor of shape "
+                             f"{value.shape}.\n  Reduce it first, e.g. minitf.reduce_all(...).")
+        return bool(value._value)
+    return bool(value)
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10, back_prop=True,
                swap_memory=False, maximum_iterations=None, name=None):
@@ -39,7 +68,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         maximum_iterations: stop after this many iterations even if ``cond`` still holds.
 
     Raises:
-        NotImplementedError: inside ``minitf.function`` (see the module docstring).
+        InvalidArgumentError: in a ``minitf.function`` graph, when a call needs a different number
+            of iterations than the tracing call did (see the module docstring).
 
     >>> import minitf as tf
     >>> tf.while_loop(lambda i, s: i < 4, lambda i, s: (i + 1, s + i), [0, 0])
@@ -48,17 +78,20 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     if not callable(cond) or not callable(body):
         raise TypeError("cond and body must be callable: while_loop(cond, body, loop_vars), e.g. "
                         "while_loop(lambda i: i < 10, lambda i: (i + 1,), [0]).")
-    if _tracing():
-        raise NotImplementedError(
-            "minitf.while_loop inside minitf.function is not supported: minitf's tracer has no While op.\n"
-            "  Tracing would unroll the loop for the first call's values, and later calls would replay the same "
-            "number of iterations.\n  Run the loop outside minitf.function (eagerly; gradients work), or, when "
-            "the number of iterations is a fixed Python number, write a Python for loop: it unrolls correctly.")
     single = not isinstance(loop_vars, (list, tuple))
     if single:
         loop_vars = (loop_vars,)
+    tracing = _tracing()
+    if tracing:  # Python numbers would be baked into the graph: make them tensors, as TensorFlow does
+        loop_vars = nest.pack_sequence_as(loop_vars, [convert_to_tensor(v) for v in nest.flatten(loop_vars)])
+    conditions = []  # the traced condition tensors, with the values they had
     iterations = 0
-    while (maximum_iterations is None or iterations < int(maximum_iterations)) and cond(*loop_vars):
+    while maximum_iterations is None or iterations < int(maximum_iterations):
+        condition = cond(*loop_vars)
+        if isinstance(condition, Tensor):
+            conditions.append(condition)
+        if not _truth(condition):
+            break
         new_vars = body(*loop_vars)
         if len(loop_vars) == 1 and not isinstance(new_vars, (list, tuple)):
             new_vars = type(loop_vars)([new_vars])  # a body of one variable may return it bare
@@ -69,4 +102,15 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 f" value(s) as in {type(loop_vars).__name__} loop_vars, got {new_vars!r}.")
         loop_vars = new_vars
         iterations += 1
+    if tracing and conditions:
+        loop_vars = _guarded(loop_vars, conditions)
     return loop_vars[0] if single else loop_vars
+
+def _guarded(loop_vars, conditions):
+    """``loop_vars``, each passed through a LoopGuard of the conditions the trace saw."""
+    expected = tuple(bool(c._value) for c in conditions)
+    stacked = stack([c if c.dtype.is_bool else c != 0 for c in conditions])
+    flat = [bind(LoopGuard, convert_to_tensor(v), stacked, expected=expected) for v in nest.flatten(loop_vars)]
+    return nest.pack_sequence_as(loop_vars, flat)
+
+__all__ = ["while_loop"]
