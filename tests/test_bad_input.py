@@ -269,3 +269,17 @@ def test_new_ops_check_their_arguments_first():
         tf.linalg.solve(x, tf.ones([3, 1]))
     with _raises(InvalidArgumentError, "Value for attr 'T' of int32 is not in the list of allowed values"):
         tf.math.sin(tf.constant(1))
+
+
+# -- Gradients at exactly 0 (logits start there when weights start at zero) ------------------------------
+def test_softplus_and_sigmoid_cross_entropy_gradients_at_zero():
+    x = tf.constant([0.0, 0.0])
+    labels = tf.constant([0.0, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        softplus = tf.math.softplus(x)
+        xent = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=x)
+        log_sigmoid = tf.math.log_sigmoid(x)
+    np.testing.assert_array_equal(tape.gradient(softplus, x), [0.5, 0.5])  # sigmoid(0)
+    np.testing.assert_array_equal(tape.gradient(xent, x), [0.5, -0.5])  # sigmoid(0) - label
+    np.testing.assert_array_equal(tape.gradient(log_sigmoid, x), [0.5, 0.5])  # 1 - sigmoid(0)
