@@ -57,19 +57,24 @@ def test_negative_dimensions(make):
         make()
 
 
-@pytest.mark.parametrize("make", [lambda: tf.zeros([1.5, 2]), lambda: tf.ones([2.0]), lambda: tf.fill([2.5], 1.0)])
-def test_non_integer_dimensions(make):
-    with pytest.raises(TypeError, match=r"^Dimension value must be integer or None or have an __index__ method, got "
-                                        r"value '\d\.\d' with type '<class 'float'>'\n"):
-        make()
+@pytest.mark.parametrize("dims", [[1.5, 2], [2.0]])
+@pytest.mark.parametrize("make", [tf.zeros, tf.ones, lambda dims: tf.fill(dims, 1.0)])
+def test_non_integer_dimensions(make, dims):
+    with _raises(TypeError, f"Cannot convert {dims} to EagerTensor of dtype int32"):
+        make(dims)
+
+
+def test_a_tensor_shape_takes_whole_numbers_only():
+    with _raises(TypeError, "Dimension value must be integer or None or have an __index__ method, got value '1.5' "
+                            "with type '<class 'float'>'"):
+        tf.TensorShape([1.5, 2])
 
 
 def test_reshape_with_a_float_shape():
-    with _raises(TypeError, "Value passed to parameter 'shape' has DataType float32 not in list of allowed values: "
-                            "int32, int64"):
-        tf.reshape(tf.ones([4]), [2.0, 2.0])
-    with _raises(TypeError, "Value passed to parameter 'shape' has DataType float32 not in list of allowed values"):
-        tf.reshape(tf.ones([4]), tf.constant([2.0, 2.0]))
+    for shape in ([2.0, 2.0], tf.constant([2.0, 2.0])):
+        with _raises(InvalidArgumentError, "Value for attr 'Tshape' of float is not in the list of allowed values: "
+                                           "int32, int64 [Op:Reshape]"):
+            tf.reshape(tf.ones([4]), shape)
 
 
 def test_reshape_with_negative_sizes():
@@ -106,14 +111,14 @@ def test_one_hot_axis_and_depth():
 
 def test_duplicate_and_float_axes_in_reductions():
     x = tf.ones([2, 2])
-    with _raises(InvalidArgumentError, "Axes contains duplicate dimension: 0 [Op:Sum]"):
+    with _raises(InvalidArgumentError, "Invalid reduction arguments: Axes contains duplicate dimension: 0 [Op:Sum]"):
         tf.reduce_sum(x, axis=[0, 0])
-    with _raises(InvalidArgumentError, "Axes contains duplicate dimension: 1 [Op:Max]"):
+    with _raises(InvalidArgumentError, "Invalid reduction arguments: Axes contains duplicate dimension: 1 [Op:Max]"):
         tf.reduce_max(x, axis=[1, -1])
-    with _raises(TypeError, "Value passed to parameter 'reduction_indices' has DataType float32 not in list of "
-                            "allowed values: int32, int64"):
+    with _raises(InvalidArgumentError, "Value for attr 'Tidx' of float is not in the list of allowed values: int32, "
+                                       "int64 [Op:Sum]"):
         tf.reduce_sum(x, axis=0.5)
-    with _raises(TypeError, "Value passed to parameter 'reduction_indices' has DataType float32"):
+    with _raises(InvalidArgumentError, "Value for attr 'Tidx' of float is not in the list of allowed values"):
         tf.reduce_mean(x, axis=[1.0])
 
 
@@ -235,14 +240,15 @@ def test_new_ops_check_their_arguments_first():
     with _raises(InvalidArgumentError, "Expected multiples argument to be a vector of length 2 but got length 1 "
                                        "[Op:Tile]"):
         tf.tile(x, [2])
-    with _raises(TypeError, "Value passed to parameter 'multiples' has DataType float64"):
+    with _raises(InvalidArgumentError, "Value for attr 'Tmultiples' of float is not in the list of allowed values: "
+                                       "int32, int64 [Op:Tile]"):
         tf.tile(x, [2.0, 1.0])
     with _raises(InvalidArgumentError, "Number of ways to split should evenly divide the split dimension, but got "
                                        "split_dim 0 (size = 2) and num_split 3 [Op:Split]"):
         tf.split(x, 3)
     with _raises(InvalidArgumentError, "Determined shape must either match input shape along split_dim exactly"):
         tf.split(x, [1, 2])
-    with _raises(InvalidArgumentError, "indices[1] = [2,0] does not index into param shape [2,2] [Op:GatherNd]"):
+    with _raises(InvalidArgumentError, "indices[1] = [2, 0] does not index into param shape [2,2] [Op:GatherNd]"):
         tf.gather_nd(x, [[0, 0], [2, 0]])
     with _raises(InvalidArgumentError, "index innermost dimension length must be <= params rank; saw: 3 vs. 2"):
         tf.gather_nd(x, [[0, 0, 0]])
@@ -256,7 +262,7 @@ def test_new_ops_check_their_arguments_first():
         tf.math.top_k(x, k=-1)
     with _raises(ValueError, "UP should be one of ASCENDING, DESCENDING"):
         tf.sort(x, direction="UP")
-    with _raises(InvalidArgumentError, "Expected scan axis in the range [-2, 2), but got 2 [Op:Cumsum]"):
+    with _raises(InvalidArgumentError, "ScanOp: Expected scan axis in the range [-2, 2), but got 2 [Op:Cumsum]"):
         tf.cumsum(x, axis=2)
     with _raises(InvalidArgumentError, "Input matrix must be square. [Op:MatrixInverse]"):
         tf.linalg.inv(tf.ones([2, 3]))

@@ -19,12 +19,12 @@ from minitf.ops.reduction_ops import argmax, reduce_max, reduce_sum
 from minitf.tensor import Tensor, constant, convert_to_tensor
 
 
-def _int_values(value, what, op):
-    """A Python int, list of ints or int tensor as a list of ints (a float gets TensorFlow's TypeError)."""
+def _int_values(value, attr, op):
+    """A Python int, list of ints or int tensor as a list of ints (floats get TensorFlow's attr error)."""
     array = np.asarray(value._value.tolist() if isinstance(value, Tensor) else value)
     if array.size and array.dtype.kind not in "iu":
-        raise TypeError(f"Value passed to parameter '{what}' has DataType {array.dtype.name} not in list of "
-                        f"allowed values: int32, int64\n  {op} takes whole numbers for {what}, e.g. [2, 1].")
+        raise InvalidArgumentError(f"Value for attr '{attr}' of float is not in the list of allowed values: int32, "
+                                   "int64", op, "Give whole numbers, e.g. [2, 1] rather than [2.0, 1.0].")
     return array.reshape(-1).tolist()
 
 
@@ -37,7 +37,7 @@ def tile(input, multiples, name=None):
            [1, 2, 1, 2]], dtype=int32)
     """
     x = convert_to_tensor(input)
-    multiples = _int_values(multiples, "multiples", "tile")
+    multiples = _int_values(multiples, "Tmultiples", "Tile")
     shape = x._value.shape
     if len(multiples) != len(shape):
         raise InvalidArgumentError(f"Expected multiples argument to be a vector of length {len(shape)} but got "
@@ -66,7 +66,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
                 "Pass a list of sizes instead to cut unequal parts.")
         sizes = [size // parts] * parts
     else:
-        sizes = _int_values(num_or_size_splits, "size_splits", "split")
+        sizes = _int_values(num_or_size_splits, "Tlen", "SplitV")
         known = sum(s for s in sizes if s != -1)
         free = sizes.count(-1)
         if free > 1 or any(s < -1 for s in sizes) or known > size or (not free and known != size):
@@ -95,7 +95,7 @@ def repeat(input, repeats, axis=None, name=None):
         x, axis = reshape(x, [-1]), 0
     axis = checks.normalize_axis("Repeat", int(axis), x.ndim)[0]
     size = x._value.shape[axis]
-    counts = _int_values(repeats, "repeats", "repeat")
+    counts = _int_values(repeats, "T", "Repeat")
     if len(counts) not in (1, size):
         raise InvalidArgumentError(f"Dimensions must be equal, but are {len(counts)} and {size}", "Repeat",
                                    f"Give one count, or one per element along axis {axis} ({size}).")
@@ -120,8 +120,9 @@ def _flat_indices(params_shape, indices, op, what="param shape"):
     bad = ((values < 0) | (values >= np.asarray(params_shape[:depth], dtype=np.int64))).any(axis=-1)
     if bad.any():
         row = int(bad.nonzero()[0][0])
+        where_ = ",".join(str(i) for i in np.unravel_index(row, indices._value.shape[:-1]))
         raise InvalidArgumentError(
-            f"indices[{row}] = {shape_text(values[row].tolist())} does not index into {what} "
+            f"indices[{where_}] = [{', '.join(str(v) for v in values[row].tolist())}] does not index into {what} "
             f"{shape_text(params_shape)}", op, f"Each index must be in [0, dim) for the first {depth} dims.")
     strides = [math.prod(params_shape[k + 1:depth]) for k in range(depth)]
     flat = reduce_sum(indices * constant(strides, dtype=indices.dtype), axis=-1)

@@ -117,7 +117,8 @@ def _check_cumsum(x, axis, exclusive, reverse):
                                    "Count with minitf.cast(x, minitf.int32) first.")
     ndim = x._value.ndim
     if not -ndim <= axis < ndim:
-        raise InvalidArgumentError(f"Expected scan axis in the range [{-ndim}, {ndim}), but got {axis}", "Cumsum")
+        raise InvalidArgumentError(f"ScanOp: Expected scan axis in the range [{-ndim}, {ndim}), but got {axis}",
+                                   "Cumsum")
 
 
 def _cumsum(xp, x, axis, exclusive, reverse):
