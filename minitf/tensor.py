@@ -19,7 +19,8 @@ def _dimension(value):
         return operator.index(value)
     except TypeError:
         raise TypeError(f"Dimension value must be integer or None or have an __index__ method, got value "
-                        f"'{value!r}' with type '{type(value)}'\n  Shapes are whole numbers: write 2, not 2.0.") from None
+                        f"'{value!r}' with type '{type(value)}'\n  Shapes are whole numbers: write 2, not 2.0."
+                        ) from None
 
 
 class TensorShape:
