@@ -125,15 +125,16 @@ def of_python_value(value):
     Raises:
         ValueError: a value TensorFlow cannot convert either (None, a dict), or a list mixing
             booleans or strings with numbers.
-        TypeError: strings, which minitf does not hold (TensorFlow does).
+        TypeError: strings and complex numbers, which minitf does not hold (TensorFlow does).
     """
     kinds = set()
     _collect_kinds(value, kinds)
     if len(kinds & {"b", "U"}) + builtins.bool(kinds & {"i", "f"}) > 1:
         raise ValueError("Can't convert Python sequence with mixed types to Tensor.\n"
                          f"  {_short(value)} mixes booleans, numbers or strings; a tensor holds one kind of value.")
-    if "U" in kinds:
-        raise TypeError(f"Cannot convert {_short(value)} to a tensor: minitf tensors hold numbers and booleans only.")
+    if kinds & {"U", "c"}:  # TensorFlow holds strings and complex numbers; minitf does not
+        raise TypeError(f"Cannot convert {_short(value)} to a tensor: minitf tensors hold numbers and booleans only "
+                        "(no strings, no complex numbers).")
     if not kinds or "f" in kinds:
         return float32
     if "i" in kinds:
@@ -160,6 +161,8 @@ def _collect_kinds(value, kinds):
         kinds.add("f")
     elif isinstance(value, str):
         kinds.add("U")
+    elif isinstance(value, complex):
+        kinds.add("c")
     else:
         raise ValueError(
             f"Attempt to convert a value ({_short(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
