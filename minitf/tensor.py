@@ -330,7 +330,7 @@ def _as_array(value, dtype):
         if inferred is dtypes.int32 and array.size and (array.max() > 2**31 - 1 or array.min() < -(2**31)):
             inferred = dtypes.int64
     target = dtype or inferred
-    if target._np.kind not in _CONVERTIBLE[array.dtype.kind]:
+    if array.size and target._np.kind not in _CONVERTIBLE[array.dtype.kind]:  # (an empty list has no dtype)
         raise TypeError(
             f"Cannot convert {_short(value)} to EagerTensor of dtype {target.name}\n"
             f"  A value of dtype {array.dtype} would lose information; convert it explicitly "

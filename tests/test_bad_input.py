@@ -40,6 +40,13 @@ def test_unconvertible_values_raise_value_error(value, first_line):
         tf.convert_to_tensor(value)
 
 
+def test_an_empty_list_takes_any_dtype():
+    for dtype in (tf.int32, tf.bool, tf.float64):
+        t = tf.constant([], dtype=dtype)
+        assert (t.shape, t.dtype) == ((0,), dtype)
+    assert tf.constant([[]], dtype=tf.int64).shape == (1, 0)
+
+
 def test_a_tensor_shape_converts_to_an_int_tensor():
     shape = tf.TensorShape([5, 8])
     t = tf.convert_to_tensor(shape)

@@ -116,13 +116,13 @@ def _flat_indices(params_shape, indices, op, what="param shape"):
     if depth > len(params_shape):
         raise InvalidArgumentError(f"index innermost dimension length must be <= params rank; saw: {depth} vs. "
                                    f"{len(params_shape)}", op)
-    values = backend.to_numpy(indices._value).reshape(-1, depth)
+    values = backend.to_numpy(indices._value).reshape(-1, depth) if depth else np.zeros((0, 0), np.int64)
     bad = ((values < 0) | (values >= np.asarray(params_shape[:depth], dtype=np.int64))).any(axis=-1)
     if bad.any():
         row = int(bad.nonzero()[0][0])
-        where_ = ",".join(str(i) for i in np.unravel_index(row, indices._value.shape[:-1]))
+        position = ",".join(str(i) for i in np.unravel_index(row, indices._value.shape[:-1]))
         raise InvalidArgumentError(
-            f"indices[{where_}] = [{', '.join(str(v) for v in values[row].tolist())}] does not index into {what} "
+            f"indices[{position}] = [{', '.join(str(v) for v in values[row].tolist())}] does not index into {what} "
             f"{shape_text(params_shape)}", op, f"Each index must be in [0, dim) for the first {depth} dims.")
     strides = [math.prod(params_shape[k + 1:depth]) for k in range(depth)]
     flat = reduce_sum(indices * constant(strides, dtype=indices.dtype), axis=-1)
