@@ -219,6 +219,27 @@ def test_inf_and_nan_results_print_nothing_in_plain_python():
     assert run.stdout == "done\n"
 
 
+@numpy_only
+@pytest.mark.xfail(strict=True, reason="known gap: minitf silences NumPy's inf/nan warnings with a warnings filter set "
+                                       "at import; pytest restores the filters after each test, so a test session "
+                                       "that first imports minitf inside a test sees the warnings in later tests "
+                                       "(np.errstate in the forward rules would fix it, at about 1.7 us per op)")
+def test_inf_and_nan_results_warn_nothing_when_minitf_is_imported_inside_a_test(tmp_path):
+    (tmp_path / "test_user.py").write_text(textwrap.dedent("""
+        def test_first():
+            import minitf as tf
+            tf.math.log(tf.constant(0.0))
+
+        def test_second():
+            import minitf as tf
+            tf.math.log(tf.constant(0.0))
+    """))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "2 passed" in run.stdout
+    assert "RuntimeWarning" not in run.stdout
+
+
 # -- Tape ----------------------------------------------------------------------------------------------
 def test_batch_jacobian_needs_a_batch_of_vectors():
     x = tf.constant([1.0, 2.0])
