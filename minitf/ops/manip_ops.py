@@ -1,6 +1,6 @@
 """Rearranging values: tile, split, repeat, gather_nd, boolean_mask, tensor_scatter_nd_update.
 
-No primitive here: each op is built from reshape, broadcast_to, slicing, gather,
+No primitive here: each op is built from reshape, expand_dims, slicing, gather,
 where and one_hot, so gradients flow through all of them for free. Index
 arguments are checked against the shapes first, so a bad index gets TensorFlow's
 message instead of a wrong value or NumPy's text.
@@ -13,7 +13,7 @@ import numpy as np
 from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
-from minitf.ops.array_ops import broadcast_to, expand_dims, gather, one_hot, reshape
+from minitf.ops.array_ops import expand_dims, gather, one_hot, reshape
 from minitf.ops.math_ops import where
 from minitf.ops.reduction_ops import argmax, reduce_max, reduce_sum
 from minitf.tensor import Tensor, constant, convert_to_tensor
@@ -45,10 +45,21 @@ def tile(input, multiples, name=None):
     for i, m in enumerate(multiples):
         if m < 0:
             raise InvalidArgumentError(f"Expected multiples[{i}] >= 0, but got {m}", "Tile")
-    # each dim d becomes (m, d): broadcast a new axis of size m in front of it, then merge the two
-    spread = reshape(x, [s for d in shape for s in (1, d)])
-    spread = broadcast_to(spread, [s for m, d in zip(multiples, shape) for s in (m, d)])
-    return reshape(spread, [m * d for m, d in zip(multiples, shape)])
+    # each dim d becomes (m, d): a new axis in front of it, stretched to m by a where on an all-True mask
+    # (it broadcasts whatever d is when the op runs, for any dtype), then the two are merged
+    spread = x
+    for axis in range(len(shape)):
+        spread = expand_dims(spread, 2 * axis)
+    repeat_mask = constant(np.ones([s for m in multiples for s in (m, 1)], dtype=bool))
+    return _reshape_keeping_batch(where(repeat_mask, spread, spread), [m * d for m, d in zip(multiples, shape)])
+
+
+def _reshape_keeping_batch(x, shape):
+    """``reshape(x, shape)`` with dim 0 left to be inferred (-1), so a graph traced with an unknown batch size
+    works for any size; an empty shape has nothing to infer from and stays as given."""
+    if shape and 0 not in shape:
+        shape = [-1] + list(shape[1:])
+    return reshape(x, shape)
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
@@ -163,7 +174,8 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     if tuple(shape[axis:axis + k]) != mask._value.shape:
         raise ValueError(f"Shapes {tuple(mask.shape)} and {tuple(shape[axis:axis + k])} are incompatible\n  "
                          f"The mask must have the shape of the tensor's dims {axis} to {axis + k - 1}.")
-    merged = reshape(tensor, list(shape[:axis]) + [math.prod(shape[axis:axis + k])] + list(shape[axis + k:]))
+    merged = _reshape_keeping_batch(
+        tensor, list(shape[:axis]) + [math.prod(shape[axis:axis + k])] + list(shape[axis + k:]))
     kept = reshape(where(reshape(mask, [-1])), [-1])
     return gather(merged, kept, axis=axis)
 

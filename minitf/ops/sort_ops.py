@@ -12,8 +12,8 @@ import collections
 
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
-from minitf.ops.array_ops import gather, range, reshape, transpose
-from minitf.ops.math_ops import negative
+from minitf.ops.array_ops import gather, reshape, reshape_like, shape, transpose
+from minitf.ops.math_ops import maximum, negative, ones_like, zeros_like
 from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
 
@@ -26,6 +26,8 @@ def _check_top_k(x, k):
                                    "Sort numbers: minitf.cast(x, minitf.int32) first.")
     if not shape:
         raise InvalidArgumentError(f"input must be >= 1-D, got shape {shape_text(shape)}", "TopKV2")
+    if k is None:  # sort and argsort: the whole axis, whatever its length when the op runs
+        return
     if k < 0:
         raise InvalidArgumentError(f"Need k >= 0, got {k}", "TopKV2")
     if shape[-1] < k:
@@ -37,7 +39,7 @@ def _top_k_indices(xp, x, k):
     # equal values keep their original order, as TensorFlow's top_k (lower index first)
     n = x.shape[-1]
     ascending_of_reversed = xp.argsort(x[..., ::-1], axis=-1, kind="stable")
-    return ((n - 1) - ascending_of_reversed[..., ::-1][..., :k]).astype("int32")
+    return ((n - 1) - ascending_of_reversed[..., ::-1][..., :n if k is None else k]).astype("int32")
 
 
 TopKV2 = Primitive("TopKV2", _top_k_indices, check=_check_top_k)
@@ -46,12 +48,17 @@ TopKResult = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
 def _take_along_last_axis(x, indices):
-    """``x[..., indices[..., j]]`` for each row: gather from the flattened ``x`` at row offset + index."""
-    shape, picked = x._value.shape, indices._value.shape
-    rows = max(1, int(x._value.size // max(shape[-1], 1)))
-    offsets = reshape(range(rows) * shape[-1], [rows, 1])
-    flat = reshape(indices, [rows, picked[-1]]) + offsets
-    return reshape(gather(reshape(x, [-1]), flat), picked)
+    """``x[..., indices[..., j]]`` row by row: gather from the flattened ``x`` at row number * row length + index.
+
+    Positions come from a cumsum of ones and lengths from ``shape()``, both read when the op runs, so a graph
+    traced with an unknown batch size (or sorted-axis length) works for any size.
+    """
+    if indices._value.size == 0:
+        return zeros_like(indices, dtype=x.dtype)
+    flat = reshape(indices, [-1])
+    position = cumsum(ones_like(flat), exclusive=True)  # 0, 1, 2... over all the picked elements
+    row = position // maximum(shape(indices, out_type=flat.dtype)[-1], 1)  # (an empty row has no positions)
+    return reshape_like(gather(reshape(x, [-1]), flat + row * shape(x, out_type=flat.dtype)[-1]), indices)
 
 
 def top_k(input, k=1, sorted=True, name=None):
@@ -79,7 +86,7 @@ def _last_axis_first(op, x, axis, direction):
 def _order(x, direction):
     """The positions that sort the last axis in ``direction`` (stable); ascending is descending of ``-x``."""
     keys = x if direction == "DESCENDING" else negative(x)
-    return bind(TopKV2, keys, k=x._value.shape[-1])
+    return bind(TopKV2, keys, k=None)
 
 
 def _move_back(x, perm):
