@@ -32,7 +32,7 @@ from minitf.dtypes import (  # noqa: F401
     int64,
     uint8,
 )
-from minitf.explain import explain_gradient  # noqa: F401, E402 - minitf only: why a gradient is None
+from minitf.explain import explain_gradient  # noqa: F401 - minitf only (MINITF_EXPLAIN=1 turns explain mode on)
 from minitf.function import TensorSpec, function  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
@@ -129,7 +129,6 @@ newaxis = None
 
 # NumPy warns on log(0), 1/0 or exp overflow; TensorFlow silently returns inf or nan, and so do we.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minitf\.ops\.")
-config._explain_mode_from_environment()  # MINITF_EXPLAIN=1: explain mode for a whole notebook or course
 
 
 _LAZY = ("keras", "test", "doctor")

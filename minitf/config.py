@@ -1,6 +1,5 @@
 """Runtime configuration: the array backend and the devices it can use (``tf.config``)."""
 
-import os
 from collections import namedtuple
 
 from minitf.backend import get_backend, set_backend
@@ -34,9 +33,7 @@ def list_physical_devices(device_type=None):
     return [d for d in devices if device_type is None or d.device_type == device_type]
 
 
-# Explain mode (minitf only): minitf.explain, which sits above the engine, registers its switch here on import.
-explain_switches = []
-_explain_mode = {"on": False}
+_explain = {}  # minitf.explain, which sits above the engine, registers its "set" and "get" here on import
 
 
 def set_explain_mode(enabled):
@@ -46,17 +43,9 @@ def set_explain_mode(enabled):
     ``MINITF_EXPLAIN=1`` in the environment turns it on for a whole notebook or course.
     See ``minitf.explain``.
     """
-    _explain_mode["on"] = bool(enabled)
-    for switch in explain_switches:
-        switch(_explain_mode["on"])
+    _explain["set"](enabled)
 
 
 def get_explain_mode():
     """Whether explain mode is on (``set_explain_mode``)."""
-    return _explain_mode["on"]
-
-
-def _explain_mode_from_environment():
-    """Turn explain mode on when ``MINITF_EXPLAIN`` is set to 1, true, yes or on."""
-    if os.environ.get("MINITF_EXPLAIN", "").strip().lower() in ("1", "true", "yes", "on"):
-        set_explain_mode(True)
+    return _explain["get"]()

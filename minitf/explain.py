@@ -606,4 +606,6 @@ def check_why_none(answer, mistake):
           "the target: is it watched, a float, used inside the `with` block, by minitf ops all the way?")
 
 
-config.explain_switches.append(set_enabled)
+config._explain.update(set=set_enabled, get=is_enabled)
+if os.environ.get("MINITF_EXPLAIN", "").strip().lower() in ("1", "true", "yes", "on"):
+    set_enabled(True)  # explain mode for a whole notebook or course

@@ -87,13 +87,13 @@ grad = tape.gradient(y, x)
     "numpy_function": ("""\
 x = tf.Variable([1.0, 2.0])
 with tf.GradientTape() as tape:
-    y = np.square(x)
+    y = tf.reduce_sum(np.square(x))
 grad = tape.gradient(y, x)
 """, 4, "left_minitf",
-    ('gradient(the target, x) is None: the computation left minitf: the target was built from a NumPy '
-     'array or a Python number; x left minitf through a NumPy function (np.asarray, np.square...) '
-     '(line 3: `y = np.square(x)`). The tape sees only minitf ops, so it cannot follow the way from x '
-     'to the target.\n'
+    ('gradient(y, x) is None: the computation left minitf: y was built from a NumPy array or a Python '
+     'number; x left minitf through a NumPy function (np.asarray, np.square...) (line 3: `y = '
+     'tf.reduce_sum(np.square(x))`). The tape sees only minitf ops, so it cannot follow the way from '
+     'x to y.\n'
      '  Fix: stay in minitf ops all the way (minitf.square(x), not np.square(x); no .numpy() or '
      'float() inside the computation).')),
     "python_float": ("""\
