@@ -19,10 +19,14 @@ leave no trace on the tape: to tell them apart it needs the *provenance* that ex
 Explain mode (``minitf.config.set_explain_mode(True)`` or ``MINITF_EXPLAIN=1``) is off by default:
 then nothing here runs and minitf behaves exactly as TensorFlow. When on, it
 
-- keeps a bounded record of every op ``bind`` runs (a recorder in ``primitive.recorders``) and of
-  tensors whose values leave minitf (``.numpy()``, NumPy functions, ``float()``);
-- warns once, at the learner's own line, for every ``None`` or disconnected gradient (a hook in
-  ``tape.gradient_hooks``), and for the Keras pitfalls of ``minitf.keras.pitfalls``.
+- keeps a bounded record (about 64 MB) of the ops ``bind`` runs (a recorder in ``primitive.recorders``)
+  and of the tensors whose values leave minitf (``.numpy()`` and ``__array__`` are wrapped while it is on,
+  ``float()`` is seen through ``tensor.python_value_hooks``);
+- warns, at the learner's own line, for every ``None`` or disconnected gradient (a hook in
+  ``tape.gradient_hooks``: one warning per cause and call site, as Python shows warnings), and for
+  the Keras pitfalls of ``minitf.keras.pitfalls``.
+
+``check_why_none`` grades the chapters' exercise "find why this gradient is None".
 """
 
 import linecache
