@@ -44,7 +44,7 @@ from minitf.tensor import Tensor
 from minitf.variable import Variable
 
 __all__ = ["CAUSES", "ExplainWarning", "GradientExplanation", "check_why_none", "explain_gradient",
-           "is_enabled", "set_enabled"]
+           "is_enabled", "set_enabled", "tape_is_recording", "warn"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -120,6 +120,11 @@ def set_enabled(enabled):
         tensor_module.python_value_hooks.remove(_on_python_value)
         Tensor.numpy, Tensor.__array__ = _plain_numpy, _plain_array
         _provenance.clear()
+
+
+def tape_is_recording():
+    """Whether a ``GradientTape`` is recording right now (the Keras pitfalls ask, without engine internals)."""
+    return any(isinstance(r, tape_module.GradientTape) for r in primitive.recorders)
 
 
 def warn(message, category=ExplainWarning):

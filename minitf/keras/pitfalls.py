@@ -13,8 +13,7 @@ Nothing here runs work per op; the explain-mode checks return at once when the m
 
 import math
 
-from minitf import explain, primitive
-from minitf.tape import GradientTape
+from minitf import explain
 
 _CLASSES = {"binary_crossentropy": "Sigmoid", "categorical_crossentropy": "Softmax",
             "sparse_categorical_crossentropy": "Softmax"}
@@ -108,7 +107,7 @@ def training_not_passed(layer):
     That is the custom training loop that forgot ``model(x, training=True)``: Dropout then
     drops nothing, and BatchNormalization normalizes with its moving averages and never updates them.
     """
-    if not explain.is_enabled() or not any(isinstance(r, GradientTape) for r in primitive.recorders):
+    if not explain.is_enabled() or not explain.tape_is_recording():
         return
     effect = ("drops nothing" if type(layer).__name__ == "Dropout" else
               "normalizes with its moving averages and never updates them")
