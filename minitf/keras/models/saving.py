@@ -22,7 +22,6 @@ import zipfile
 import numpy as np
 
 from minitf import nest
-from minitf.keras.layers.input_layer import InputLayer, KerasTensor
 from minitf.keras.utils.serialization import custom_object_scope, deserialize, get_custom_objects, serialize
 
 _FORMAT_KEY = "__minitf_weights__"
@@ -123,66 +122,24 @@ def load_weights(model, filepath):
 
 
 # -- layers from configs ----------------------------------------------------------------------------
+def _model_classes():
+    """The built-in model classes by the name a saved config gives them (imported here: they import this module)."""
+    from minitf.keras.models.functional import Functional
+    from minitf.keras.models.sequential import Sequential
+
+    return {"Sequential": Sequential, "Functional": Functional, "Model": Functional}  # "Model": older saves
+
+
 def deserialize_layer(config):
     """A layer (or model) from ``{"class_name": ..., "config": ...}``; custom classes via ``custom_objects``."""
     from minitf.keras import layers
-    from minitf.keras.models.model import Model
-    from minitf.keras.models.sequential import Sequential
 
     name = config["class_name"]
-    cls = get_custom_objects().get(name) or getattr(layers, name, None) or {
-        "Sequential": Sequential, "Model": Model}.get(name)
+    cls = get_custom_objects().get(name) or getattr(layers, name, None) or _model_classes().get(name)
     if cls is None or not isinstance(cls, type):
         raise ValueError(f"Unknown layer: '{name}'. If it is your own class, pass it to load_model in "
                          f"custom_objects={{'{name}': {name}}}.")
     return cls.from_config(config.get("config", {}))
-
-
-def functional_config(model):
-    """The graph of a functional model as JSON-able data: layers, the calls between them, inputs, outputs."""
-    layers, nodes = model._graph_layers, model._graph_nodes
-    layer_index = {id(layer): i for i, layer in enumerate(layers)}
-    node_index = {id(node): i for i, node in enumerate(nodes)}
-
-    def encode(value):
-        if isinstance(value, KerasTensor):
-            flat = nest.flatten(value._node.outputs)
-            position = next(i for i, t in enumerate(flat) if t is value)
-            return {"__keras_tensor__": [node_index[id(value._node)], position]}
-        if isinstance(value, (list, tuple)):
-            return [encode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: encode(v) for k, v in value.items()}
-        return value
-
-    return {"name": model.name, "layers": [serialize(layer) for layer in layers],
-            "nodes": [{"layer": layer_index[id(n.layer)], "args": encode(list(n.args)), "kwargs": encode(n.kwargs)}
-                      for n in nodes],
-            "inputs": encode(model._input_tensors), "outputs": encode(model._output_tensors)}
-
-
-def functional_from_config(config, cls):
-    """Rebuild a functional model by calling the re-created layers as the saved graph says."""
-    layers = [deserialize_layer(c) for c in config["layers"]]
-    produced = []
-
-    def decode(value):
-        if isinstance(value, dict) and "__keras_tensor__" in value:
-            node, position = value["__keras_tensor__"]
-            return nest.flatten(produced[node])[position]
-        if isinstance(value, list):
-            return [decode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: decode(v) for k, v in value.items()}
-        return value
-
-    for node in config["nodes"]:
-        layer = layers[node["layer"]]
-        if isinstance(layer, InputLayer):
-            produced.append(layer.output)
-        else:
-            produced.append(layer(*decode(node["args"]), **decode(node["kwargs"])))
-    return cls(decode(config["inputs"]), decode(config["outputs"]), name=config.get("name"))
 
 
 # -- whole models -------------------------------------------------------------------------------------
@@ -255,11 +212,8 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     if config.get("format") != _MODEL_FORMAT:
         raise ValueError(f"{filepath} is not a model saved by minitf's model.save().")
     with custom_object_scope(custom_objects):
-        from minitf.keras.models.model import Model
-        from minitf.keras.models.sequential import Sequential
-
         name = config["class_name"]
-        cls = get_custom_objects().get(name) or {"Sequential": Sequential, "Model": Model}.get(name)
+        cls = get_custom_objects().get(name) or _model_classes().get(name)
         if cls is None:
             raise ValueError(f"Unknown model class: '{name}'. Pass it to load_model in "
                              f"custom_objects={{'{name}': {name}}}.")

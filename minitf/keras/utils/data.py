@@ -16,7 +16,7 @@ from minitf.ops.array_ops import gather
 from minitf.ops.array_ops import range as tf_range
 from minitf.ops.math_ops import cast
 from minitf.ops.random_ops import shuffle as tf_shuffle
-from minitf.tensor import Tensor, convert_to_tensor, wrap
+from minitf.tensor import Tensor, convert_to_tensor
 
 
 def unpack_x_y_sample_weight(data):
@@ -134,7 +134,7 @@ class ArrayData:
             start, stop = step * batch_size, min((step + 1) * batch_size, size)
 
             def take(t, start=start, stop=stop):
-                return wrap(t._value[start:stop])  # a view of the (immutable) data: no copy, nothing to record
+                return t[start:stop]  # a view of the (immutable) data: no copy
 
             yield _apply(take, x), _apply(take, y), _apply(take, sample_weight)
 
