@@ -9,7 +9,6 @@ the stable ``minitf.nn`` forms for logits and clip probabilities to
 """
 
 import minitf as tf
-from minitf.errors import InvalidArgumentError
 from minitf.keras import _lookup
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "LossFunctionWrapper",
@@ -158,24 +157,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     labels = tf.cast(labels, tf.int64)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError(f"Only axis=-1 is supported for sparse_categorical_crossentropy. Received: axis={axis}")
-    if from_logits:
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
-    classes = y_pred.shape[-1]
-    _check_labels(labels, classes)
-    p = y_pred / tf.reduce_sum(y_pred, axis=-1, keepdims=True)
-    log_p = tf.math.log(tf.clip_by_value(p, EPSILON, 1.0 - EPSILON))
-    return -tf.reduce_sum(tf.one_hot(labels, classes, dtype=log_p.dtype) * log_p, axis=-1)
-
-
-def _check_labels(labels, classes):
-    """Raise TensorFlow's error for a label outside ``[0, classes)`` (``one_hot`` would silently give zeros)."""
-    values = labels._value
-    if values.size and (values.min() < 0 or values.max() >= classes):
-        bad = values[(values < 0) | (values >= classes)].ravel()[0]
-        raise InvalidArgumentError(
-            f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
-            "SparseSoftmaxCrossEntropyWithLogits",
-            f"Labels are class indices 0..{classes - 1}: does the last layer have one unit per class?")
+    if not from_logits:  # as Keras: log-probabilities are logits whose softmax gives the probabilities back
+        y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    # one op, which checks the labels against [0, classes) whenever it runs (a replayed graph too)
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
 
 
 mse = MSE = mean_squared_error

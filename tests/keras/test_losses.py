@@ -258,3 +258,15 @@ def test_a_loss_traced_for_any_batch_size_counts_the_batch_when_it_runs(loss):
         p = tf.constant(np.linspace(0.1, 0.9, n, dtype=np.float32)[:, None])
         w = tf.constant(np.arange(1, n + 1, dtype=np.float32))
         assert float(traced(y, p, w)) == pytest.approx(float(loss(y, p, sample_weight=w)), rel=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+def test_labels_of_probabilities_are_checked_by_the_one_engine_op_each_time_a_traced_loss_runs():
+    """Keras 3 sends probabilities through sparse_softmax_cross_entropy_with_logits as clipped log-probabilities."""
+    loss = losses.SparseCategoricalCrossentropy()
+    probabilities = tf.constant([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    traced = tf.function(lambda y, p: loss(y, p))
+    expected = -np.mean(np.log([0.2, 0.8]))
+    assert float(traced(tf.constant([0, 2]), probabilities)) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(InvalidArgumentError, match=r"label value of 3 .*\[0, 3\)(.|\n)*SparseSoftmaxCrossEntropy"):
+        traced(tf.constant([0, 3]), probabilities)  # the same trace, replayed with a bad label
