@@ -110,6 +110,7 @@ class Adam(Optimizer):
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        self._step_sizes = {}
 
     def build(self, var_list):
         super().build(var_list)
@@ -118,12 +119,16 @@ class Adam(Optimizer):
         self.velocity_hats = (
             [self.add_variable_from_reference(v, "velocity_hat") for v in var_list] if self.amsgrad else [])
 
+    def prepare_step(self):
+        self._step_sizes = {}  # this update's step size per variable dtype: the same for every variable
+
     def update_step(self, gradient, variable, learning_rate):
         i, beta_1, beta_2 = self._get_variable_index(variable), self.beta_1, self.beta_2
         m, v = self.momentums[i], self.velocities[i]
-        t = self.step_number(variable.dtype)
-        # both bias corrections folded into the step size
-        alpha = learning_rate * tf.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        alpha = self._step_sizes.get(variable.dtype)
+        if alpha is None:  # both bias corrections folded into the step size
+            t = self.step_number(variable.dtype)
+            alpha = self._step_sizes[variable.dtype] = learning_rate * tf.sqrt(1 - beta_2**t) / (1 - beta_1**t)
         self.assign_add(m, (gradient - m) * (1 - beta_1))
         self.assign_add(v, (gradient * gradient - v) * (1 - beta_2))
         if self.amsgrad:  # never let the denominator shrink
