@@ -196,8 +196,23 @@ def _apply(function, structure):
     return nest.map_structure(function, structure)
 
 
+def _numbers_in_a_list(value):
+    """Whether ``value`` is a Python list or tuple of plain numbers (nested or not), not of arrays."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, (int, float, bool)) for v in nest.flatten(value))
+
+
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
-    """``ArrayData`` for arrays, ``IterableData`` for anything else that yields batches."""
+    """``ArrayData`` for arrays, ``IterableData`` for anything else that yields batches.
+
+    Raises:
+        ValueError: Python lists of numbers, which Keras 3 does not take as data (arrays or tensors only).
+    """
+    for name, value in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if _numbers_in_a_list(value) or isinstance(value, (int, float)):
+            raise ValueError(f"Unrecognized data type: {name}={value!r} (of type {type(value)})\n  Keras 3 takes "
+                             f"NumPy arrays or tensors as data, not Python numbers or lists of them: pass "
+                             f"np.array({name}) (one row per example).")
     if is_array_like(x):
         return ArrayData(x, y, sample_weight, 32 if batch_size is None else batch_size, shuffle, steps)
     if y is not None:
