@@ -169,20 +169,44 @@ def test_model_without_call_and_without_super_init():
 
 
 # -- compile --------------------------------------------------------------------------------------------
-def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match="must compile your model"):
-        small_sequential().fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
-
-
-def test_unknown_names_in_compile():
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_training_or_evaluating_before_compile_raises_keras_3_value_error(method):
+    """Keras 3: ValueError "You must call `compile()` before using the model."."""
     model = small_sequential()
-    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msee'"):
-        model.compile(optimizer="sgd", loss="msee")
-    with pytest.raises(ValueError, match="optimizer"):
-        model.compile(optimizer="adamw2", loss="mse")
-    model.compile(optimizer="sgd", loss="mse", metrics=["acurracy"])
-    with pytest.raises(ValueError, match="metric"):
-        model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+    with pytest.raises(ValueError, match=r"^You must call `compile\(\)` before using the model\.\n"
+                                         rf".*model\.compile\(optimizer, loss\) before `{method}\(\)`"):
+        getattr(model, method)(np.ones((2, 3)), np.ones((2, 2)))
+
+
+def _compile_state(model):
+    return {key: model.__dict__.get(key) for key in ("optimizer", "loss", "compiled_loss", "compiled_metrics",
+                                                       "_is_compiled", "_compile_config", "_run_eagerly")}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"loss": "msee"}, "Could not interpret loss identifier: 'msee'"),
+    ({"loss": "mse", "optimizer": "adamw2"}, "optimizer"),
+    ({"loss": "mse", "metrics": ["acurracy"]}, "Could not interpret metric identifier: 'acurracy'"),
+    ({"loss": "mse", "metrics": ["mae", 42]}, "Could not interpret metric identifier: 42"),
+    ({"loss": "mse", "weighted_metrics": ["maee"]}, "metric identifier: 'maee'"),
+])
+@pytest.mark.parametrize("compiled_before", [False, True])
+def test_compile_with_an_unknown_name_raises_and_leaves_the_model_as_it_was(arguments, message, compiled_before):
+    model = small_sequential()
+    if compiled_before:
+        model.compile(optimizer="adam", loss="mae", metrics=["mse"], run_eagerly=True)
+    before = _compile_state(model)
+    with pytest.raises(ValueError, match=message):
+        model.compile(**{"optimizer": "sgd", "run_eagerly": False, **arguments})
+    after = _compile_state(model)
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
+    if compiled_before:
+        model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)  # still compiled as before
+        assert type(model.optimizer).__name__ == "Adam" and model.run_eagerly
+
+
+def test_invalid_compile_keyword():
+    model = small_sequential()
     with pytest.raises(TypeError, match="Invalid keyword argument"):
         model.compile(optimizer="sgd", loss="mse", metric=["mae"])
 

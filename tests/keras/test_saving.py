@@ -170,7 +170,7 @@ def test_save_and_load_sequential_model(tmp_path):
     assert type(loaded.optimizer).__name__ == "Adam" and float(loaded.optimizer.learning_rate) == pytest.approx(0.01)
     loaded.fit(x, y, verbose=0)  # compiled again, so it can keep training
     uncompiled = keras.models.load_model(tmp_path / "model.keras", compile=False)
-    with pytest.raises(RuntimeError, match="must compile"):
+    with pytest.raises(ValueError, match="must call `compile\\(\\)`"):
         uncompiled.evaluate(x, y, verbose=0)
 
 

@@ -7,6 +7,7 @@ model's regularization losses and keeps the running mean reported as ``loss``.
 binary, categorical or sparse categorical accuracy, as in Keras.
 """
 
+from minitf.keras.utils.serialization import deserialize, get_custom_objects
 from minitf.ops.array_ops import shape as tf_shape
 from minitf.ops.array_ops import stop_gradient
 from minitf.ops.math_ops import add_n, cast
@@ -39,12 +40,8 @@ def resolve_loss(identifier):
     if isinstance(identifier, type) and issubclass(identifier, losses.Loss):
         return identifier()
     if isinstance(identifier, dict):
-        from minitf.keras.utils.serialization import deserialize
-
         return resolve_loss(deserialize(identifier, "losses"))
     if isinstance(identifier, str):
-        from minitf.keras.utils.serialization import get_custom_objects
-
         found = get_custom_objects().get(identifier) or losses.get(identifier)
         if isinstance(found, losses.Loss):
             return found
@@ -113,6 +110,8 @@ class CompiledMetrics:
     def __init__(self, metrics=None, weighted_metrics=None):
         self._specs = _as_list(metrics, "metrics")
         self._weighted_specs = _as_list(weighted_metrics, "weighted_metrics")
+        for spec in self._specs + self._weighted_specs:
+            _check_metric(spec)
         self._metrics = None
         self._weighted = None
 
@@ -156,6 +155,16 @@ def _is_metric(obj):
     return all(hasattr(obj, name) for name in ("update_state", "result", "reset_state"))
 
 
+def _check_metric(spec):
+    """Raise at ``compile`` for a metric that cannot resolve, rather than at the first batch of ``fit``."""
+    if isinstance(spec, str):
+        if spec not in _ACCURACY and spec not in _CROSSENTROPY and spec not in get_custom_objects():
+            _metrics().get(spec)  # raises for an unknown name, with the closest known ones
+    elif not (callable(spec) or _is_metric(spec)):
+        raise ValueError(f"Could not interpret metric identifier: {spec!r}. Pass a name such as 'accuracy' or 'mae', "
+                         "a function of (y_true, y_pred), or a keras.metrics.Metric.")
+
+
 def _resolve_metric(spec, y_true, y_pred):
     """A Metric object for one entry of ``compile(metrics=[...])``."""
     metrics = _metrics()
@@ -166,8 +175,6 @@ def _resolve_metric(spec, y_true, y_pred):
     if isinstance(spec, str):
         if spec in _ACCURACY or spec in _CROSSENTROPY:
             return _by_shape(spec, y_true, y_pred)
-        from minitf.keras.utils.serialization import get_custom_objects
-
         found = get_custom_objects().get(spec) or metrics.get(spec)
         if isinstance(found, type):
             return found(name=spec)

@@ -75,10 +75,14 @@ class Trainer:
         if loss_weights is not None and not isinstance(loss_weights, (int, float)):
             raise ValueError("loss_weights is for models with several outputs, which minitf's compile does not "
                              "support: give one number (or a list of one).")
-        self.optimizer = deserialize(optimizer, "optimizers") if optimizer is not None else None
+        # everything is resolved before anything is set: a bad name leaves the model as it was
+        resolved_optimizer = deserialize(optimizer, "optimizers") if optimizer is not None else None
+        compiled_loss = CompiledLoss(loss, loss_weights)
+        compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self.optimizer = resolved_optimizer
         self.loss = loss
-        self.compiled_loss = CompiledLoss(loss, loss_weights)
-        self.compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self.compiled_loss = compiled_loss
+        self.compiled_metrics = compiled_metrics
         if run_eagerly is not None:
             self.run_eagerly = run_eagerly
         self._compile_config = {"optimizer": optimizer, "loss": self.loss, "metrics": metrics,
@@ -131,8 +135,8 @@ class Trainer:
         if "_layer_initialized" not in self.__dict__:
             raise RuntimeError(_NO_SUPER_INIT.format(cls="Model"))
         if not self._is_compiled:
-            raise RuntimeError(f"You must compile your model before training/testing. Use "
-                               f"`model.compile(optimizer, loss)` before `{method}()`.")
+            raise ValueError(f"You must call `compile()` before using the model.\n  Call "
+                             f"model.compile(optimizer, loss) before `{method}()`.")
 
     @property
     def metrics(self):
