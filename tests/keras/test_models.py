@@ -53,8 +53,36 @@ def test_sequential_errors():
     model = keras.Sequential([layers.Dense(2, name="same")])
     with pytest.raises(ValueError, match="unique names. Name 'same'"):
         model.add(layers.Dense(2, name="same"))
-    with pytest.raises(TypeError, match="must be an instance of class Layer"):
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added(.|\n)*Lambda"):
         model.add(lambda x: x)
+
+
+def test_sequential_of_a_non_layer_raises_keras_3_value_error():
+    """Keras 3: ValueError "Only instances of `keras.Layer` can be added to a Sequential model. Received: 42"."""
+    with pytest.raises(ValueError, match=r"^Only instances of `keras.Layer` can be added to a Sequential model\. "
+                                         r"Received: 42 \(of type <class 'int'>\)"):
+        keras.Sequential([42])
+
+
+def test_a_sequential_may_repeat_one_layer_object_which_shares_its_weights():
+    """Keras accepts the same layer object twice (Hands-On ML reuses one residual block): one set of weights."""
+    block = layers.Dense(3, kernel_initializer="identity", bias_initializer="ones", name="block")
+    model = keras.Sequential([layers.Dense(3, input_shape=(3,), kernel_initializer="identity"), block, block])
+    assert [layer.name for layer in model.layers][1:] == ["block", "block"]
+    assert len(model.weights) == 4 and model.count_params() == 24  # the block's kernel and bias counted once
+    np.testing.assert_allclose(model(np.zeros((1, 3), "float32")).numpy(), [[2.0, 2.0, 2.0]])  # bias added twice
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 3), "float32")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    # out = x + b + b = 3 everywhere; d loss / d out = 2 * 3 / 12; the shared bias gets both uses' gradients,
+    # each summed over the 4 examples: 2 * 4 * 0.5
+    np.testing.assert_allclose(grads[3].numpy(), np.full(3, 4.0), rtol=1e-6)
+    history = model.fit(x, y, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="unique names. Name 'block'"):
+        model.add(layers.Dense(3, name="block"))  # another object with the same name is still refused
 
 
 def test_get_layer():

@@ -291,6 +291,10 @@ class Layer:
                 raise ValueError(f"Layer '{self.name}' was called without inputs.")
             args = (kwargs.pop("inputs"),)
         inputs = args[0]
+        if inputs is None:
+            raise ValueError(f"Layer '{self.name}' (type {type(self).__name__}) was called on None: it needs a "
+                             "tensor or an array of inputs.\n  Did the code that made the inputs return nothing "
+                             "(a function without `return`)?")
         if not isinstance(inputs, Tensor):
             from minitf.keras.layers.input_layer import KerasTensor, symbolic_call
 

@@ -10,7 +10,7 @@ import math
 
 from minitf import nest
 from minitf.keras.layers.base import Layer
-from minitf.keras.utils.serialization import deserialize, get_custom_objects, serialize
+from minitf.keras.utils.serialization import checked, deserialize, get_custom_objects, serialize
 from minitf.ops.array_ops import concat, reshape, stack
 from minitf.ops.array_ops import shape as tf_shape
 from minitf.ops.linalg_ops import matmul
@@ -65,12 +65,12 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = _activation(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_initializer = checked(kernel_initializer, "initializers")
+        self.bias_initializer = checked(bias_initializer, "initializers")
+        self.kernel_regularizer = checked(kernel_regularizer, "regularizers")
+        self.bias_regularizer = checked(bias_regularizer, "regularizers")
+        self.kernel_constraint = checked(kernel_constraint, "constraints")
+        self.bias_constraint = checked(bias_constraint, "constraints")
 
     def build(self, input_shape):
         if len(input_shape) < 2:

@@ -8,7 +8,7 @@ statistics, the same in training and inference.
 """
 
 from minitf.keras.layers.base import Layer
-from minitf.keras.utils.serialization import deserialize, serialize
+from minitf.keras.utils.serialization import checked, deserialize, serialize
 from minitf.ops.array_ops import reshape, stop_gradient
 from minitf.ops.math_ops import rsqrt
 from minitf.ops.nn_ops import moments
@@ -35,9 +35,12 @@ class _Normalization(Layer):
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
-        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_initializer = checked(beta_initializer, "initializers")
+        self.gamma_initializer = checked(gamma_initializer, "initializers")
+        self.beta_regularizer = checked(beta_regularizer, "regularizers")
+        self.gamma_regularizer = checked(gamma_regularizer, "regularizers")
+        self.beta_constraint = checked(beta_constraint, "constraints")
+        self.gamma_constraint = checked(gamma_constraint, "constraints")
 
     def _build_params(self, input_shape):
         rank = len(input_shape)
@@ -109,8 +112,8 @@ class BatchNormalization(_Normalization):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.momentum = float(momentum)
-        self.moving_mean_initializer = moving_mean_initializer
-        self.moving_variance_initializer = moving_variance_initializer
+        self.moving_mean_initializer = checked(moving_mean_initializer, "initializers")
+        self.moving_variance_initializer = checked(moving_variance_initializer, "initializers")
 
     def build(self, input_shape):
         self._build_params(input_shape)

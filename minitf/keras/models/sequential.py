@@ -41,9 +41,11 @@ class Sequential(Model):
     def add(self, layer):
         """Append a layer to the stack (building it now if the input shape is known).
 
+        The same layer object may be added more than once: its weights are then shared by every
+        place it runs (as in Keras), so its output shape must fit its own input.
+
         Raises:
-            TypeError: ``layer`` is not a Layer.
-            ValueError: a layer with the same name is already in the model.
+            ValueError: ``layer`` is not a Layer, or another layer with the same name is already in the model.
         """
         if isinstance(layer, KerasTensor):
             layer = layer._node.layer
@@ -54,11 +56,12 @@ class Sequential(Model):
             object.__setattr__(self, "_input_dtype", layer._dtype)
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"The added layer must be an instance of class Layer. Received: layer={layer!r} of type "
-                            f"{type(layer).__name__}.")
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer!r} (of type {type(layer)})\n  Pass layer objects, e.g. "
+                             "keras.layers.Dense(10); wrap a function of the inputs in keras.layers.Lambda(function).")
         if "_layer_initialized" not in layer.__dict__:
             raise RuntimeError(_NO_SUPER_INIT.format(cls="Layer"))
-        if any(existing.name == layer.name for existing in self._stack):
+        if any(existing.name == layer.name and existing is not layer for existing in self._stack):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                              "argument to pass a unique name.")
