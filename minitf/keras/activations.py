@@ -11,9 +11,10 @@ import math
 import minitf as tf
 from minitf.keras import _lookup
 
-__all__ = ["elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "relu",
-           "relu6", "selu", "serialize", "deserialize", "sigmoid", "silu", "softmax", "softplus", "softsign",
-           "swish", "tanh"]
+__all__ = ["celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
+           "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+           "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+           "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -143,6 +144,94 @@ def hard_sigmoid(x):
     return tf.clip_by_value(x + 3, 0, 6) / 6
 
 
+def hard_silu(x):
+    """Hard SiLU / hard swish (Howard et al., 2019): ``x * hard_sigmoid(x)``, a piecewise-quadratic silu."""
+    x = tf.convert_to_tensor(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow for large ``|x|``."""
+    return -tf.math.softplus(-tf.convert_to_tensor(x))
+
+
+def mish(x):
+    """Mish (Misra, 2019): ``x * tanh(softplus(x))``."""
+    x = tf.convert_to_tensor(x)
+    return x * tf.tanh(tf.math.softplus(x))
+
+
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0)``."""
+    x = tf.convert_to_tensor(x)
+    return tf.maximum(x, 0.0) + alpha * (tf.exp(tf.minimum(x, 0.0) / alpha) - 1)  # no exp of a large x
+
+
+def hard_tanh(x):
+    """``x`` clipped to ``[-1, 1]``."""
+    return tf.clip_by_value(tf.convert_to_tensor(x), -1.0, 1.0)
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    x = tf.convert_to_tensor(x)
+    return x - tf.tanh(x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """Move ``x`` toward 0 by ``threshold``; values within ``threshold`` of 0 become 0."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(x > threshold, x - threshold, tf.where(x < -threshold, x + threshold, tf.zeros_like(x)))
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(tf.abs(x) > threshold, x, tf.zeros_like(x))
+
+
+def squareplus(x, b=4):
+    """Squareplus (Barron, 2021): ``(x + sqrt(x ** 2 + b)) / 2``, a softplus made of a square root."""
+    x = tf.convert_to_tensor(x)
+    return (x + tf.sqrt(x * x + b)) / 2
+
+
+def sparse_plus(x):
+    """0 below -1, ``x`` above 1, and ``(x + 1) ** 2 / 4`` in between: a smooth relu with compact support."""
+    x = tf.convert_to_tensor(x)
+    middle = tf.square(x + 1) / 4
+    return tf.where(x <= -1, tf.zeros_like(x), tf.where(x >= 1, x, middle))
+
+
+def sparse_sigmoid(x):
+    """0 below -1, 1 above 1, and ``(x + 1) / 2`` in between."""
+    return tf.clip_by_value((tf.convert_to_tensor(x) + 1) / 2, 0.0, 1.0)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    x = tf.convert_to_tensor(x)
+    return tf.where(x > threshold, x, tf.fill(tf.shape(x), tf.cast(default_value, x.dtype)))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit (Dauphin et al., 2017): split ``x`` in two halves ``a, b`` along ``axis``; ``a * sigmoid(b)``.
+
+    Raises:
+        ValueError: the size of ``axis`` is odd.
+    """
+    x = tf.convert_to_tensor(x)
+    size = x.shape[axis]
+    if size is None or size % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: inputs.shape={tuple(x.shape)}, axis={axis}")
+    a = tf.gather(x, tf.range(size // 2), axis=axis)
+    b = tf.gather(x, tf.range(size // 2, size), axis=axis)
+    return a * tf.sigmoid(b)
+
+
 def exponential(x):
     """``exp(x)``."""
     return tf.exp(x)
@@ -154,9 +243,11 @@ def linear(x):
 
 
 _TABLE = {fn.__name__: fn for fn in (
-    elu, exponential, gelu, hard_sigmoid, leaky_relu, linear, log_softmax, relu, relu6, selu, sigmoid, silu,
-    softmax, softplus, softsign, tanh)}
-_TABLE["swish"] = silu
+    celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh, leaky_relu, linear,
+    log_sigmoid, log_softmax, mish, relu, relu6, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign,
+    sparse_plus, sparse_sigmoid, squareplus, tanh, tanh_shrink, threshold)}
+_TABLE["swish"] = silu  # Keras 3's aliases
+_TABLE["hard_swish"] = hard_silu
 
 
 def get(identifier):

@@ -11,10 +11,12 @@ the stable ``minitf.nn`` forms for logits and clip probabilities to
 import minitf as tf
 from minitf.keras import _lookup
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "LossFunctionWrapper",
-           "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
-           "categorical_crossentropy", "get", "huber", "mae", "mean_absolute_error", "mean_squared_error", "mse",
-           "serialize", "deserialize", "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "Loss", "LossFunctionWrapper",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
+           "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "get", "huber",
+           "kl_divergence", "kld", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
+           "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "serialize", "deserialize",
+           "sparse_categorical_crossentropy"]
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
@@ -65,6 +67,31 @@ def mean_absolute_error(y_true, y_pred):
     """``mean(|y_true - y_pred|, axis=-1)``: one loss per sample."""
     y_true, y_pred = _prepare(y_true, y_pred)
     return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / |y_true|, axis=-1)``, with ``|y_true|`` kept above 1e-7.
+
+    >>> mean_absolute_percentage_error([[2., 4.]], [[1., 5.]]).numpy()
+    array([37.5], dtype=float32)
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return 100.0 * tf.reduce_mean(tf.abs(y_true - y_pred) / tf.maximum(tf.abs(y_true), EPSILON), axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean((log(1 + y_pred) - log(1 + y_true)) ** 2, axis=-1)``, both clipped below at 1e-7."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    difference = tf.math.log(tf.maximum(y_pred, EPSILON) + 1.0) - tf.math.log(tf.maximum(y_true, EPSILON) + 1.0)
+    return tf.reduce_mean(tf.square(difference), axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to [1e-7, 1]."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = tf.clip_by_value(y_true, EPSILON, 1.0)
+    y_pred = tf.clip_by_value(y_pred, EPSILON, 1.0)
+    return tf.reduce_sum(y_true * tf.math.log(y_true / y_pred), axis=-1)
 
 
 def huber(y_true, y_pred, delta=1.0):
@@ -166,6 +193,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 bce = BCE = binary_crossentropy
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
 
 
 def _check_reduction(reduction):
@@ -282,6 +312,27 @@ class MeanAbsoluteError(LossFunctionWrapper):
         super().__init__(mean_absolute_error, reduction=reduction, name=name)
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute error as a percentage of the target: ``100 * mean(|y_true - y_pred| / |y_true|)``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared error of ``log(1 + y)``: relative errors, for targets spanning orders of magnitude."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence of ``y_pred`` from ``y_true`` (both probability distributions)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
+        super().__init__(kl_divergence, reduction=reduction, name=name)
+
+
 class Huber(LossFunctionWrapper):
     """Huber loss: squared for errors up to ``delta``, linear beyond (see ``huber``)."""
 
@@ -319,13 +370,17 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits)
 
 
-_CLASSES = (BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
-            SparseCategoricalCrossentropy)
-_FUNCTIONS = (binary_crossentropy, categorical_crossentropy, huber, mean_absolute_error, mean_squared_error,
+_CLASSES = (BinaryCrossentropy, CategoricalCrossentropy, Huber, KLDivergence, MeanAbsoluteError,
+            MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, SparseCategoricalCrossentropy)
+_FUNCTIONS = (binary_crossentropy, categorical_crossentropy, huber, kl_divergence, mean_absolute_error,
+              mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
               sparse_categorical_crossentropy)
 _TABLE = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
+# Keras 3's aliases (and tf.keras's huber_loss)
 _TABLE.update(mse=mean_squared_error, MSE=mean_squared_error, mae=mean_absolute_error, MAE=mean_absolute_error,
-              bce=binary_crossentropy, BCE=binary_crossentropy, huber_loss=huber)
+              bce=binary_crossentropy, BCE=binary_crossentropy, kld=kl_divergence, KLD=kl_divergence,
+              mape=mean_absolute_percentage_error, MAPE=mean_absolute_percentage_error,
+              msle=mean_squared_logarithmic_error, MSLE=mean_squared_logarithmic_error, huber_loss=huber)
 
 
 def get(identifier):

@@ -405,3 +405,12 @@ def test_a_gradient_of_the_wrong_shape_raises_and_changes_nothing():
     assert "'b:0'" in message and "zip(gradients, variables)" in message
     np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])  # checked before anything changed
     assert int(opt.iterations) == 0 and not opt.built
+
+
+@pytest.mark.parametrize("name", ["adam", "Adam", "ADAM", "rmsprop", "RMSprop", "RMSProp", "sgd", "SGD", "Sgd",
+                                  "nadam", "Nadam", "adagrad", "Adagrad"])
+def test_optimizer_names_are_case_insensitive_as_in_keras_3(name):
+    assert type(optimizers.get(name)).__name__.lower() == name.lower()
+    assert type(optimizers.deserialize({"class_name": name, "config": {}})).__name__.lower() == name.lower()
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier: 'adamm'"):
+        optimizers.get("adamm")
