@@ -535,8 +535,8 @@ def test_fit_evaluate_predict_save_on_every_backend(on_backend, eager, tmp_path)
     assert isinstance(predictions, np.ndarray)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert (predictions.argmax(axis=1) == y_test).mean() == pytest.approx(accuracy, abs=1e-6)
-    model.save_weights(tmp_path / "w.npz")
-    model.load_weights(tmp_path / "w.npz")
+    model.save_weights(tmp_path / "w.weights.h5")
+    model.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_allclose(model.predict(x_test, verbose=0), predictions, rtol=1e-6)
 
 

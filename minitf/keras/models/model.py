@@ -121,11 +121,14 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
-        """Write every weight to one ``.npz`` file of plain arrays (atomically: a temp file, then a rename)."""
+        """Write every weight to ``filepath``, a name ending in ``.weights.h5`` (atomically: a temp file, a rename).
+
+        The file holds a NumPy ``.npz`` archive of the arrays (minitf does not write HDF5).
+        """
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False):
-        """Load weights saved by ``save_weights``; a file that does not match raises and changes nothing."""
+        """Load weights saved by ``save_weights`` (or ``save``); a file that does not match raises, changing nothing."""
         saving.load_weights(self, filepath)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None):
