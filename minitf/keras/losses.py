@@ -210,7 +210,8 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
     """Weight per-sample ``losses`` by ``sample_weight`` and reduce them as ``reduction`` says.
 
     ``"sum_over_batch_size"`` divides the weighted sum by the number of losses (not by the sum of
-    the weights), as Keras does; ``"sum"`` returns the sum; ``"none"`` the weighted losses.
+    the weights), as Keras does; ``"sum"`` returns the sum; ``"none"`` the weighted losses. The
+    losses of an empty batch (shape ``(0,)``) come back unreduced, as Keras 3 returns them.
     """
     if sample_weight is not None:
         sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), losses.dtype)
@@ -218,8 +219,8 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
         while sample_weight.ndim > 0 and sample_weight.ndim < losses.ndim:
             sample_weight = tf.expand_dims(sample_weight, -1)
         losses = losses * sample_weight
-    if reduction in ("none", None):
-        return losses
+    if reduction in ("none", None) or tuple(losses.shape) == (0,):
+        return losses  # as Keras 3: the losses of an empty batch are returned as they are, shape (0,)
     if reduction == "sum":
         return tf.reduce_sum(losses)
     return tf.reduce_mean(losses)  # the sum over the number of losses, counted when the op runs

@@ -299,3 +299,13 @@ def test_percentage_logarithmic_and_kl_losses_match_their_formulas():
                                np.mean(np.sum(y_true * np.log(y_true / y_pred), axis=-1)), rtol=1e-5)
     # targets of 0: the percentage is taken of 1e-7 rather than dividing by zero, as Keras does
     assert np.isfinite(losses.mape([[0.0]], [[1.0]]).numpy()).all()
+
+
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.BinaryCrossentropy(), losses.Huber(),
+                                  losses.MeanSquaredError(reduction="sum")])
+def test_a_loss_of_an_empty_batch_returns_the_empty_losses_as_keras_3(loss):
+    """Keras 3's reduce_values returns values of shape (0,) unreduced: no NaN from a mean of nothing."""
+    result = loss(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32))
+    assert result.shape == (0,) and result.dtype == tf.float32
+    sparse = losses.SparseCategoricalCrossentropy()(np.zeros((0,), np.int64), np.zeros((0, 3), np.float32))
+    assert sparse.shape == (0,)
