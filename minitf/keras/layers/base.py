@@ -16,7 +16,6 @@ import numpy as np
 import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
-from minitf.ops.math_ops import cast
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
 from minitf.variable import Variable
 
@@ -350,7 +349,7 @@ class Layer:
             if not isinstance(value, Tensor):
                 value = convert_to_tensor(np.asarray(value) if isinstance(value, (list, tuple)) else value)
             if self._autocast and value.dtype.is_floating and value.dtype != dtype:
-                value = cast(value, dtype)
+                value = tf.cast(value, dtype)
             return value
 
         if isinstance(inputs, (list, tuple, dict)):

@@ -7,10 +7,8 @@ model's regularization losses and keeps the running mean reported as ``loss``.
 binary, categorical or sparse categorical accuracy, as in Keras.
 """
 
+import minitf as tf
 from minitf.keras.utils.serialization import deserialize, get_custom_objects
-from minitf.ops.array_ops import shape as tf_shape
-from minitf.ops.array_ops import stop_gradient
-from minitf.ops.math_ops import add_n, cast
 
 
 def _losses():
@@ -81,13 +79,13 @@ class CompiledLoss:
             parts.append(value if self.weight is None else value * float(self.weight))
         dtype = parts[0].dtype if parts else None
         for extra in regularization_losses or ():
-            parts.append(extra if dtype is None or extra.dtype == dtype else cast(extra, dtype))
+            parts.append(extra if dtype is None or extra.dtype == dtype else tf.cast(extra, dtype))
         if not parts:
             return None
-        total = add_n(parts) if len(parts) > 1 else parts[0]
+        total = tf.add_n(parts) if len(parts) > 1 else parts[0]
         # the batch size read when the step runs: a traced step also serves a smaller last batch
-        batch = cast(tf_shape(y_pred)[0], total.dtype) if getattr(y_pred, "ndim", 0) else 1
-        self.tracker.update_state(stop_gradient(total), sample_weight=batch)
+        batch = tf.cast(tf.shape(y_pred)[0], total.dtype) if getattr(y_pred, "ndim", 0) else 1
+        self.tracker.update_state(tf.stop_gradient(total), sample_weight=batch)
         self.tracker_used = True
         return total
 

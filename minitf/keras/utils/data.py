@@ -10,12 +10,9 @@ import math
 
 import numpy as np
 
+import minitf as tf
 from minitf import nest
 from minitf.keras import backend
-from minitf.ops.array_ops import gather
-from minitf.ops.array_ops import range as tf_range
-from minitf.ops.math_ops import cast
-from minitf.ops.random_ops import shuffle as tf_shuffle
 from minitf.tensor import Tensor, convert_to_tensor
 
 
@@ -56,7 +53,7 @@ def to_tensor(value):
                              f"x.astype('float32').")
         value = convert_to_tensor(value)
     if value.dtype.is_floating and value.dtype.name != backend.floatx():
-        value = cast(value, backend.floatx())
+        value = tf.cast(value, backend.floatx())
     return value
 
 
@@ -123,10 +120,10 @@ class ArrayData:
         """
         x, y, sample_weight = self.x, self.y, self.sample_weight
         if self.shuffle and self.size > 1:
-            order = tf_shuffle(tf_range(self.size))
+            order = tf.random.shuffle(tf.range(self.size))
 
             def permute(t):
-                return gather(t, order)
+                return tf.gather(t, order)
 
             x, y, sample_weight = _apply(permute, x), _apply(permute, y), _apply(permute, sample_weight)
         size, batch_size = self.size, self.batch_size
