@@ -4,7 +4,7 @@
     functional.py     Functional: keras.Model(inputs, outputs), a graph of layer calls
     sequential.py     Sequential: a stack of layers
     summary.py        the table model.summary() prints
-    saving.py         save_weights/load_weights (.npz) and save/load_model
+    saving.py         save_weights/load_weights (.weights.h5 files of NumPy arrays) and save/load_model
 """
 
 from minitf.keras.models.functional import Functional
