@@ -39,6 +39,11 @@ def test_model_of_inputs_and_outputs_is_functional_as_in_keras_3():
         assert type(model) is Functional and isinstance(model, keras.Model)
         assert model.name.startswith("functional")
     assert type(keras.Sequential()) is keras.Sequential
+    for half in ({"inputs": inputs}, {"outputs": outputs}):
+        with pytest.raises(ValueError, match="needs both `inputs` and `outputs`"):
+            keras.Model(**half)
+    with pytest.raises(ValueError, match="needs both `inputs` and `outputs`"):
+        keras.Model(inputs)
 
 
 def test_a_subclass_calling_super_init_with_inputs_and_outputs_is_functional():

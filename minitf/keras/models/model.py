@@ -156,7 +156,7 @@ def _init_arguments(cls):
 
 def _functional_arguments(args, kwargs):
     """Whether a Model is being made from ``inputs`` and ``outputs`` (the functional API)."""
-    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+    return bool(args) or "inputs" in kwargs or "outputs" in kwargs
 
 
 def _become_functional(cls, functional):
