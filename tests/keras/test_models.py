@@ -85,6 +85,16 @@ def test_a_sequential_may_repeat_one_layer_object_which_shares_its_weights():
         model.add(layers.Dense(3, name="block"))  # another object with the same name is still refused
 
 
+def test_a_saved_sequential_that_repeats_a_layer_loads_with_the_layer_shared(tmp_path):
+    block = layers.Dense(3, name="block")
+    model = keras.Sequential([layers.Dense(3, input_shape=(3,)), block, block])
+    model.save(tmp_path / "shared.keras")
+    loaded = keras.models.load_model(tmp_path / "shared.keras")
+    assert loaded.layers[1] is loaded.layers[2] and len(loaded.weights) == 4
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
 def test_get_layer():
     model = small_sequential()
     assert model.get_layer("dense_1") is model.layers[1]

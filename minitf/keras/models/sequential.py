@@ -134,8 +134,12 @@ class Sequential(Model):
 
         model = cls(name=config.get("name"))
         shape = config.get("batch_input_shape")
+        made = {}  # names are unique in a Sequential, so a name seen again is the same (shared) layer
         for layer_config in config.get("layers", []):
-            model.add(deserialize_layer(layer_config))
+            name = layer_config.get("config", {}).get("name")
+            if name not in made:
+                made[name] = deserialize_layer(layer_config)
+            model.add(made[name])
         if shape is not None and not model.built:
             model.build(tuple(shape))
         return model
