@@ -79,18 +79,18 @@ class RMSprop(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         i, rho = self._get_variable_index(variable), self.rho
-        velocity = self.velocities[i]
-        self.assign(velocity, rho * velocity + (1 - rho) * gradient * gradient)
+        # each slot's new value is used as computed (rather than read back from the slot): fewer ops to replay
+        velocity = rho * self.velocities[i] + (1 - rho) * gradient * gradient
+        self.assign(self.velocities[i], velocity)
         variance = velocity
         if self.centered:  # subtract the squared running mean of the gradient: a variance, not a second moment
-            average_gradient = self.average_gradients[i]
-            self.assign(average_gradient, rho * average_gradient + (1 - rho) * gradient)
+            average_gradient = rho * self.average_gradients[i] + (1 - rho) * gradient
+            self.assign(self.average_gradients[i], average_gradient)
             variance = velocity - average_gradient * average_gradient
         increment = learning_rate * gradient / tf.sqrt(variance + self.epsilon)
         if self.momentum:
-            momentum = self.momentums[i]
-            self.assign(momentum, self.momentum * momentum + increment)
-            increment = momentum
+            increment = self.momentum * self.momentums[i] + increment
+            self.assign(self.momentums[i], increment)
         self.assign_sub(variable, increment)
 
     def get_config(self):
