@@ -25,7 +25,9 @@ import zipfile
 import numpy as np
 
 from minitf import nest
+from minitf.keras import layers
 from minitf.keras.utils.serialization import custom_object_scope, deserialize, get_custom_objects, serialize
+from minitf.tensor import TensorShape
 
 _FORMAT_KEY = "__minitf_weights__"
 _NAMES_KEY = "__names__"
@@ -182,8 +184,6 @@ def _model_classes():
 
 def deserialize_layer(config):
     """A layer (or model) from ``{"class_name": ..., "config": ...}``; custom classes via ``custom_objects``."""
-    from minitf.keras import layers
-
     name = config["class_name"]
     cls = get_custom_objects().get(name) or getattr(layers, name, None) or _model_classes().get(name)
     if cls is None or not isinstance(cls, type):
@@ -244,8 +244,6 @@ def _read_model_archive(filepath):
 
 
 def _shape_lists(shape):
-    from minitf.tensor import TensorShape
-
     if isinstance(shape, TensorShape):
         return [shape.as_list()]
     return [s.as_list() for s in nest.flatten(shape)]

@@ -9,6 +9,8 @@ Otherwise the model builds itself on its first batch of data.
 from minitf.keras.layers.base import _NO_SUPER_INIT, Layer, as_shape
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
 from minitf.keras.models.model import Model
+from minitf.keras.models.saving import deserialize_layer
+from minitf.keras.utils.serialization import serialize
 from minitf.tensor import Tensor, TensorShape
 
 
@@ -123,15 +125,11 @@ class Sequential(Model):
         return x
 
     def get_config(self):
-        from minitf.keras.utils.serialization import serialize
-
         return {"name": self.name, "layers": [serialize(layer) for layer in self._stack],
                 "batch_input_shape": self._batch_input_shape}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from minitf.keras.models.saving import deserialize_layer
-
         model = cls(name=config.get("name"))
         shape = config.get("batch_input_shape")
         made = {}  # names are unique in a Sequential, so a name seen again is the same (shared) layer
