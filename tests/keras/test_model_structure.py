@@ -22,6 +22,7 @@ def _imports(path):
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # from minitf.keras import models
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return found
