@@ -6,7 +6,6 @@ with no rule of its own. ``get`` turns the names layers accept
 live in ``keras.layers``, not here.
 """
 
-import math
 
 import minitf as tf
 from minitf.keras import _lookup
@@ -34,9 +33,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def leaky_relu(x, negative_slope=0.2):
-    """``x`` for positive inputs, ``negative_slope * x`` for negative ones."""
-    x = tf.convert_to_tensor(x)
-    return tf.where(x > 0, x, negative_slope * x)
+    """``x`` for positive inputs, ``negative_slope * x`` for negative ones (``minitf.nn.leaky_relu``)."""
+    return tf.nn.leaky_relu(x, alpha=negative_slope)
 
 
 def relu6(x):
@@ -45,24 +43,18 @@ def relu6(x):
 
 
 def elu(x, alpha=1.0):
-    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
-
-    The exponential is taken of ``min(x, 0)`` so the unused branch cannot overflow.
-    """
+    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)`` (``minitf.nn.elu`` scaled)."""
     x = tf.convert_to_tensor(x)
-    return tf.where(x > 0, x, alpha * (tf.exp(tf.minimum(x, 0)) - 1))
-
-
-_SELU_ALPHA = 1.6732632423543772
-_SELU_SCALE = 1.0507009873554805
+    out = tf.nn.elu(x)
+    return out if alpha == 1.0 else tf.where(x > 0, x, alpha * out)
 
 
 def selu(x):
-    """Scaled ELU (Klambauer et al., 2017): ``scale * elu(x, alpha)``; keeps activations normalized.
+    """Scaled ELU (Klambauer et al., 2017), ``minitf.nn.selu``: keeps activations normalized.
 
     Use it with ``kernel_initializer="lecun_normal"``.
     """
-    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+    return tf.nn.selu(x)
 
 
 def sigmoid(x):
@@ -109,33 +101,19 @@ def softsign(x):
 
 
 def silu(x):
-    """Swish / SiLU (Ramachandran et al., 2017): ``x * sigmoid(x)``."""
-    x = tf.convert_to_tensor(x)
-    return x * tf.sigmoid(x)
+    """Swish / SiLU (Ramachandran et al., 2017): ``x * sigmoid(x)`` (``minitf.nn.silu``)."""
+    return tf.nn.silu(x)
 
 
 swish = silu
 
 
-def _erf(x):
-    """The error function, by Abramowitz & Stegun's formula 7.1.26 (error below 1.5e-7)."""
-    z = tf.abs(x)
-    t = 1 / (1 + 0.3275911 * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return tf.sign(x) * (1 - poly * tf.exp(-z * z))
-
-
 def gelu(x, approximate=False):
     """Gaussian error linear unit (Hendrycks & Gimpel, 2016): ``x * P(X <= x)`` for a standard normal X.
 
-    ``approximate=True`` uses the tanh formula; the exact form uses an erf approximation
-    accurate to 1.5e-7.
+    ``approximate=True`` uses the tanh formula (``minitf.nn.gelu``).
     """
-    x = tf.convert_to_tensor(x)
-    if approximate:
-        inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1 + tf.tanh(inner))
-    return 0.5 * x * (1 + _erf(x * (1 / math.sqrt(2))))
+    return tf.nn.gelu(x, approximate=approximate)
 
 
 def hard_sigmoid(x):
@@ -154,8 +132,8 @@ hard_swish = hard_silu
 
 
 def log_sigmoid(x):
-    """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow for large ``|x|``."""
-    return -tf.math.softplus(-tf.convert_to_tensor(x))
+    """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow for large ``|x|`` (``minitf.nn.log_sigmoid``)."""
+    return tf.nn.log_sigmoid(x)
 
 
 def mish(x):
