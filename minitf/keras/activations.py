@@ -13,7 +13,7 @@ from minitf.keras import _lookup
 __all__ = ["celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
            "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
            "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
-           "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
+           "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -205,9 +205,28 @@ def glu(x, axis=-1):
     size = x.shape[axis]
     if size is None or size % 2:
         raise ValueError(f"axis size must be divisible by 2. Received: inputs.shape={tuple(x.shape)}, axis={axis}")
-    a = tf.gather(x, tf.range(size // 2), axis=axis)
-    b = tf.gather(x, tf.range(size // 2, size), axis=axis)
+    a, b = tf.split(x, 2, axis=axis)
     return a * tf.sigmoid(b)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax (Martins & Astudillo, 2016): the closest probability vector to ``x``; many entries are exactly 0.
+
+    With ``z`` sorted in decreasing order and ``k`` the number of ``j`` (1-based) where
+    ``1 + j * z_j > z_1 + ... + z_j``, the threshold is ``tau = (z_1 + ... + z_k - 1) / k`` and the
+    result ``max(x - tau, 0)``, which sums to 1 along ``axis``.
+    """
+    x = tf.convert_to_tensor(x)
+    ranks = tf.cast(tf.range(1, x.shape[axis] + 1), x.dtype)
+    shape = [1] * x.shape.rank
+    shape[axis] = -1
+    ranks = tf.reshape(ranks, shape)
+    z = tf.sort(x, axis=axis, direction="DESCENDING")
+    cumulative = tf.cumsum(z, axis=axis)
+    support = tf.cast(1 + ranks * z > cumulative, x.dtype)
+    k = tf.reduce_sum(support, axis=axis, keepdims=True)
+    tau = (tf.reduce_sum(support * z, axis=axis, keepdims=True) - 1) / k  # z_1 + ... + z_k: the support's sum
+    return tf.maximum(x - tau, 0.0)
 
 
 def exponential(x):
@@ -223,7 +242,7 @@ def linear(x):
 _TABLE = {fn.__name__: fn for fn in (
     celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh, leaky_relu, linear,
     log_sigmoid, log_softmax, mish, relu, relu6, selu, sigmoid, silu, soft_shrink, softmax, softplus, softsign,
-    sparse_plus, sparse_sigmoid, squareplus, tanh, tanh_shrink, threshold)}
+    sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh, tanh_shrink, threshold)}
 _TABLE["swish"] = silu  # Keras 3's aliases
 _TABLE["hard_swish"] = hard_silu
 

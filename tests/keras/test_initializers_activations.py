@@ -250,7 +250,7 @@ def test_orthogonal_initializer_gives_orthonormal_rows_or_columns():
 ACTIVATION_STRINGS = ["celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
                       "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
                       "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
-                      "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh", "tanh_shrink"]
+                      "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink"]
 
 
 @pytest.mark.parametrize("name", ACTIVATION_STRINGS)
@@ -269,4 +269,30 @@ def test_glu_and_threshold():
     with pytest.raises(ValueError, match="divisible by 2"):
         activations.glu(tf.ones((1, 3)))
     np.testing.assert_allclose(activations.threshold(x, 0.5, -1.0).numpy(), [[1.0, -1.0, -1.0, 3.0]])
+
+
+def _sparsemax(z):
+    """NumPy reference: the Euclidean projection of each row onto the probability simplex."""
+    out = np.empty_like(z)
+    for i, row in enumerate(z):
+        ordered = np.sort(row)[::-1]
+        cumulative = np.cumsum(ordered)
+        k = np.max(np.nonzero(1 + np.arange(1, len(row) + 1) * ordered > cumulative)[0]) + 1
+        out[i] = np.maximum(row - (cumulative[k - 1] - 1) / k, 0)
+    return out
+
+
+def test_sparsemax_projects_onto_the_simplex_with_exact_zeros():
+    z = np.random.default_rng(0).normal(size=(6, 5)) * 2
+    got = activations.sparsemax(tf.constant(z)).numpy()
+    np.testing.assert_allclose(got, _sparsemax(z), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=-1), 1.0)
+    assert (got == 0).any()
+    np.testing.assert_allclose(activations.sparsemax(tf.constant(z.T), axis=0).numpy(), got.T, rtol=1e-10)
+    x = tf.constant([[0.1, 1.2, 1.0, -2.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = tf.reduce_sum(activations.sparsemax(x) * tf.constant([[1.0, 2.0, 3.0, 4.0]]))
+    # on the support {1.2, 1.0} the Jacobian is I - 1/k: the cotangent minus its mean there, 0 elsewhere
+    np.testing.assert_allclose(tape.gradient(value, x).numpy(), [[0.0, -0.5, 0.5, 0.0]], atol=1e-6)
 
