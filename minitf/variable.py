@@ -70,6 +70,11 @@ def update_variables(prim, variables, *inputs, **params):
 ReadVariableOp = Primitive("ReadVariableOp", lambda xp, x: x, vjp=(lambda dy, out, x: dy,))
 
 
+# hook(variable), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
+# a minitf.function trace notes the variables it creates, to refuse one created on every call.
+creation_hooks = []
+
+
 class _Holder:
     __slots__ = ("_value",)
 
@@ -113,6 +118,8 @@ class Variable(Tensor):
         self._trainable = bool(trainable)
         self.constraint = constraint
         self._snapshot = None
+        for hook in creation_hooks:
+            hook(self)
 
     @property
     def name(self):

@@ -1,0 +1,83 @@
+"""The executor: replay a traced graph, on backend arrays or through ``bind``.
+
+``Program(graph)`` turns a graph into a list of steps, once. ``Program.run`` replays them:
+
+- with no tape (or tracer) recording, through ``execute``: each primitive's forward rule
+  runs straight on arrays, with no Tensor objects, checks or recorders on the way. That is
+  why a traced function is faster than the same ops run eagerly. ``execute`` is the one
+  place besides ``bind`` where forward rules run (``bind``'s docstring names it);
+- under a tape, op by op through ``bind``, so the ops are recorded and gradients flow
+  through a traced function (a ``custom_gradient`` call is run again, for a fresh ``grad_fn``).
+
+A variable is read when its ``ReadVariableOp`` runs; an assignment computes the variable's
+new value (its input 0 is the variable) and the variable swaps it in, as eagerly.
+"""
+
+from minitf import backend
+from minitf.primitive import bind, recorders
+from minitf.tape import CustomGradient
+from minitf.tensor import wrap
+from minitf.variable import ReadVariableOp
+
+
+def execute(steps, env):
+    """Run ``steps`` on the arrays in ``env`` (a list indexed by slot), writing each result into its slot.
+
+    A step is ``(prim, forward, input_slots, params, out_slot, variable)``: an op when ``variable``
+    is None, else a read (``forward`` None) or an assignment to ``variable``.
+    """
+    xp = backend.xp
+    for _, forward, ins, params, out, variable in steps:
+        if variable is None:
+            env[out] = forward(xp, *[env[i] for i in ins], **params)
+        elif forward is None:
+            env[out] = variable._value
+        else:
+            variable._value = forward(xp, variable._value, *[env[i] for i in ins], **params)
+    return env
+
+
+def execute_through_bind(steps, env):
+    """Run ``steps`` on the tensors in ``env`` through ``bind``, so that tapes and tracers record them."""
+    for prim, forward, ins, params, out, variable in steps:
+        args = [env[i] for i in ins]
+        if variable is None:
+            env[out] = prim.function(*args[:-1]) if isinstance(prim, CustomGradient) else bind(prim, *args, **params)
+        elif forward is None:
+            env[out] = bind(ReadVariableOp, variable)
+        else:
+            variable._value = bind(prim, variable, *args, **params)._value
+    return env
+
+
+class Program:
+    """A graph compiled into steps, with its constants, as arrays and as tensors."""
+
+    def __init__(self, graph):
+        self.arrays = [None] * graph._slots
+        self.tensors = [None] * graph._slots
+        self.inputs, self.outputs = [t._slot for t in graph.inputs], [t._slot for t in graph.outputs]
+        self.steps = []
+        for op in graph._operations:
+            out = op.outputs[0]._slot if op.outputs else None
+            if op._kind == "Const":
+                self.arrays[out], self.tensors[out] = op._value, wrap(op._value)
+            elif op._kind in ("read", "assign", "op"):
+                inputs = op.inputs[1:] if op._kind == "assign" else op.inputs if op._kind == "op" else []
+                forward = None if op._kind == "read" else op._prim.impl
+                self.steps.append((op._prim or ReadVariableOp, forward, tuple(t._slot for t in inputs), op.attrs,
+                                   out, op._variable))
+
+    def run(self, tensors):
+        """Replay on ``tensors`` (one per graph input); return the graph's outputs as tensors."""
+        if recorders:
+            env = self.tensors[:]
+            for slot, tensor in zip(self.inputs, tensors):
+                env[slot] = tensor
+            execute_through_bind(self.steps, env)
+            return [env[slot] for slot in self.outputs]
+        env = self.arrays[:]
+        for slot, tensor in zip(self.inputs, tensors):
+            env[slot] = tensor._value
+        execute(self.steps, env)
+        return [wrap(env[slot]) for slot in self.outputs]
