@@ -147,14 +147,10 @@ class Graph:
     def get_tensor_by_name(self, name):
         """The value called ``name`` (``"MatMul:0"``: output 0 of operation ``MatMul``)."""
         op_name, _, index = name.rpartition(":")
-        if not op_name or not index.isdigit():
+        if not index.isdigit():
             raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, not a Tensor name. "
                              "Tensor names must be of the form \"<op_name>:<output_index>\".")
-        outputs = self.get_operation_by_name(op_name).outputs
-        if int(index) >= len(outputs):
-            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist: the operation {op_name!r} "
-                           f"has {len(outputs)} output(s).")
-        return outputs[int(index)]
+        return self.get_operation_by_name(op_name).outputs[int(index)]
 
     def _add(self, kind, type, inputs, attrs=None, out=None, name=None, **extra):
         """Append an operation with a unique name; ``out`` is ``(shape, dtype)`` of its one output, if any."""
@@ -222,14 +218,11 @@ def _op_line(op, sections):
         call = f"VarHandleOp(variable={op._variable.name!r})"
     elif op._kind == "Const":
         value = np.asarray(backend.to_numpy(op._value))
-        call = f"Const(value={value.item()!r})" if value.size == 1 else "Const(...)"
+        call = f"Const(value={value.reshape(())[()]!s})" if value.size == 1 else "Const(...)"  # 0.1, not 0.100000001
     else:
-        attrs = {k: v for k, v in op.attrs.items() if not (sections and (v is False or v is None))}
-        call = f"{op.type}({', '.join([t.op.name for t in op.inputs] + [f'{k}={_attr_text(v)}' for k, v in attrs.items()])})"
-    if not op.outputs:
-        return f"    {call}"
-    text = f"    {op.name} = {call}"
-    return f"{text:<64} # {type_text(op.outputs[0])}"
+        attrs = [f"{k}={_attr_text(v)}" for k, v in op.attrs.items() if not (sections and (v is False or v is None))]
+        call = f"{op.type}({', '.join([t.op.name for t in op.inputs] + attrs)})"
+    return f"{f'    {op.name} = {call}':<64} # {type_text(op.outputs[0])}" if op.outputs else f"    {call}"
 
 
 def type_text(tensor):
@@ -247,6 +240,6 @@ def _attr_text(value):
         return f"{start}:{stop}" + ("" if value.step is None else f":{value.step}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_attr_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if value in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__):  # no address in printouts
-        return "sys.stdout" if value in (sys.stdout, sys.__stdout__) else "sys.stderr"
-    return repr(value)
+    streams = {id(sys.stdout): "sys.stdout", id(sys.__stdout__): "sys.stdout", id(sys.stderr): "sys.stderr",
+               id(sys.__stderr__): "sys.stderr"}  # no address in printouts
+    return streams.get(id(value), repr(value))

@@ -12,6 +12,7 @@ run graphs (``executor.py``) nor hold the cache of traces (``function.py``).
 """
 
 import contextlib
+import functools
 import warnings
 
 import numpy as np
@@ -49,21 +50,18 @@ class _TracedTensor(Tensor):
     __slots__ = ()
 
     def _no_numpy(self, error, first_line):
-        name, value = _graph_name(self)
-        raise error(
-            f"{first_line.format(name=value.name if value is not None else 'a traced tensor')}\n"
-            f"  minitf.function is tracing '{name}': NumPy would run once, on this call's values, and the "
-            "graph would replay its result as a constant on every later call.\n  Use the minitf op instead "
-            "(minitf.exp(x) for np.exp(x), minitf.reduce_sum(x) for np.sum(x)), or call the Python function "
-            "without minitf.function.")
+        graph, value = _graph_name(self)
+        raise error(first_line.format(value.name if value is not None else "a traced tensor") + f"\n  minitf.function "
+                    f"is tracing '{graph}': NumPy would run once, on this call's values, and every later call would "
+                    "replay its result as a constant.\n  Use the minitf op instead (minitf.exp(x) for np.exp(x), "
+                    "minitf.reduce_sum(x) for np.sum(x)), or call the Python function without minitf.function.")
 
     def numpy(self):
-        self._no_numpy(AttributeError, "'SymbolicTensor' object has no attribute 'numpy' ({name}).")
+        self._no_numpy(AttributeError, "'SymbolicTensor' object has no attribute 'numpy' ({}).")
 
     def __array__(self, dtype=None, copy=None):
-        self._no_numpy(NotImplementedError, "Cannot convert a symbolic minitf.Tensor ({name}) to a numpy array. "
-                       "This error may indicate that you're trying to pass a Tensor to a NumPy call, which is not "
-                       "supported.")
+        self._no_numpy(NotImplementedError, "Cannot convert a symbolic minitf.Tensor ({}) to a numpy array. This "
+                       "error may indicate that you're trying to pass a Tensor to a NumPy call, which is not supported.")
 
 
 class _SymbolicTensor(_TracedTensor):
@@ -71,26 +69,18 @@ class _SymbolicTensor(_TracedTensor):
 
     __slots__ = ()
 
-    def _refuse(self, what):
+    def _refuse(self, what, *args):
         raise OperatorNotAllowedInGraphError(
-            f"{what} is not allowed: AutoGraph is not available in minitf.\n"
-            "  This function is being traced from TensorSpecs, so the tensor has no value yet, and minitf "
-            "has no AutoGraph to turn Python `if`/`for`/`while` on tensors into graph ops.\n"
-            "  Use minitf.where(cond, x, y) to choose per element, pass the value as a Python argument "
-            "(one trace per value), or call the function with real tensors: Python control flow then "
-            "runs once, at trace time, on that call's values.")
+            f"Using a symbolic minitf.Tensor {what} is not allowed: AutoGraph is not available in minitf.\n  This "
+            "function is being traced from TensorSpecs, so the tensor has no value yet, and minitf has no AutoGraph "
+            "to turn Python `if`/`for`/`while` on tensors into graph ops.\n  Use minitf.where(cond, x, y) to choose "
+            "per element, pass the value as a Python argument (one trace per value), or call the function with real "
+            "tensors: Python control flow then runs once, at trace time, on that call's values.")
 
-    def __bool__(self):
-        self._refuse("Using a symbolic minitf.Tensor as a Python bool")
-
-    def __iter__(self):
-        self._refuse("Iterating over a symbolic minitf.Tensor")
-
-    def __len__(self):
-        self._refuse("Taking len() of a symbolic minitf.Tensor")
-
-    def _scalar(self, kind, stacklevel=4):
-        self._refuse(f"Using a symbolic minitf.Tensor as a Python {kind}")
+    __bool__ = functools.partialmethod(_refuse, "as a Python bool")
+    __iter__ = functools.partialmethod(_refuse, "in a Python loop (iterating over it)")
+    __len__ = functools.partialmethod(_refuse, "in len()")
+    _scalar = functools.partialmethod(_refuse, "as a Python number")
 
     def __format__(self, format_spec):
         return repr(self)
@@ -113,8 +103,9 @@ class _SymbolicTensor(_TracedTensor):
 class Tracer:
     """A recorder (beside any tape in ``recorders``) that writes every op ``bind`` runs into ``graph``.
 
-    Ops recorded while a tape records are the *forward* pass; those a ``tape.gradient`` call
-    returns (and what they need) are the *gradient*; the ops after the last gradient, the *update*.
+    Each operation gets a section for the printout: ops that a tape records are the *forward*
+    pass; those a ``tape.gradient`` call needed for its results, the *gradient*; the ops after
+    the last gradient, the *update*.
     """
 
     def __init__(self, graph, symbolic):
@@ -126,95 +117,94 @@ class Tracer:
         self.created = []  # variables created while tracing
         self.warned = self.differentiated = False
 
+    def _add(self, kind, type, inputs, out=None, traced=None, **extra):
+        """Add an operation to the graph; ``traced`` is the tensor its output stands for."""
+        section = "forward" if any(isinstance(r, GradientTape) for r in recorders) else "pending"
+        op = self.graph._add(kind, type, inputs, out=out, section=section, **extra)
+        if traced is not None:
+            self.values[id(traced)] = op.outputs[0]
+            self.keep.append(traced)
+        return op
+
     def input(self, tensor, spec, name):
         """Make ``tensor`` the graph input (a Placeholder) called ``name``."""
-        op = self.graph._add("Placeholder", "Placeholder", [], out=(spec.shape, spec.dtype), name=name)
-        self.graph.inputs.append(self._map(tensor, op.outputs[0], traced=True))
-
-    def _map(self, tensor, graph_tensor, traced=False):
-        self.values[id(tensor)] = graph_tensor
-        self.keep.append(tensor)
-        if traced and tensor.__class__ is Tensor:
+        self.graph.inputs += self._add("Placeholder", "Placeholder", [], (spec.shape, spec.dtype), tensor,
+                                       name=name).outputs
+        if tensor.__class__ is Tensor:
             tensor.__class__ = _TracedTensor
-        return graph_tensor
-
-    def _section(self):
-        return "forward" if any(isinstance(r, GradientTape) for r in recorders) else "pending"
 
     def handle(self, variable):
         """The graph's reference to ``variable`` (captured by reference, read when the graph runs)."""
-        handle = self.handles.get(id(variable))
-        if handle is None:
+        if id(variable) not in self.handles:
             self.initial_values.append((variable, variable._value))
-            op = self.graph._add("VarHandleOp", "VarHandleOp", [], out=((), "resource"),
-                                 name=variable.name.rsplit(":", 1)[0], variable=variable, section=self._section())
-            handle = self.handles[id(variable)] = op.outputs[0]
-        return handle
+            self.handles[id(variable)] = self._add("VarHandleOp", "VarHandleOp", [], ((), "resource"),
+                                                   name=variable.name.rsplit(":", 1)[0], variable=variable).outputs[0]
+        return self.handles[id(variable)]
 
     def read(self, variable, out=None):
         """The variable's current value in the graph: one ReadVariableOp per value it takes."""
         snap = variable.snapshot()  # the same object until the next assignment, so reads are shared
-        value = self.values.get(id(snap))
-        if value is None:
-            op = self.graph._add("read", "ReadVariableOp", [self.handle(variable)], out=(variable.shape, variable.dtype),
-                                 variable=variable, section=self._section())
-            value = self._map(snap, op.outputs[0])
+        if id(snap) not in self.values:
+            self._add("read", "ReadVariableOp", [self.handle(variable)], (variable.shape, variable.dtype), snap,
+                      variable=variable)
         if out is not None:
-            self._map(out, value)
-        return value
+            self.values[id(out)] = self.values[id(snap)]
+            self.keep.append(out)
+        return self.values[id(snap)]
 
     def capture(self, tensor):
         """A tensor from outside the graph: a constant (a Variable is read instead)."""
         if isinstance(tensor, Variable):
             return self.read(tensor)
-        op = self.graph._add("Const", "Const", [], out=(tensor.shape, tensor.dtype), value=tensor._value,
-                             section=self._section())
-        return self._map(tensor, op.outputs[0])
+        return self._add("Const", "Const", [], (tensor.shape, tensor.dtype), tensor, value=tensor._value).outputs[0]
 
     def record(self, prim, args, params, out):
         """Called by ``bind`` for every op while tracing."""
         if prim is ReadVariableOp and isinstance(args[0], Variable):  # a replayed graph reading a variable
             self.read(args[0], out)
             return
-        values, section = self.values, self._section()
         if prim in ASSIGN_OPS:  # input 0: the variable assigned to
-            inputs = [self.handle(args[0])] + [values.get(id(a)) or self.capture(a) for a in args[1:]]
-            self.graph._add("assign", prim.name, inputs, params, prim=prim, variable=args[0], section=section)
+            inputs = [self.handle(args[0])] + [self.values.get(id(a)) or self.capture(a) for a in args[1:]]
+            self._add("assign", prim.name, inputs, attrs=params, prim=prim, variable=args[0])
             return
-        inputs = [values.get(id(a)) or self.capture(a) for a in args]
-        op = self.graph._add("op", prim.name, inputs, params, out=(out._value.shape, out.dtype), prim=prim,
-                             section=section)
-        self._map(out, op.outputs[0], traced=True)
-        if self.symbolic and any(a.__class__ is _SymbolicTensor for a in args):
-            out.__class__ = _SymbolicTensor
+        inputs = [self.values.get(id(a)) or self.capture(a) for a in args]
+        self._add("op", prim.name, inputs, (out._value.shape, out.dtype), out, attrs=params, prim=prim)
+        symbolic = self.symbolic and any(a.__class__ is _SymbolicTensor for a in args)
+        out.__class__ = _SymbolicTensor if symbolic else _TracedTensor
 
     def on_gradient(self, tape, targets, sources, results):
         """At the end of each ``tape.gradient``: mark the ops that computed ``results`` as the gradient."""
+        ops = self.graph._operations  # the backward pass ran after the last op a tape recorded
+        start = max([i for i, op in enumerate(ops) if op._section == "forward"], default=-1) + 1
+        backward = {id(op) for op in ops[start:] if op._section == "pending"}
         stack = [self.values.get(id(r)) for r in results if r is not None]
         while stack:
             value = stack.pop()
-            if value is not None and value.op._section == "pending":
+            if value is not None and id(value.op) in backward:
+                backward.discard(id(value.op))
                 value.op._section = "gradient"
                 stack.extend(value.op.inputs)
-        for op in self.graph._operations:  # what ran outside tapes before, for no gradient: forward
-            op._section = "forward" if op._section == "pending" else op._section
+        self._settle("forward")  # what ran outside tapes, not for a gradient
         self.differentiated = True
+
+    def _settle(self, section):
+        for op in self.graph._operations:
+            op._section = section if op._section == "pending" else op._section
 
     def on_python_value(self, tensor, what, stacklevel):
         """Warn (once per trace) when Python reads a traced tensor's value: it is fixed at trace time."""
-        if self.warned or id(tensor) not in self.values:
-            return
-        self.warned = True
-        warnings.warn(
-            f"minitf.function is tracing '{self.graph.name}' and a traced tensor is used {what}. minitf has no "
-            "AutoGraph: the value is read now, from this call's inputs, and every later call with the same "
-            "signature replays the result (such as the branch taken).\n  Use minitf.where(cond, x, y) to choose "
-            "per element, or pass the value as a Python argument (one trace per value).",
-            UserWarning, stacklevel=stacklevel)
+        if not self.warned and id(tensor) in self.values:
+            self.warned = True
+            warnings.warn(
+                f"minitf.function is tracing '{self.graph.name}' and a traced tensor is used {what}. minitf has no "
+                "AutoGraph: the value is read now, from this call's inputs, and every later call with the same "
+                "signature replays the result (such as the branch taken).\n  Use minitf.where(cond, x, y) to choose "
+                "per element, or pass the value as a Python argument (one trace per value).",
+                UserWarning, stacklevel=stacklevel)
 
     @contextlib.contextmanager
     def recording(self, run):
-        """Record while the block runs; a trace that is no call (``run=False``) prints nothing and undoes assignments."""
+        """Record the block; a trace that is no call (``run=False``) prints nothing and undoes assignments."""
         hooks = ((recorders, self), (_tracing, self), (python_value_hooks, self.on_python_value),
                  (gradient_hooks, self.on_gradient), (creation_hooks, self.created.append))
         for hook_list, hook in hooks:
@@ -225,16 +215,12 @@ class Tracer:
         finally:
             for hook_list, hook in hooks:
                 hook_list.remove(hook)
-            for op in self.graph._operations:
-                op._section = ("update" if self.differentiated else "forward") if op._section == "pending" \
-                    else op._section
-            if not run:
-                for variable, value in self.initial_values:
-                    variable._value = value
-            if not _tracing:  # the outermost trace is over: its tensors are plain tensors again
-                for tensor in self.keep:
-                    if tensor.__class__ is _TracedTensor:
-                        tensor.__class__ = Tensor
+            self._settle("update" if self.differentiated else "forward")
+            for variable, value in [] if run else self.initial_values:
+                variable._value = value
+            for tensor in [] if _tracing else self.keep:  # the outermost trace is over: back to plain tensors
+                if tensor.__class__ is _TracedTensor:
+                    tensor.__class__ = Tensor
 
 
 def trace(python_function, args, kwargs, leaves, specs, names, run):
