@@ -43,22 +43,12 @@ from collections import deque
 
 import numpy as np
 
-from minitf import nest
+from minitf import nest, tracer
 from minitf.executor import Program, execute
 from minitf.graph import Graph, GraphTensor, TensorSpec, name_scope, type_text
 from minitf.ops import logging_ops
 from minitf.tensor import TensorShape, convert_to_tensor
-from minitf.tracer import (
-    OperatorNotAllowedInGraphError,
-    fits,
-    leaf_names,
-    relaxed,
-    replace_leaves,
-    signature,
-    spec_of,
-    state_undone,
-    trace,
-)
+from minitf.tracer import OperatorNotAllowedInGraphError, fits, signature, spec_of
 
 __all__ = ["ConcreteFunction", "Function", "Graph", "OperatorNotAllowedInGraphError", "TensorSpec", "function",
            "name_scope"]
@@ -82,15 +72,14 @@ class ConcreteFunction:
         variables: the variables the graph reads or assigns, captured by reference.
     """
 
-    def __init__(self, graph, input_specs, structured_input_signature, outputs, output_structure, traced_shapes,
-                 arg_names=()):
-        self.graph, self.structured_input_signature = graph, structured_input_signature
-        self._input_specs, self._outputs, self._output_structure = input_specs, outputs, output_structure
-        self._arg_names = arg_names
-        self.variables = tuple(op._variable for op in graph._operations if op._kind == "VarHandleOp")
-        self._program = Program(graph)
-        if not all(t.shape.is_fully_defined() for t in graph.inputs):
-            self._find_unknown_dims(traced_shapes)
+    def __init__(self, traced, specs, structured_input_signature, arg_names):
+        self.graph, self.structured_input_signature, self._arg_names = traced.graph, structured_input_signature, \
+            arg_names
+        self._input_specs, self._outputs, self._output_structure = specs, traced.outputs, traced.structure
+        self.variables = tuple(op._variable for op in self.graph._operations if op._kind == "VarHandleOp")
+        self._program = Program(self.graph)
+        if not all(t.shape.is_fully_defined() for t in self.graph.inputs):
+            self._find_unknown_dims(traced.shapes)
 
     inputs = property(lambda self: list(self.graph.inputs))
     outputs = property(lambda self: list(self.graph.outputs))
@@ -107,19 +96,17 @@ class ConcreteFunction:
             shape = tuple(d + 1 if s is None else d for d, s in zip(traced_shapes[t._slot], t.shape))
             env[t._slot] = np.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
         try:
-            with state_undone(self.variables), logging_ops.silenced():
+            with tracer.state_undone(self.variables), logging_ops.silenced():
                 execute(self._program.steps, env)
         except Exception as error:  # any failure means the graph bakes in a size
-            warnings.warn(
-                f"minitf.function traced {self.graph.name!r} for shapes with None dims, but its graph fails at "
-                f"other sizes ({type(error).__name__}: {error}).\n  A size was read in Python while tracing "
-                "(x.shape[0], minitf.shape(x)) and baked into the graph. Build such shapes from tensors instead "
-                "(minitf.zeros_like, -1 in minitf.reshape), or leave the dims out of input_signature.", stacklevel=5)
-            return
-        for op in self.graph._operations:
-            for t in op.outputs:
-                if op._kind != "Placeholder" and t.dtype != "resource" and t.shape.rank == np.ndim(env[t._slot]):
-                    t.shape = TensorShape([a if a == b else None for a, b in zip(t.shape, np.shape(env[t._slot]))])
+            return warnings.warn(
+                f"minitf.function traced {self.graph.name!r} for shapes with None dims, but its graph fails at other "
+                f"sizes ({type(error).__name__}: {error}).\n  A size was read in Python while tracing (x.shape[0], "
+                "minitf.shape(x)) and baked into the graph. Build such shapes from tensors instead (minitf.zeros_like, "
+                "-1 in minitf.reshape), or leave the dims out of input_signature.", stacklevel=5)
+        for t in [t for op in self.graph._operations[len(self.graph.inputs):] for t in op.outputs]:
+            if t.dtype != "resource" and t.shape.rank == np.ndim(env[t._slot]):
+                t.shape = TensorShape([a if a == b else None for a, b in zip(t.shape, np.shape(env[t._slot]))])
 
     def __call__(self, *args, **kwargs):
         """Run the graph on tensors with this concrete function's signature (Python arguments are baked in)."""
@@ -146,39 +133,35 @@ class ConcreteFunction:
         """The signature this graph was traced for, e.g. ``step(x: float32[None,784], n=3)``."""
         args, kwargs = self.structured_input_signature
         names = list(self._arg_names) + [f"arg{i}" for i in range(len(self._arg_names), len(args))]
-        parts = [_argument_text(n, v) for n, v in zip(names, args)] + [_argument_text(*kv) for kv in kwargs.items()]
+        parts = [f"{name}: {type_text(v)}" if isinstance(v, TensorSpec) else f"{name}={_structure_text(v)}"
+                 for name, v in list(zip(names, args)) + list(kwargs.items())]
         return f"{self.graph.name}({', '.join(parts)})"
 
     def __repr__(self):
         return f"<ConcreteFunction {self.pretty_printed_signature()}>"
 
 
+class _Text(str):
+    """A string that prints without quotes, so that a TensorSpec in a structure shows as ``int32[]``."""
+
+    __repr__ = str.__str__
+
+
 def _structure_text(value):
-    if isinstance(value, TensorSpec):
-        return type_text(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_structure_text(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        text = ", ".join(_structure_text(v) for v in value)
-        return f"[{text}]" if isinstance(value, list) else f"({text}{',' if len(value) == 1 else ''})"
-    return repr(value)
-
-
-def _argument_text(name, value):
-    return f"{name}: {type_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
+    return repr(nest.map_structure(lambda v: _Text(type_text(v)) if isinstance(v, TensorSpec) else v, value))
 
 
 def _binding_error(specs, leaves, name):
-    for spec, leaf in zip(specs, leaves):
-        got = spec_of(leaf)
-        if not spec.is_compatible_with(got):
-            return TypeError(
-                f"Binding inputs to minitf.function {name!r} failed due to `Can not cast "
-                f"{TensorSpec(got.shape, got.dtype, spec.name)!r} to {spec!r}`.\n  The input_signature fixes each "
-                "argument's dtype and shape (None dims match any size): pass a "
-                f"{spec.dtype.name} tensor of shape {spec.shape}, or drop input_signature to trace one graph per shape.")
-    return TypeError(f"Binding inputs to minitf.function {name!r} failed: it takes {len(specs)} tensor(s), "
-                     f"got {len(leaves)}.\n  Call it with the same structure of arguments as its signature.")
+    mismatch = [(spec, spec_of(leaf)) for spec, leaf in zip(specs, leaves) if not spec.is_compatible_with(leaf)]
+    if not mismatch:
+        return TypeError(f"Binding inputs to minitf.function {name!r} failed: it takes {len(specs)} tensor(s), got "
+                         f"{len(leaves)}.\n  Call it with the same structure of arguments as its signature.")
+    spec, got = mismatch[0]
+    return TypeError(
+        f"Binding inputs to minitf.function {name!r} failed due to `Can not cast "
+        f"{TensorSpec(got.shape, got.dtype, spec.name)!r} to {spec!r}`.\n  The input_signature fixes each argument's "
+        f"dtype and shape (None dims match any size): pass a {spec.dtype.name} tensor of shape {spec.shape}, or drop "
+        "input_signature to trace one graph per shape.")
 
 
 class Function:
@@ -189,19 +172,18 @@ class Function:
     """
 
     def __init__(self, python_function, input_signature=None, reduce_retracing=False, history=None):
-        self._python_function = python_function
+        if input_signature is not None and not all(isinstance(s, TensorSpec) for s in nest.flatten(input_signature)):
+            raise TypeError(f"Invalid input_signature {input_signature!r}; input_signature must be a possibly nested "
+                            "sequence of minitf.TensorSpec objects.")
+        self._python_function, self._reduce_retracing = python_function, bool(reduce_retracing)
         self._input_signature = None if input_signature is None else list(input_signature)
-        self._reduce_retracing = bool(reduce_retracing)
         self._cache, self._concrete = {}, []  # signature -> ConcreteFunction; every trace, oldest first
-        try:
+        try:  # shared by every Function of one Python function: creating them in a loop also retraces
             self._history = history or _histories.setdefault(python_function, _History(maxlen=_RETRACE_WINDOW))
         except TypeError:  # not weak-referenceable
             self._history = _History(maxlen=_RETRACE_WINDOW)
         self._attribute = getattr(python_function, "__name__", "function")
         functools.update_wrapper(self, python_function)
-        if input_signature is not None and not all(isinstance(s, TensorSpec) for s in nest.flatten(input_signature)):
-            raise TypeError(f"Invalid input_signature {self._input_signature!r}; input_signature must be "
-                            "a possibly nested sequence of minitf.TensorSpec objects.")
 
     python_function = property(lambda self: self._python_function)
     input_signature = property(lambda self: self._input_signature)
@@ -215,15 +197,14 @@ class Function:
 
     def __get__(self, instance, owner=None):
         """Decorated methods: one ``Function`` per instance (each has its own variables), kept on the instance."""
-        if instance is None:
-            return self
-        bound = getattr(instance, "__dict__", {}).get(f"_minitf_function_{self._attribute}")
-        if bound is None:
-            bound = Function(types.MethodType(self._python_function, instance), self._input_signature,
-                             self._reduce_retracing, self._history)
-            bound._attribute = self._attribute
-            if hasattr(instance, "__dict__"):
-                instance.__dict__[f"_minitf_function_{self._attribute}"] = bound
+        key = f"_minitf_function_{self._attribute}"
+        if instance is None or key in getattr(instance, "__dict__", {}):
+            return self if instance is None else instance.__dict__[key]
+        bound = Function(types.MethodType(self._python_function, instance), self._input_signature,
+                         self._reduce_retracing, self._history)
+        bound._attribute = self._attribute
+        if hasattr(instance, "__dict__"):
+            instance.__dict__[key] = bound
         return bound
 
     def __call__(self, *args, **kwargs):
@@ -264,25 +245,26 @@ class Function:
             if len(flat_args) != len(flat_specs):
                 raise TypeError(f"Binding inputs to minitf.function failed: {arg!r} does not have the structure of "
                                 f"{spec!r}.")
-            tensors = [a if isinstance(a, TensorSpec) else self._conform_one(a, s) for a, s in zip(flat_args, flat_specs)]
+            tensors = [self._conform_one(a, s) for a, s in zip(flat_args, flat_specs)]
             conformed.append(nest.pack_sequence_as(spec, tensors) if nest.is_nested(spec) else tensors[0])
         return tuple(conformed), {}
 
     def _conform_one(self, value, spec):
+        if isinstance(value, TensorSpec):
+            return value
         try:
             value = convert_to_tensor(value, dtype_hint=spec.dtype)
         except (TypeError, ValueError):
-            raise TypeError(f"Binding inputs to minitf.function {self._attribute!r} failed: {value!r} "
-                            f"cannot be converted to a tensor for {spec!r}.") from None
+            raise TypeError(f"Binding inputs to minitf.function {self._attribute!r} failed: {value!r} cannot be "
+                            f"converted to a tensor for {spec!r}.") from None
         if not spec.is_compatible_with(value):
             raise _binding_error([spec], [value], self._attribute)
         return value
 
     def _find_compatible(self, key, leaves):
         """A trace whose ``None`` dims accept these shapes (then remembered under this exact key)."""
-        loose = relaxed(key)
         for concrete in reversed(self._concrete):
-            if concrete._relaxed_key == loose and fits(concrete._input_specs, leaves):
+            if concrete._relaxed_key == tracer.relaxed(key) and fits(concrete._input_specs, leaves):
                 self._cache[key] = concrete
                 return concrete
         return None
@@ -292,7 +274,7 @@ class Function:
             return nest.flatten(self._input_signature)
         specs = [spec_of(x) for x in leaves]
         for concrete in reversed(self._concrete if self._reduce_retracing else []):
-            if concrete._relaxed_key == relaxed(key):  # None where the two traces' dims differ
+            if concrete._relaxed_key == tracer.relaxed(key):  # None where the two traces' dims differ
                 return [TensorSpec([a if a == b else None for a, b in zip(s.shape, o.shape)], s.dtype, s.name)
                         if s.shape.rank == o.shape.rank else s for s, o in zip(specs, concrete._input_specs)]
         return specs
@@ -300,29 +282,27 @@ class Function:
     def _trace(self, args, kwargs, leaves, key, run):
         """Trace the Python function; keep and return the new concrete function and the call's result.
 
-        A trace that creates variables is traced once more (not run) to check that the variables
-        were created only once, as TensorFlow does.
+        A first trace that creates variables is traced once more (not run), as TensorFlow does,
+        to check that the variables are created once, not on every call.
         """
-        specs = self._input_specs_for(key, leaves)
-        names = self._input_names(args, kwargs, len(leaves))
-        tracer = trace(self._python_function, args, kwargs, leaves, specs, names, run)
-        created = tracer.created
-        if created and not self._concrete:  # TensorFlow's check: does a second trace create them again?
-            with state_undone([]):
-                created = trace(self._python_function, args, kwargs, leaves, specs, names, run=False).created
+        specs, names = self._input_specs_for(key, leaves), self._input_names(args, kwargs, len(leaves))
+        traced = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run)
+        created = traced.created
+        if created and not self._concrete:
+            with tracer.state_undone([]):
+                created = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run=False).created
         if created:
             raise ValueError(
                 "minitf.function only supports singleton minitf.Variables created on the first call. Make sure the "
                 "minitf.Variable is only created once or created outside minitf.function.\n  "
-                f"'{tracer.graph.name}' creates {created[0].name!r} each time it is traced: create it outside the "
+                f"'{traced.graph.name}' creates {created[0].name!r} each time it is traced: create it outside the "
                 "function, or once (in __init__ or build(), or guarded by `if self.v is None:`).")
         remaining = iter(specs)
-        concrete = ConcreteFunction(tracer.graph, specs, (tuple(replace_leaves(args, remaining)), replace_leaves(
-            kwargs, remaining)), tracer.outputs, tracer.structure, tracer.shapes, self._parameter_names()[:len(args)])
-        concrete._relaxed_key = relaxed(key)
-        self._cache[key] = concrete
+        signature_ = (tuple(tracer.replace_leaves(args, remaining)), tracer.replace_leaves(kwargs, remaining))
+        concrete = ConcreteFunction(traced, specs, signature_, self._parameter_names()[:len(args)])
+        concrete._relaxed_key, self._cache[key] = tracer.relaxed(key), concrete
         self._concrete.append(concrete)
-        return concrete, tracer.result
+        return concrete, traced.result
 
     def _parameter_names(self):
         try:
@@ -334,9 +314,8 @@ class Function:
         """Placeholder names from the Python parameter names: ``x``, or ``x_0``, ``x_1`` for nested ones."""
         params, names = self._parameter_names(), []
         for i, arg in enumerate(args):
-            names += leaf_names(arg, params[i] if i < len(params) else f"arg{i}")
-        for k in sorted(kwargs):
-            names += leaf_names(kwargs[k], k)
+            names += tracer.leaf_names(arg, params[i] if i < len(params) else f"arg{i}")
+        names += [n for k in sorted(kwargs) for n in tracer.leaf_names(kwargs[k], k)]
         return names + [f"input_{i}" for i in range(len(names), count)]
 
     def _warn_if_retracing_often(self):
@@ -345,13 +324,13 @@ class Function:
             self._history.warnings += 1
             warnings.warn(
                 f"{traced} out of the last {len(self._history)} calls to <function {self._qualname()}> triggered "
-                "minitf.function retracing. Tracing is expensive and the excessive number of tracings could be "
-                "due to (1) creating @minitf.function repeatedly in a loop, (2) passing tensors with different "
-                "shapes, (3) passing Python objects (such as Python ints or floats) instead of tensors. For (1), "
-                "please define your @minitf.function outside of the loop. For (2), @minitf.function has the "
-                "reduce_retracing=True option, or give an input_signature with None dims, to trace once for "
-                "many shapes. For (3), pass tensors (minitf.constant(3)) instead: every new Python value is a "
-                "new signature, so a new trace.", stacklevel=3)
+                "minitf.function retracing. Tracing is expensive and the excessive number of tracings could be due "
+                "to (1) creating @minitf.function repeatedly in a loop, (2) passing tensors with different shapes, "
+                "(3) passing Python objects (such as Python ints or floats) instead of tensors. For (1), please define "
+                "your @minitf.function outside of the loop. For (2), @minitf.function has the reduce_retracing=True "
+                "option, or give an input_signature with None dims, to trace once for many shapes. For (3), pass "
+                "tensors (minitf.constant(3)) instead: every new Python value is a new signature, so a new trace.",
+                stacklevel=3)
 
     def pretty_printed_concrete_signatures(self):
         """One line per trace: the signatures this function has graphs for."""

@@ -60,8 +60,8 @@ class _TracedTensor(Tensor):
         self._no_numpy(AttributeError, "'SymbolicTensor' object has no attribute 'numpy' ({}).")
 
     def __array__(self, dtype=None, copy=None):
-        self._no_numpy(NotImplementedError, "Cannot convert a symbolic minitf.Tensor ({}) to a numpy array. This "
-                       "error may indicate that you're trying to pass a Tensor to a NumPy call, which is not supported.")
+        self._no_numpy(NotImplementedError, "Cannot convert a symbolic minitf.Tensor ({}) to a numpy array. This error "
+                       "may indicate that you're trying to pass a Tensor to a NumPy call, which is not supported.")
 
 
 class _SymbolicTensor(_TracedTensor):
