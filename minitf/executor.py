@@ -1,11 +1,11 @@
 """The executor: replay a traced graph, on backend arrays or through ``bind``.
 
-``Program(graph)`` turns a graph into a list of steps, once. ``Program.run`` replays them:
+``Program(graph)`` turns a graph into a list of steps, once. ``run_graph`` replays them, the
+one place besides ``bind`` where forward rules run (``bind``'s docstring names it):
 
 - with no tape (or tracer) recording, through ``execute``: each primitive's forward rule
   runs straight on arrays, with no Tensor objects, checks or recorders on the way. That is
-  why a traced function is faster than the same ops run eagerly. ``execute`` is the one
-  place besides ``bind`` where forward rules run (``bind``'s docstring names it);
+  why a traced function is faster than the same ops run eagerly;
 - under a tape, op by op through ``bind``, so the ops are recorded and gradients flow
   through a traced function (a ``custom_gradient`` call is run again, for a fresh ``grad_fn``).
 
@@ -37,7 +37,7 @@ def execute(steps, env):
     return env
 
 
-def execute_through_bind(steps, env):
+def _execute_through_bind(steps, env):
     """Run ``steps`` on the tensors in ``env`` through ``bind``, so that tapes and tracers record them."""
     for prim, forward, ins, params, out, variable in steps:
         args = [env[i] for i in ins]
@@ -68,16 +68,17 @@ class Program:
                 self.steps.append((op._prim or ReadVariableOp, forward, tuple(t._slot for t in inputs), op.attrs,
                                    out, op._variable))
 
-    def run(self, tensors):
-        """Replay on ``tensors`` (one per graph input); return the graph's outputs as tensors."""
-        if recorders:
-            env = self.tensors[:]
-            for slot, tensor in zip(self.inputs, tensors):
-                env[slot] = tensor
-            execute_through_bind(self.steps, env)
-            return [env[slot] for slot in self.outputs]
-        env = self.arrays[:]
-        for slot, tensor in zip(self.inputs, tensors):
-            env[slot] = tensor._value
-        execute(self.steps, env)
-        return [wrap(env[slot]) for slot in self.outputs]
+
+def run_graph(program, tensors):
+    """Replay ``program`` on ``tensors`` (one per graph input); return the graph's outputs as tensors."""
+    if recorders:
+        env = program.tensors[:]
+        for slot, tensor in zip(program.inputs, tensors):
+            env[slot] = tensor
+        _execute_through_bind(program.steps, env)
+        return [env[slot] for slot in program.outputs]
+    env = program.arrays[:]
+    for slot, tensor in zip(program.inputs, tensors):
+        env[slot] = tensor._value
+    execute(program.steps, env)
+    return [wrap(env[slot]) for slot in program.outputs]

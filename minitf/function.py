@@ -44,7 +44,7 @@ from collections import deque
 import numpy as np
 
 from minitf import nest, tracer
-from minitf.executor import Program, execute
+from minitf.executor import Program, execute, run_graph
 from minitf.graph import Graph, GraphTensor, TensorSpec, name_scope, type_text
 from minitf.ops import logging_ops
 from minitf.tensor import TensorShape, convert_to_tensor
@@ -117,7 +117,7 @@ class ConcreteFunction:
         return self._call_flat(leaves)
 
     def _call_flat(self, tensors):
-        results = iter(self._program.run(tensors))
+        results = iter(run_graph(self._program, tensors))
         leaves = [next(results) if isinstance(t, GraphTensor) else t for t in self._outputs]
         return leaves[0] if self._output_structure is None else nest.pack_sequence_as(self._output_structure, leaves)
 
