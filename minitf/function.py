@@ -97,7 +97,7 @@ class ConcreteFunction:
             env[t._slot] = np.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
         try:
             with tracer.state_undone(self.variables), logging_ops.silenced():
-                execute(self._program.steps, env)
+                execute([step[:-1] + ((),) for step in self._program.steps], env)  # keeping every value
         except Exception as error:  # any failure means the graph bakes in a size
             return warnings.warn(
                 f"minitf.function traced {self.graph.name!r} for shapes with None dims, but its graph fails at other "

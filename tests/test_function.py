@@ -731,3 +731,31 @@ def test_ops_outside_any_tape_are_the_forward_pass_and_a_step_without_gradients_
     assert text.index("RealDiv") < text.index("# -- gradient") and "# -- variable updates" not in text
     g = tf.function(lambda x: x + 1.0)
     assert "# -- forward pass" in g.get_concrete_function(tf.constant(1.0)).pretty_printed_graph(sections=True)
+
+
+def test_a_replayed_assignment_updates_in_place_only_when_nothing_else_holds_the_array():
+    v = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def step(x):
+        before = v.read_value()  # an output: the caller keeps the old value
+        v.assign_sub(x)
+        return before
+
+    first, second = step(tf.ones([2])), step(tf.ones([2]))
+    np.testing.assert_array_equal(first.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(second.numpy(), [0.0, 1.0])
+    held = tf.identity(v)  # another holder of the variable's array
+    step(tf.ones([2]))
+    np.testing.assert_array_equal(held.numpy(), [-1.0, 0.0])
+    np.testing.assert_array_equal(v.numpy(), [-2.0, -1.0])
+
+    @tf.function
+    def sgd(g):
+        v.assign_sub(0.5 * g)
+
+    sgd(tf.ones([2]))
+    address = id(v._value)  # not the array itself: holding it would stop the in-place update
+    sgd(tf.ones([2]))  # nothing else sees the array: the replay subtracts into it (Variable._owns_its_array)
+    assert id(v._value) == address
+    np.testing.assert_array_equal(v.numpy(), [-3.0, -2.0])
