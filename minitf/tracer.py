@@ -103,9 +103,9 @@ class _SymbolicTensor(_TracedTensor):
 class Tracer:
     """A recorder (beside any tape in ``recorders``) that writes every op ``bind`` runs into ``graph``.
 
-    Each operation gets a section for the printout: ops that a tape records are the *forward*
-    pass; those a ``tape.gradient`` call needed for its results, the *gradient*; the ops after
-    the last gradient, the *update*.
+    Each operation gets a section for the printout: ops that a tape records (and those before
+    them) are the *forward* pass; those that run after them, up to a ``tape.gradient`` call's end,
+    the *gradient*; the ops after the last gradient, the *update*.
     """
 
     def __init__(self, graph, symbolic):
@@ -173,23 +173,12 @@ class Tracer:
         out.__class__ = _SymbolicTensor if symbolic else _TracedTensor
 
     def on_gradient(self, tape, targets, sources, results):
-        """At the end of each ``tape.gradient``: mark the ops that computed ``results`` as the gradient."""
-        ops = self.graph._operations  # the backward pass ran after the last op a tape recorded
-        start = max([i for i, op in enumerate(ops) if op._section == "forward"], default=-1) + 1
-        backward = {id(op) for op in ops[start:] if op._section == "pending"}
-        stack = [self.values.get(id(r)) for r in results if r is not None]
-        while stack:
-            value = stack.pop()
-            if value is not None and id(value.op) in backward:
-                backward.discard(id(value.op))
-                value.op._section = "gradient"
-                stack.extend(value.op.inputs)
-        self._settle("forward")  # what ran outside tapes, not for a gradient
+        """At the end of each ``tape.gradient``: what ran outside tapes since the forward pass computed the gradient."""
+        first = next((i for i, op in enumerate(self.graph._operations) if op._section == "forward"), None)
+        for i, op in enumerate(self.graph._operations):
+            if op._section == "pending":  # before any forward op: preparing the inputs, so forward too
+                op._section = "forward" if first is None or i < first else "gradient"
         self.differentiated = True
-
-    def _settle(self, section):
-        for op in self.graph._operations:
-            op._section = section if op._section == "pending" else op._section
 
     def on_python_value(self, tensor, what, stacklevel):
         """Warn (once per trace) when Python reads a traced tensor's value: it is fixed at trace time."""
@@ -215,7 +204,9 @@ class Tracer:
         finally:
             for hook_list, hook in hooks:
                 hook_list.remove(hook)
-            self._settle("update" if self.differentiated else "forward")
+            for op in self.graph._operations:
+                op._section = ("update" if self.differentiated else "forward") if op._section == "pending" \
+                    else op._section
             for variable, value in [] if run else self.initial_values:
                 variable._value = value
             for tensor in [] if _tracing else self.keep:  # the outermost trace is over: back to plain tensors
