@@ -262,13 +262,15 @@ def _as_output(value):
 
 @contextlib.contextmanager
 def state_undone(variables):
-    """Run the block, then give ``variables`` and the random generator back the state they had before."""
-    saved = [(v, v._value) for v in variables]
+    """Run the block unseen by tapes and tracers, then give ``variables`` and the random generator their state back."""
+    saved, outer = [(v, v._value) for v in variables], recorders[:]
     rng, calls = random_ops._state["rng"], dict(random_ops._state["calls"])
     rng_state = rng.bit_generator.state
+    recorders.clear()
     try:
         yield
     finally:
+        recorders[:] = outer
         for variable, value in saved:
             variable._value = value
         rng.bit_generator.state, random_ops._state["calls"] = rng_state, calls

@@ -769,3 +769,21 @@ def test_the_function_modules_stay_small_enough_to_read():
     """
     lines = sum(code_lines(f"minitf/{name}.py") for name in ("graph", "tracer", "executor", "function"))
     assert lines <= 660, f"minitf.function has {lines} code lines (budget 660, goal 450)"
+
+
+def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():
+    class Accumulator:
+        def __init__(self):
+            self.total = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.total is None:
+                self.total = tf.Variable(0.0)
+            self.total.assign_add(x)
+            return self.total.read_value()
+
+    accumulate = Accumulator()
+    outer = tf.function(lambda x: accumulate(x) * 1.0)
+    assert [float(outer(tf.constant(2.0))) for _ in range(3)] == [2.0, 4.0, 6.0]
+    assert op_types(outer.get_concrete_function(tf.constant(2.0))).count("AssignAddVariableOp") == 1
