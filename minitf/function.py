@@ -32,6 +32,11 @@ Where minitf differs from TensorFlow:
   ``minitf.shape(x)``: ``minitf.zeros([x.shape[0], 3])`` bakes that size into the graph
   (``minitf.zeros_like`` does not).
 - A different ``Variable`` object as argument is a new signature.
+
+As in TensorFlow, NumPy on a traced tensor (``np.exp(x)``, ``x.numpy()``) raises instead of
+baking a constant into the graph, and a first trace that creates variables is traced again
+(Python side effects run twice, assignments and random draws are undone) to check that it does
+not create them on every call. Minitf only: ``pretty_printed_graph(sections=True)``.
 """
 
 import functools
