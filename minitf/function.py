@@ -48,7 +48,7 @@ from collections import deque
 
 import numpy as np
 
-from minitf import nest, tracer
+from minitf import backend, nest, tracer
 from minitf.executor import Program, execute, run_graph
 from minitf.graph import Graph, GraphTensor, TensorSpec, name_scope, type_text
 from minitf.ops import logging_ops
@@ -99,7 +99,7 @@ class ConcreteFunction:
         env = self._program.arrays[:]
         for t in self.graph.inputs:
             shape = tuple(d + 1 if s is None else d for d, s in zip(traced_shapes[t._slot], t.shape))
-            env[t._slot] = np.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
+            env[t._slot] = backend.xp.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
         try:
             with tracer.state_undone(self.variables), logging_ops.silenced():
                 execute([step[:-1] + ((),) for step in self._program.steps], env)  # keeping every value
