@@ -220,7 +220,8 @@ def _op_line(op, sections):
         value = np.asarray(backend.to_numpy(op._value))
         call = f"Const(value={value.reshape(())[()]!s})" if value.size == 1 else "Const(...)"  # 0.1, not 0.100000001
     else:
-        attrs = [f"{k}={_attr_text(v)}" for k, v in op.attrs.items() if not (sections and (v is False or v is None))]
+        attrs = [f"{k}={_attr_text(v)}" for k, v in op.attrs.items()  # in_place: how it runs, not what it computes
+                 if k != "in_place" and not (sections and (v is False or v is None))]
         call = f"{op.type}({', '.join([t.op.name for t in op.inputs] + attrs)})"
     return f"{f'    {op.name} = {call}':<64} # {type_text(op.outputs[0])}" if op.outputs else f"    {call}"
 

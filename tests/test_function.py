@@ -175,6 +175,8 @@ def test_assignments_inside_a_function_run_on_every_call():
     v.assign(100.0)
     assert float(update(tf.constant(2.0))) == 101.0
     assert "AssignAddVariableOp" in op_types(update.get_concrete_function(tf.constant(2.0)))
+    text = update.get_concrete_function(tf.constant(2.0)).pretty_printed_graph()
+    assert "    AssignSubVariableOp(Variable, Const" in text and "in_place" not in text  # how it runs: not shown
 
 
 def test_get_concrete_function_does_not_run_assignments():
