@@ -11,6 +11,7 @@ This is the only part of minitf that imports ipywidgets and matplotlib, and
     ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss
     ch3.py        Gaussian clouds and a linear-classifier trainer
     ch4.py        a synthetic regression data set, and a function you can watch retrace
+    tapeview.py   TapeView: a tape's record drawn as a graph, its backward pass stepped one op at a time
     exercises.py  check_answer: says whether an exercise's answer is right (is_right returns it)
     widgets.py    the base class: controls, a status line and a picture redrawn off-screen
 """
@@ -25,5 +26,6 @@ from minitf.lessons.ch1 import (  # noqa: F401
 from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
 from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
 from minitf.lessons.ch4 import RetraceWatcher, regression_data  # noqa: F401
+from minitf.lessons.tapeview import FunctionGraphView, TapeView  # noqa: F401
 from minitf.lessons.exercises import EXERCISES, check_answer, is_right  # noqa: F401
 from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401
