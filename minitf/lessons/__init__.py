@@ -26,6 +26,6 @@ from minitf.lessons.ch1 import (  # noqa: F401
 from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
 from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
 from minitf.lessons.ch4 import RetraceWatcher, regression_data  # noqa: F401
-from minitf.lessons.tapeview import FunctionGraphView, TapeView  # noqa: F401
 from minitf.lessons.exercises import EXERCISES, check_answer, is_right  # noqa: F401
+from minitf.lessons.tapeview import FunctionGraphView, TapeView  # noqa: F401
 from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401
