@@ -30,6 +30,8 @@ FONT = 8.5
 CHAR_WIDTH = FONT * 0.6 / 72  # inches per character of a node's label, near enough for DejaVu Sans
 COLORS = {"op": "#dbe9f6", "source": "#c9ecc9", "watched": "#eeeeee", "constant": "#f7f7f7", "input": "#c9ecc9"}
 GREY_TEXT, CURRENT, GRADIENT = "#9a9a9a", "#ffe066", "#c0392b"
+DPI = 100  # pictures of graphs have small text: drawn at 100 dpi, not the lessons' usual 80
+LEGEND = "green: sources · orange: target · yellow: this step · red: gradients so far · ✓ walked · dashed: no part"
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -322,7 +324,7 @@ def place(nodes, edges, positions):
 
 
 def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=None, active_edges=(),
-               window=None, title=None):
+               window=None, title=None, legend=None):
     """Draw ``nodes`` and ``edges`` on ``fig`` (sized by ``extent``); the forward pass runs down the page.
 
     Args:
@@ -333,20 +335,24 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
         active_edges: ``(from_key, to_key)`` pairs carrying gradient in the current step (red, pointing up).
         window: ``(first_layer, last_layer)`` to draw when the graph is deeper than ``MAX_LAYERS``.
         title: a line above the picture.
+        legend: a line under it.
     """
     from matplotlib.patches import FancyBboxPatch
 
     gradients = gradients or {}
     by_key = {n.key: n for n in nodes}
-    left, right, first, last = extent(nodes, points, window)
+    left, right, first, last = extent(nodes, points, window, text_width(title, legend))
     fig.set_layout_engine("none")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
     top = (0.6 + 0.2 * title.count("\n") if title else 0.3) + 0.15
-    ax.set_ylim(-last - 0.85, top - first)
+    bottom = -last - 0.85 - (0.25 if legend else 0.0)
+    ax.set_ylim(bottom, top - first)
     ax.axis("off")
     if title:
         ax.text(left + 0.1, top - first - 0.08, title, fontsize=FONT + 0.5, va="top", ha="left")
+    if legend:
+        ax.text(left + 0.1, bottom + 0.06, legend, fontsize=FONT - 1, va="bottom", ha="left", color="#555555")
 
     def shown(key):
         return key in points and first <= -points[key][1] <= last
@@ -386,7 +392,13 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
     return ax
 
 
-def extent(nodes, points, window=None):
+def text_width(*texts):
+    """The inches the longest line of ``texts`` needs (at least 6: a picture is never narrower)."""
+    lines = [line for text in texts if text for line in text.split("\n")]
+    return max([6.0] + [len(line) * CHAR_WIDTH * 0.92 + 0.3 for line in lines])
+
+
+def extent(nodes, points, window=None, min_width=6.0):
     """``(left, right, first_layer, last_layer)`` of the part of the picture to draw, in inches and layers."""
     depth = max((-y for _, y in points.values()), default=0)
     first, last = window or (0, depth)
@@ -395,18 +407,18 @@ def extent(nodes, points, window=None):
         return -3.0, 3.0, first, last
     left = min(points[n.key][0] - box_width(n) / 2 for n in visible) - 0.3
     right = max(points[n.key][0] + box_width(n) / 2 + label_room(n) for n in visible) + 0.1
-    if right - left < 6.0:  # room for the title line
-        left, right = left - (6.0 - (right - left)) / 2, right + (6.0 - (right - left)) / 2
+    if right - left < min_width:  # room for the title and legend lines
+        left, right = left - (min_width - (right - left)) / 2, right + (min_width - (right - left)) / 2
     return left, right, int(first), int(last)
 
 
-def figure_size(nodes, points, window=None, title=None):
+def figure_size(nodes, points, window=None, title=None, legend=None):
     """``(width, height)`` in inches of the picture ``draw_graph`` makes."""
-    left, right, first, last = extent(nodes, points, window)
-    return right - left, (last - first) + 1.3 + (0.3 + 0.2 * title.count("\n") if title else 0.0)
+    left, right, first, last = extent(nodes, points, window, text_width(title, legend))
+    return right - left, (last - first) + 1.3 + (0.3 + 0.2 * title.count("\n") if title else 0.0) + (0.25 if legend else 0)
 
 
-def graph_png(nodes, edges, title=None, dpi=80):
+def graph_png(nodes, edges, title=None, dpi=DPI):
     """A whole graph as PNG bytes (for a ``minitf.function`` graph, or any nodes and edges)."""
     points = place(nodes, edges, layout(nodes, edges))
     fig = new_figure(*figure_size(nodes, points, title=title))
@@ -451,7 +463,7 @@ class TapeView(Lesson):
     >>> [step.op.name for step in view.steps]
     ['Add', 'Mul', 'Mul']
     >>> view.run_to_end(); view.shown_gradients()
-    [8.0]
+    8.0
     """
 
     figsize = (8.0, 4.0)
@@ -510,10 +522,11 @@ class TapeView(Lesson):
         return known
 
     def shown_gradients(self):
-        """The gradient of each source as the view shows it (as NumPy arrays, None where unconnected).
+        """The gradient of each source as the view shows it, in the nesting of the sources (as ``gradient``).
 
-        Read off the walk's running totals: a variable's gradient is the sum over the snapshots
-        the ops read. After ``run_to_end`` it equals ``tape.gradient``'s result.
+        Read off the walk's running totals, as NumPy arrays (floats for scalars), None where the walk
+        has not reached a source; a variable's gradient is the sum over the snapshots the ops read.
+        After ``run_to_end`` it equals ``tape.gradient``'s result.
         """
         known = self.known_gradients()
         result = []
@@ -522,7 +535,8 @@ class TapeView(Lesson):
             snapshots = {id(x) for op in self.ops for x, v in zip(op.inputs, op.variables) if v is s}
             parts += [known[k] for k in snapshots if k in known]
             result.append(None if not parts else np.asarray(sum(np.asarray(p) for p in parts)))
-        return [None if g is None else (float(g) if g.ndim == 0 else g) for g in result]
+        result = [None if g is None else (float(g) if g.ndim == 0 else g) for g in result]
+        return nest.pack_sequence_as(self.sources, result)
 
     # view -------------------------------------------------------------------
     def describe(self):
@@ -552,7 +566,7 @@ class TapeView(Lesson):
     def result_lines(self):
         names = source_names(self.sources)
         return [f"  d target/d {names[id(s)]} = {'None' if g is None else value_text(g, 12)}"
-                for s, g in zip(self.flat_sources, self.shown_gradients())]
+                for s, g in zip(self.flat_sources, nest.flatten(self.shown_gradients()))]
 
     def window(self):
         """The layers to draw: all of them, or ``MAX_LAYERS`` around the current op for a deep record."""
@@ -571,8 +585,15 @@ class TapeView(Lesson):
         self.redraw()
 
     def redraw(self):
-        self.figsize = figure_size(self.nodes, self.points, self.window(), self.picture_title())
-        super().redraw()
+        self.figsize = figure_size(self.nodes, self.points, self.window(), self.picture_title(), LEGEND)
+        fig = new_figure(*self.figsize)
+        self.draw(fig)
+        data = png_bytes(fig, dpi=DPI)
+        width, height = png_size(data)
+        with self.image.hold_sync():  # one message: the browser never shows the picture at a stale size
+            self.image.width, self.image.height = str(width), str(height)
+            self.image.value = data
+        self.redraws += 1
 
     def draw(self, fig):
         step = self.current
@@ -585,7 +606,7 @@ class TapeView(Lesson):
             active = {(id(x), out) for x, g in zip(step.op.inputs, step.grads) if g is not None}
         draw_graph(fig, self.nodes, self.edges, self.points, current=id(step.op.output) if step else None,
                    walked=walked, gradients=gradients, active_edges=active, window=self.window(),
-                   title=self.picture_title())
+                   title=self.picture_title(), legend=LEGEND)
 
     def picture_title(self):
         """The line above the picture: where the walk is, and which layers a deep record shows."""
