@@ -11,11 +11,13 @@ This is the only part of minitf that imports ipywidgets and matplotlib, and
     ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss
     ch3.py        Gaussian clouds and a linear-classifier trainer
     ch4.py        a synthetic regression data set, and a function you can watch retrace
+    ch5.py        chapter 5's exercises: a gradient rule to write (checked), a gradient to predict, a None to fix
     tapeview.py   TapeView: a tape's record drawn as a graph, its backward pass stepped one op at a time
     exercises.py  check_answer: says whether an exercise's answer is right (is_right returns it)
     widgets.py    the base class: controls, a status line and a picture redrawn off-screen
 """
 
+from minitf.lessons import ch5  # noqa: F401,E402  (registers chapter 5's exercises)
 from minitf.lessons.ch1 import (  # noqa: F401
     IMAGENET_TOP5_ERROR,
     RepresentationExplorer,

@@ -415,7 +415,8 @@ def extent(nodes, points, window=None, min_width=6.0):
 def figure_size(nodes, points, window=None, title=None, legend=None):
     """``(width, height)`` in inches of the picture ``draw_graph`` makes."""
     left, right, first, last = extent(nodes, points, window, text_width(title, legend))
-    return right - left, (last - first) + 1.3 + (0.3 + 0.2 * title.count("\n") if title else 0.0) + (0.25 if legend else 0)
+    titles = (0.3 + 0.2 * title.count("\n") if title else 0.0) + (0.25 if legend else 0.0)
+    return right - left, (last - first) + 1.3 + titles
 
 
 def graph_png(nodes, edges, title=None, dpi=DPI):
