@@ -164,7 +164,7 @@ def test_broadcasting_undone_and_fan_out_are_spelled_out():
     tape, y, sources = fan_out()
     view = TapeView(tape, y, sources)
     view.run_to_end()
-    assert "running total [ 5., -1.] (it feeds several ops" in view.text
+    assert "running total [ 5., -1.] (it is used more than once" in view.text
     assert "d target/d x0 = [ 5., -1.]" in view.text
 
 

@@ -342,11 +342,12 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
     gradients = gradients or {}
     by_key = {n.key: n for n in nodes}
     left, right, first, last = extent(nodes, points, window, text_width(title, legend))
-    fig.set_layout_engine("none")
+    if hasattr(fig, "set_layout_engine"):  # a Figure (a SubFigure has no layout engine of its own)
+        fig.set_layout_engine("none")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
-    top = (0.6 + 0.2 * title.count("\n") if title else 0.3) + 0.15
-    bottom = -last - 0.85 - (0.25 if legend else 0.0)
+    top, below = margins(title, legend)
+    bottom = -last - below
     ax.set_ylim(bottom, top - first)
     ax.axis("off")
     if title:
@@ -415,8 +416,14 @@ def extent(nodes, points, window=None, min_width=6.0):
 def figure_size(nodes, points, window=None, title=None, legend=None):
     """``(width, height)`` in inches of the picture ``draw_graph`` makes."""
     left, right, first, last = extent(nodes, points, window, text_width(title, legend))
-    titles = (0.3 + 0.2 * title.count("\n") if title else 0.0) + (0.25 if legend else 0.0)
-    return right - left, (last - first) + 1.3 + titles
+    top, below = margins(title, legend)
+    return right - left, (last - first) + top + below
+
+
+def margins(title=None, legend=None):
+    """Inches above the first layer's centre (room for the title) and below the last one's (for the legend)."""
+    top = (0.75 + 0.2 * title.count("\n")) if title else 0.45
+    return top, 0.5 + (0.3 if legend else 0.0)
 
 
 def graph_png(nodes, edges, title=None, dpi=DPI):
@@ -650,6 +657,6 @@ def describe_step(step, number, total, names, earlier=()):
         else:
             lines.append(f"      sends {value_text(grad)}")
         if step.accumulated[i]:
-            lines.append(f"      running total {value_text(step.totals[i])} (it feeds several ops: the tape adds "
-                         "up what each sends)")
+            lines.append(f"      running total {value_text(step.totals[i])} (it is used more than once: the tape "
+                         "adds up what each use sends)")
     return lines
