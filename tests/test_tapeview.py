@@ -359,3 +359,23 @@ def test_number_exercises_5_2_and_5_4_and_every_stored_solution(capsys):
     assert "def exercise_5_3():" in said(capsys, ch5.solution, "5.3", True)
     with pytest.raises(KeyError, match="chapter 5 has"):
         ch5.solution("4.1")
+
+
+def test_a_long_function_graph_scrolls_in_its_own_box():
+    @tf.function
+    def chain(x):
+        for _ in range(12):
+            x = tf.tanh(x)
+        return x
+
+    view = FunctionGraphView(chain.get_concrete_function(tf.constant(1.0)))
+    assert int(view.image.height) > tapeview.MAX_HEIGHT
+    box = view.children[0]
+    assert box.children == (view.image,) and box.layout.overflow == "auto"
+    assert box.layout.max_height == f"{tapeview.MAX_HEIGHT}px"
+
+
+def test_several_targets_are_refused_with_what_to_do():
+    tape, y, sources = fan_out()
+    with pytest.raises(TypeError, match=r"one target tensor, got list.*tf.add_n"):
+        TapeView(tape, [y, y], sources)

@@ -21,6 +21,7 @@ import numpy as np
 
 from minitf import nest
 from minitf.lessons.widgets import Lesson, button, natural_size_image, new_figure, png_bytes, png_size
+from minitf.tensor import Tensor
 from minitf.variable import Variable
 
 MAX_LAYERS = 9  # layers drawn at once; a deeper record is shown as a window around the current op
@@ -30,6 +31,7 @@ FONT = 8.5
 CHAR_WIDTH = FONT * 0.6 / 72  # inches per character of a node's label, near enough for DejaVu Sans
 COLORS = {"op": "#dbe9f6", "source": "#c9ecc9", "watched": "#eeeeee", "constant": "#f7f7f7", "input": "#c9ecc9"}
 GREY_TEXT, CURRENT, GRADIENT = "#9a9a9a", "#ffe066", "#c0392b"
+MAX_HEIGHT = 720  # pixels of a function's graph shown before it scrolls
 DPI = 100  # pictures of graphs have small text: drawn at 100 dpi, not the lessons' usual 80
 LEGEND = "green: sources · orange: target · yellow: this step · red: gradients so far · ✓ walked · dashed: no part"
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -452,7 +454,10 @@ class FunctionGraphView(widgets.VBox):
         self.image.width, self.image.height, self.image.value = str(width), str(height), data
         self.printout = widgets.Output()
         self.printout.append_stdout(concrete.pretty_printed_graph() + "\n")
-        super().__init__(children=(self.image, self.printout))
+        picture = self.image
+        if height > MAX_HEIGHT:  # a long graph scrolls inside its own box rather than push the printout away
+            picture = widgets.Box([self.image], layout=widgets.Layout(max_height=f"{MAX_HEIGHT}px", overflow="auto"))
+        super().__init__(children=(picture, self.printout))
 
 
 # -- the widget -----------------------------------------------------------------------------------------------
@@ -477,6 +482,9 @@ class TapeView(Lesson):
     figsize = (8.0, 4.0)
 
     def __init__(self, tape, target, sources, output_gradients=None):
+        if not isinstance(target, Tensor):
+            raise TypeError(f"TapeView shows the backward pass from one target tensor, got {type(target).__name__}."
+                            "\n  For several targets, add them up first (tf.add_n([...])), as gradient() would.")
         self.target, self.sources = target, sources
         self.flat_sources = nest.flatten(sources)
         self.ops = tape.recorded_ops(target, sources)  # read before the walk: a one-shot tape forgets it
