@@ -1,5 +1,7 @@
 """TapeView and its picture logic, driven without a browser: click buttons, read the text, the state and the PNG."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -145,7 +147,7 @@ def test_a_step_shows_the_rule_source_dy_and_what_each_input_gets():
     text = view.text
     assert "back through Mul #0" in text
     assert "dy, the gradient arriving at its output: 1" in text
-    assert "minitf/ops/math_ops.py:" in text and "dy * y" in text  # the rule for input 0: its own source
+    assert "minitf/ops/math_ops.py:" in text and "return dy * y" in text  # the rule for input 0: its own source
     assert "sends 4" in text
     assert "to input 1, a constant (scalar): no rule runs" in text
 
@@ -257,14 +259,17 @@ def test_rule_source_gives_a_lambdas_own_text_and_a_defs_body():
 
     lines, where = tapeview.rule_source(Mul.vjp[1])
     assert where.startswith("minitf/ops/math_ops.py:")
-    assert lines in (["lambda dy, out, x, y: dy * x"], [line for line in lines if "dy * x" in line])
+    assert any("dy * x" in line for line in lines) and len(lines) <= 6
 
     def _rule(dy, out, x):
         """Doc."""
         return dy * x
 
     lines, where = tapeview.rule_source(_rule)
-    assert lines == ["return dy * x"] and where.startswith("tests/test_tapeview.py:")
+    assert lines == ["def _rule(dy, out, x):", "    return dy * x"] and where.startswith("tests/test_tapeview.py:")
+    rule = lambda dy, out, x: dy * 2.0  # noqa: E731  (a lambda shows only itself)
+    own = tapeview.rule_source(rule)[0]
+    assert own == ["lambda dy, out, x: dy * 2.0"] or sys.version_info < (3, 11)
 
 
 def test_value_text_is_one_line_and_short():

@@ -57,10 +57,10 @@ def shape_of(tensor):
     return tuple(int(d) for d in np.shape(tensor))
 
 
-def rule_source(rule, max_lines=4):
-    """The line(s) of a gradient rule's own source that compute it, and where they are (``file:line``).
+def rule_source(rule, max_lines=5):
+    """A gradient rule's own source, and where it is (``file:line``): a ``def`` without its docstring, or the lambda.
 
-    For a ``def`` the signature and docstring are dropped; a lambda shows the line it is on.
+    A lambda shows only itself, even when its line holds several (Python 3.11 knows the columns).
     """
     try:
         lines, start = inspect.getsourcelines(rule)
@@ -72,16 +72,17 @@ def rule_source(rule, max_lines=4):
         own = _lambda_text(rule, lines, start)
         if own:
             return own, f"{where}:{start}"
-    if lines[0].lstrip().startswith("def "):
-        body, start = lines[1:], start + 1
-        while body and not body[0].strip():
-            body, start = body[1:], start + 1
-        if body and body[0].strip()[:3] in ('"""', "'''"):
-            quote = body[0].strip()[:3]
-            end = 0 if body[0].strip().count(quote) >= 2 and len(body[0].strip()) > 3 else next(
+    while lines and lines[0].lstrip().startswith("@"):  # decorators are not the rule
+        lines, start = lines[1:], start + 1
+    if lines and lines[0].lstrip().startswith("def ") and lines[0].rstrip().endswith(":"):
+        head, body = lines[:1], lines[1:]
+        first = body[0].strip() if body else ""
+        if first[:3] in ('"""', "'''"):
+            quote = first[:3]
+            end = 0 if first.count(quote) >= 2 and len(first) > 3 else next(
                 (i for i, line in enumerate(body[1:], 1) if quote in line), 0)
-            body, start = body[end + 1:], start + end + 1
-        lines = body or lines
+            body = body[end + 1:]
+        lines = head + body
     indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
     shown = [line[indent:] for line in lines[:max_lines]]
     if len(lines) > max_lines:
