@@ -31,6 +31,7 @@ FONT = 8.5
 CHAR_WIDTH = FONT * 0.6 / 72  # inches per character of a node's label, near enough for DejaVu Sans
 COLORS = {"op": "#dbe9f6", "source": "#c9ecc9", "watched": "#eeeeee", "constant": "#f7f7f7", "input": "#c9ecc9"}
 GREY_TEXT, CURRENT, GRADIENT = "#9a9a9a", "#ffe066", "#c0392b"
+LAYER = 1.1  # inches from one layer of the picture to the next
 MAX_HEIGHT = 720  # pixels of a function's graph shown before it scrolls
 DPI = 100  # pictures of graphs have small text: drawn at 100 dpi, not the lessons' usual 80
 LEGEND = "green: sources · orange: target · yellow: this step · red: gradients so far · ✓ walked · dashed: no part"
@@ -123,12 +124,13 @@ class Node:
         target: True for the tensor being differentiated (or a graph's output), called ``target_word``.
         grey: None, or the one-line reason this part cannot take part in the backward pass.
         op_index: the op's position in the record (None for leaves).
+        gradient_line: whether the box keeps a last line for its gradient (a TapeView's boxes do).
     """
 
     def __init__(self, key, title, shape, value=None, kind="op", target=False, grey=None, op_index=None,
-                 target_word="target"):
+                 target_word="target", gradient_line=False):
         self.key, self.title, self.shape, self.value, self.kind = key, title, shape, value, kind
-        self.target_word = target_word
+        self.target_word, self.gradient_line = target_word, gradient_line
         self.target, self.grey, self.op_index = target, grey, op_index
 
     @property
@@ -138,6 +140,13 @@ class Node:
         if self.value is not None and self.value != shape:
             lines.append(self.value)
         return [line for line in lines if line]
+
+    @property
+    def gradient_room(self):
+        """The longest gradient line the box may show (a gradient has its tensor's shape), or "" without one."""
+        if not self.gradient_line:
+            return ""
+        return "grad " + (self.value if self.value is not None else f"shape {self.shape}")
 
     def __repr__(self):
         return f"Node({self.title!r}, {self.kind}, shape={self.shape})"
@@ -203,6 +212,7 @@ def record_graph(ops, target, sources, watched=()):
             nodes[id(s)] = Node(id(s), names[id(s)], shape_of(s), small_value(s), "source",
                                 grey="never used by a recorded op: its gradient is None")
     for node in nodes.values():
+        node.gradient_line = node.kind != "constant"  # a constant never gets a gradient: no line kept for one
         if node.kind == "source" and node.grey is None and not _reaches(node.key, edges, target_id):
             node.grey = "no path from here to the target: its gradient is None"
     return list(nodes.values()), edges
@@ -281,17 +291,21 @@ def layout(nodes, edges):
 
 def box_width(node):
     """The width in inches of ``node``'s box."""
-    return max(len(line) for line in node.lines) * CHAR_WIDTH + 0.25
+    return max(len(line) for line in [*node.lines, node.gradient_room]) * CHAR_WIDTH + 0.25
 
 
-def label_room(node):
-    """Room in inches kept right of ``node`` for its gradient (the same shape as its value, so about as long)."""
-    text = node.value if node.value is not None else f"shape {node.shape}"
-    return (5 + len(text)) * CHAR_WIDTH * 0.95 + 0.2
+def box_height(node):
+    """The height in inches of ``node``'s box: its lines, and the gradient's line when it has one."""
+    return 0.2 + 0.15 * (len(node.lines) + node.gradient_line)
+
+
+def layer_of(point):
+    """The layer a placed point sits in."""
+    return round(-point[1] / LAYER)
 
 
 def place(nodes, edges, positions):
-    """``{key: (x, y)}`` in inches: layers 1 inch apart, each node near its inputs, boxes never overlapping.
+    """``{key: (x, y)}`` in inches: layers ``LAYER`` apart, each node near its inputs, boxes never overlapping.
 
     Two passes: ops go under the mean of their inputs, then leaves above the mean of their users.
     """
@@ -318,12 +332,12 @@ def place(nodes, edges, positions):
                     packed.append(want[key])
                     continue
                 left = by_key[order[i - 1]]
-                room = box_width(left) / 2 + label_room(left) + box_width(by_key[key]) / 2 + 0.15
+                room = box_width(left) / 2 + box_width(by_key[key]) / 2 + 0.2
                 packed.append(max(want[key], packed[-1] + room))
             shift = float(np.mean([want[k] - p for k, p in zip(order, packed)]))
             for key, p in zip(order, packed):
                 x[key] = p + shift
-    return {key: (x[key], -float(layer)) for key, (layer, _) in positions.items()}
+    return {key: (x[key], -LAYER * layer) for key, (layer, _) in positions.items()}
 
 
 def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=None, active_edges=(),
@@ -334,7 +348,7 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
         points: ``place``'s result.
         current: the key of the op being stepped through (highlighted).
         walked: keys of ops the backward walk has passed.
-        gradients: ``{key: text}`` shown in red beside a node (its gradient so far).
+        gradients: ``{key: text}`` shown in red on a node's last line (its gradient so far).
         active_edges: ``(from_key, to_key)`` pairs carrying gradient in the current step (red, pointing up).
         window: ``(first_layer, last_layer)`` to draw when the graph is deeper than ``MAX_LAYERS``.
         title: a line above the picture.
@@ -350,19 +364,18 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
     top, below = margins(title, legend)
-    bottom = -last - below
-    ax.set_ylim(bottom, top - first)
+    bottom = -LAYER * last - below
+    ax.set_ylim(bottom, top - LAYER * first)
     ax.axis("off")
     if title:
-        ax.text(left + 0.1, top - first - 0.08, title, fontsize=FONT + 0.5, va="top", ha="left")
+        ax.text(left + 0.1, top - LAYER * first - 0.08, title, fontsize=FONT + 0.5, va="top", ha="left")
     if legend:
         ax.text(left + 0.1, bottom + 0.06, legend, fontsize=FONT - 1, va="bottom", ha="left", color="#555555")
 
     def shown(key):
-        return key in points and first <= -points[key][1] <= last
+        return key in points and first <= layer_of(points[key]) <= last
 
-    def height(node):
-        return 0.2 + 0.15 * len(node.lines)
+    height = box_height
 
     for a, b, _ in edges:
         if not shown(b):
@@ -370,7 +383,7 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
         active = (a, b) in active_edges
         color = GRADIENT if active else GREY_TEXT if (by_key[b].grey or by_key[a].grey) else "#555555"
         xb, yb = points[b]
-        xa, ya = points[a] if shown(a) else (xb - 0.2, yb + 0.75)  # from a layer above the window
+        xa, ya = points[a] if shown(a) else (xb - 0.2, yb + 0.7 * LAYER)  # from a layer above the window
         start = ya - (height(by_key[a]) / 2 if shown(a) else 0)
         ax.annotate("", xy=(xb, yb + height(by_key[b]) / 2), xytext=(xa, start),
                     arrowprops=dict(arrowstyle="<-" if active else "->", color=color, lw=2.2 if active else 0.9,
@@ -386,13 +399,14 @@ def draw_graph(fig, nodes, edges, points, current=None, walked=(), gradients=Non
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                     facecolor=face, edgecolor=GREY_TEXT if node.grey else edge, lw=lw,
                                     linestyle="--" if node.grey else "-", alpha=0.55 if node.grey else 1.0))
-        ax.text(x, y, "\n".join(node.lines), ha="center", va="center", fontsize=FONT, linespacing=1.05,
+        shift = 0.075 if node.gradient_line else 0.0  # the lines sit above the gradient's line
+        ax.text(x, y + shift, "\n".join(node.lines), ha="center", va="center", fontsize=FONT, linespacing=1.05,
                 color=GREY_TEXT if node.grey else "black", fontweight="bold" if node.key == current else "normal")
         if node.key in walked and node.key != current:
             ax.text(x - w / 2 - 0.04, y + h / 2 - 0.02, "✓", color="#2e7d32", fontsize=FONT, ha="right", va="top")
         if node.key in gradients:
-            ax.text(x + w / 2 + 0.06, y, "grad " + gradients[node.key], color=GRADIENT, fontsize=FONT - 0.5,
-                    ha="left", va="center")
+            ax.text(x, y - h / 2 + 0.1, "grad " + gradients[node.key], color=GRADIENT, fontsize=FONT,
+                    ha="center", va="bottom", fontweight="bold" if node.key == current else "normal")
     return ax
 
 
@@ -404,13 +418,13 @@ def text_width(*texts):
 
 def extent(nodes, points, window=None, min_width=6.0):
     """``(left, right, first_layer, last_layer)`` of the part of the picture to draw, in inches and layers."""
-    depth = max((-y for _, y in points.values()), default=0)
+    depth = max((layer_of(p) for p in points.values()), default=0)
     first, last = window or (0, depth)
-    visible = [n for n in nodes if n.key in points and first <= -points[n.key][1] <= last] or nodes[:1]
+    visible = [n for n in nodes if n.key in points and first <= layer_of(points[n.key]) <= last] or nodes[:1]
     if not visible:
         return -3.0, 3.0, first, last
     left = min(points[n.key][0] - box_width(n) / 2 for n in visible) - 0.3
-    right = max(points[n.key][0] + box_width(n) / 2 + label_room(n) for n in visible) + 0.1
+    right = max(points[n.key][0] + box_width(n) / 2 for n in visible) + 0.3
     if right - left < min_width:  # room for the title and legend lines
         left, right = left - (min_width - (right - left)) / 2, right + (min_width - (right - left)) / 2
     return left, right, int(first), int(last)
@@ -420,7 +434,7 @@ def figure_size(nodes, points, window=None, title=None, legend=None):
     """``(width, height)`` in inches of the picture ``draw_graph`` makes."""
     left, right, first, last = extent(nodes, points, window, text_width(title, legend))
     top, below = margins(title, legend)
-    return right - left, (last - first) + top + below
+    return right - left, LAYER * (last - first) + top + below
 
 
 def margins(title=None, legend=None):
