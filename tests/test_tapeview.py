@@ -384,3 +384,24 @@ def test_several_targets_are_refused_with_what_to_do():
     tape, y, sources = fan_out()
     with pytest.raises(TypeError, match=r"(?s)one target tensor, got list.*tf.add_n"):
         TapeView(tape, [y, y], sources)
+
+
+def test_a_record_of_about_forty_ops_fits_on_a_screen():
+    """Three Dense layers, a hand-written cross-entropy and weight decay: 34 ops, drawn at most 1,400 x 1,200 px."""
+    tf.random.set_seed(0)
+    model = keras.Sequential([keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3)])
+    x = tf.constant(np.random.default_rng(0).normal(size=(5, 4)).astype("float32"))
+    model(x)
+    with tf.GradientTape() as tape:
+        p = tf.nn.softmax(model(x))
+        loss = -tf.reduce_mean(tf.reduce_sum(tf.one_hot([0, 1, 2, 1, 0], 3) * tf.math.log(p + 1e-7), axis=1))
+        loss += 0.01 * tf.add_n([tf.reduce_sum(w * w) for w in model.trainable_variables])
+    view = TapeView(tape, loss, model.trainable_variables)
+    assert 30 <= len(view.ops) <= 45
+    for _ in range(len(view.steps) + 1):
+        width, height = png_size(view.image.value)
+        assert width <= 1400 and height <= 1200, (view.position, width, height)
+        view.step_back()
+    for got, want in zip(view.shown_gradients(), view.gradients):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
