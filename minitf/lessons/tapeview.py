@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from minitf import nest
-from minitf.lessons.widgets import Lesson, button, natural_size_image, new_figure, png_bytes, png_size
+from minitf.lessons.widgets import Lesson, button, new_figure, png_bytes, png_size
 from minitf.tensor import Tensor
 from minitf.variable import Variable
 
@@ -451,8 +451,11 @@ def graph_png(nodes, edges, title=None, dpi=DPI):
     return png_bytes(fig, dpi=dpi)
 
 
-class FunctionGraphView(widgets.VBox):
+class FunctionGraphView(Lesson):
     """A ``minitf.function`` concrete function's graph: the picture, then the text printout.
+
+    Displayed without a kernel (a preview of a stored notebook), it shows the picture with the
+    printout as its caption, and the printout as its text.
 
     >>> import minitf as tf
     >>> f = tf.function(lambda x: tf.reduce_sum(x * x))
@@ -461,18 +464,40 @@ class FunctionGraphView(widgets.VBox):
     ['Placeholder x', 'Mul', 'Sum']
     """
 
+    has_picture = True  # also when a long picture sits in its scrolling box
+
     def __init__(self, concrete):
         self.nodes, self.edges = function_graph(concrete)
-        self.image = natural_size_image()
-        data = graph_png(self.nodes, self.edges, title=f"graph {concrete.name}: {len(self.nodes)} operations")
-        width, height = png_size(data)
-        self.image.width, self.image.height, self.image.value = str(width), str(height), data
-        self.printout = widgets.Output()
-        self.printout.append_stdout(concrete.pretty_printed_graph() + "\n")
+        self.points = place(self.nodes, self.edges, layout(self.nodes, self.edges))
+        self.title = f"graph {concrete.name}: {len(self.nodes)} operations"
+        super().__init__([])
+        self.printout = self.status
+        self.say(concrete.pretty_printed_graph())
+        self.figsize = figure_size(self.nodes, self.points, title=self.title)
+        show_picture(self)
         picture = self.image
-        if height > MAX_HEIGHT:  # a long graph scrolls inside its own box rather than push the printout away
+        if int(self.image.height) > MAX_HEIGHT:  # a long graph scrolls in its own box, not pushing the text away
             picture = widgets.Box([self.image], layout=widgets.Layout(max_height=f"{MAX_HEIGHT}px", overflow="auto"))
-        super().__init__(children=(picture, self.printout))
+        self.children = (picture, self.status)
+
+    def draw(self, fig):
+        draw_graph(fig, self.nodes, self.edges, self.points, title=self.title)
+
+    def summary(self):
+        """A text-only preview shows the printout itself."""
+        return self.text.rstrip("\n")
+
+
+def show_picture(lesson):
+    """Draw ``lesson``'s picture (``lesson.draw``, at ``lesson.figsize``) at ``DPI`` and show it at its pixel size."""
+    fig = new_figure(*lesson.figsize)
+    lesson.draw(fig)
+    data = png_bytes(fig, dpi=DPI)
+    width, height = png_size(data)
+    with lesson.image.hold_sync():  # one message: the browser never shows the picture at a stale size
+        lesson.image.width, lesson.image.height = str(width), str(height)
+        lesson.image.value = data
+    lesson.redraws += 1
 
 
 # -- the widget -----------------------------------------------------------------------------------------------
@@ -617,14 +642,7 @@ class TapeView(Lesson):
 
     def redraw(self):
         self.figsize = figure_size(self.nodes, self.points, self.window(), self.picture_title(), LEGEND)
-        fig = new_figure(*self.figsize)
-        self.draw(fig)
-        data = png_bytes(fig, dpi=DPI)
-        width, height = png_size(data)
-        with self.image.hold_sync():  # one message: the browser never shows the picture at a stale size
-            self.image.width, self.image.height = str(width), str(height)
-            self.image.value = data
-        self.redraws += 1
+        show_picture(self)
 
     def draw(self, fig):
         step = self.current
