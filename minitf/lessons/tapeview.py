@@ -246,8 +246,9 @@ def function_graph(concrete):
     nodes, edges = [], []
     for op in graph.get_operations():
         shape = tuple(op.outputs[0].shape) if op.outputs and not isinstance(op.outputs[0].dtype, str) else None
-        plain = op.name == op.type or op.name.startswith(op.type + "_")  # MatMul, MatMul_1: the type says it
-        title = op.type if plain else f"{op.type} {op.name}"
+        base = op.name.rsplit("/", 1)[-1]  # without a name scope ("dense/")
+        plain = base == op.type or base.startswith(op.type + "_")  # MatMul, MatMul_1: the type says it
+        title = (op.name if "/" in op.name else op.type) if plain else f"{op.type} {op.name}"
         kind = "input" if op.type == "Placeholder" else "constant" if op.type == "Const" else "op"
         nodes.append(Node(op.name, title, shape, kind=kind, target=op.name in outputs, target_word="output"))
         edges.extend((t.op.name, op.name, i) for i, t in enumerate(op.inputs))
