@@ -609,7 +609,7 @@ class TapeView(Lesson):
                     f"d target/d target = {value_text(self.seed)}. Click 'Step back' to walk it.", *self.grey_lines()]
         lines = describe_step(self.current, self.position, n, self.names, self.steps[:self.position - 1])
         if self.position == n:
-            lines += ["", "Walk finished.", *self.result_lines()]
+            lines += ["", "Walk finished.", *self.result_lines(), *self.grey_lines()]
         return lines
 
     def grey_lines(self):
