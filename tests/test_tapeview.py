@@ -405,3 +405,28 @@ def test_a_record_of_about_forty_ops_fits_on_a_screen():
         view.step_back()
     for got, want in zip(view.shown_gradients(), view.gradients):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_the_view_replays_the_tapes_own_walk_and_computes_no_gradient_itself():
+    """A rule that counts its calls runs once, inside backward_steps; stepping and drawing never call it again."""
+    from minitf.primitive import Primitive, bind
+
+    calls = []
+
+    def double_grad(dy, out, x):
+        calls.append(1)
+        return dy * 2.0
+
+    double = Primitive("Double", lambda xp, x: x * 2, vjp=(double_grad,))
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = bind(double, bind(double, x))
+    view = TapeView(tape, y, x)
+    assert len(calls) == 2 and [step.rules[0] for step in view.steps] == [double_grad, double_grad]
+    view.run_to_end()
+    view.reset()
+    view.step_back()
+    assert len(calls) == 2 and view.shown_gradients() is None  # one step back: x has no gradient yet
+    view.run_to_end()
+    assert view.shown_gradients() == 4.0 and "def double_grad(dy, out, x):" in view.text
