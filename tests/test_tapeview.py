@@ -430,3 +430,20 @@ def test_the_view_replays_the_tapes_own_walk_and_computes_no_gradient_itself():
     assert len(calls) == 2 and view.shown_gradients() is None  # one step back: x has no gradient yet
     view.run_to_end()
     assert view.shown_gradients() == 4.0 and "def double_grad(dy, out, x):" in view.text
+
+
+def test_an_input_the_op_has_no_rule_for_is_said_so():
+    from minitf.primitive import Primitive, bind
+
+    def half_grad_x(dy, out, x, y):
+        return dy * y
+
+    scaled = Primitive("Scaled", lambda xp, x, y: x * y, vjp=(half_grad_x, None))  # no gradient for y
+    x, y = tf.constant(2.0), tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        z = bind(scaled, x, y)
+    view = TapeView(tape, z, {"x": x, "y": y})
+    view.run_to_end()
+    assert "to input 1, y (scalar): no rule runs, Scaled has no gradient for this input" in view.text
+    assert view.shown_gradients() == {"x": 3.0, "y": None} and "d target/d y = None" in view.text

@@ -685,9 +685,13 @@ def describe_step(step, number, total, names, earlier=()):
              f"  dy, the gradient arriving at its output: {value_text(step.dy)}"
              + (f"  (the sum of what its {uses} users sent back)" if uses > 1 else "")]
     for i, x in enumerate(op.inputs):
-        label = f"  to input {i}, {names.get(id(x), 'a constant')} ({shape_words(shape_of(x))})"
-        if step.rules[i] is None:
+        name = names.get(id(x), "a constant")
+        label = f"  to input {i}, {name} ({shape_words(shape_of(x))})"
+        if step.rules[i] is None and name == "a constant":
             lines.append(f"{label}: no rule runs, nothing watched flows into it")
+            continue
+        if step.rules[i] is None:
+            lines.append(f"{label}: no rule runs, {op.name} has no gradient for this input")
             continue
         source, where = rule_source(step.rules[i])
         lines.append(f"{label}, rule at {where}:")
