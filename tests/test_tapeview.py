@@ -11,8 +11,9 @@ pytest.importorskip("matplotlib")
 
 import minitf as tf  # noqa: E402
 from minitf import keras  # noqa: E402
-from minitf.lessons import tapeview  # noqa: E402
-from minitf.lessons.tapeview import FunctionGraphView, TapeView  # noqa: E402
+from minitf.lessons import graph_picture, tapeview  # noqa: E402
+from minitf.lessons.graph_picture import FunctionGraphView  # noqa: E402
+from minitf.lessons.tapeview import TapeView  # noqa: E402
 from minitf.lessons.widgets import png_size  # noqa: E402
 
 
@@ -208,7 +209,7 @@ def test_a_source_with_no_path_and_a_watched_tensor_that_is_not_a_source():
 def test_the_target_and_sources_are_marked_in_the_graph():
     tape, y, sources = dense_with_loss()
     ops = tape.recorded_ops(y, sources)
-    nodes, edges = tapeview.record_graph(ops, y, {"kernel": sources[0], "bias": sources[1]}, tape.watched())
+    nodes, edges = graph_picture.record_graph(ops, y, {"kernel": sources[0], "bias": sources[1]}, tape.watched())
     by_title = {node.title: node for node in nodes}
     assert by_title["kernel"].kind == by_title["bias"].kind == "source"
     assert [node.title for node in nodes if node.target] == ["Mean #4"]
@@ -217,13 +218,13 @@ def test_the_target_and_sources_are_marked_in_the_graph():
     assert by_title["bias"].value == "[0., 0., 0.]"
     op_keys = {id(op.output) for op in ops}
     assert all(b in op_keys for _, b, _ in edges)  # every edge ends at an op
-    positions = tapeview.layout(nodes, edges)
+    positions = graph_picture.layout(nodes, edges)
     assert all(positions[a][0] < positions[b][0] for a, b, _ in edges)  # inputs sit above their users
-    points = tapeview.place(nodes, edges, positions)
+    points = graph_picture.place(nodes, edges, positions)
     for layer in {p[0] for p in positions.values()}:  # boxes in a layer do not overlap
         row = sorted((points[n.key][0], n) for n in nodes if positions[n.key][0] == layer)
         for (x0, n0), (x1, n1) in zip(row, row[1:]):
-            assert x1 - x0 >= (tapeview.box_width(n0) + tapeview.box_width(n1)) / 2
+            assert x1 - x0 >= (graph_picture.box_width(n0) + graph_picture.box_width(n1)) / 2
 
 
 def test_a_deep_record_is_drawn_as_a_window_that_follows_the_walk():
@@ -274,9 +275,9 @@ def test_rule_source_gives_a_lambdas_own_text_and_a_defs_body():
 
 
 def test_value_text_is_one_line_and_short():
-    assert tapeview.value_text(tf.constant(2.5)) == "2.5"
-    assert tapeview.value_text(tf.constant([[1.0, 2.0], [3.0, 4.0]])) == "[[1., 2.], [3., 4.]]"
-    assert tapeview.value_text(tf.ones((3, 4))) == "shape (3, 4)"
+    assert graph_picture.value_text(tf.constant(2.5)) == "2.5"
+    assert graph_picture.value_text(tf.constant([[1.0, 2.0], [3.0, 4.0]])) == "[[1., 2.], [3., 4.]]"
+    assert graph_picture.value_text(tf.ones((3, 4))) == "shape (3, 4)"
 
 
 def test_a_function_graph_is_drawn_with_the_same_picture():
@@ -374,10 +375,10 @@ def test_a_long_function_graph_scrolls_in_its_own_box():
         return x
 
     view = FunctionGraphView(chain.get_concrete_function(tf.constant(1.0)))
-    assert int(view.image.height) > tapeview.MAX_HEIGHT
+    assert int(view.image.height) > graph_picture.MAX_HEIGHT
     box = view.children[0]
     assert box.children == (view.image,) and box.layout.overflow == "auto"
-    assert box.layout.max_height == f"{tapeview.MAX_HEIGHT}px"
+    assert box.layout.max_height == f"{graph_picture.MAX_HEIGHT}px"
 
 
 def test_several_targets_are_refused_with_what_to_do():
