@@ -448,3 +448,14 @@ def test_an_input_the_op_has_no_rule_for_is_said_so():
     view.run_to_end()
     assert "to input 1, y (scalar): no rule runs, Scaled has no gradient for this input" in view.text
     assert view.shown_gradients() == {"x": 3.0, "y": None} and "d target/d y = None" in view.text
+
+
+def test_a_fused_rule_is_shown_as_the_rule_it_stands_for():
+    x = tf.constant(0.5)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.tanh(x)
+    walk = tape.backward_steps(y, x)
+    text = "\n".join(tapeview.describe_step(walk.steps[0], 1, 1, {id(x): "x"}))
+    assert "return dy * (1 - out * out)" in text and "ops/math_ops.py" in text
+    assert "run as one fused op for speed, at minitf/ops/fused.py" in text

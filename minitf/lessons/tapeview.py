@@ -30,6 +30,7 @@ from minitf.lessons.graph_picture import (
     value_text,
 )
 from minitf.lessons.widgets import Lesson, button
+from minitf.ops import fused
 from minitf.tensor import Tensor
 
 MAX_LAYERS = 9  # layers drawn at once; a deeper record is shown as a window around the current op
@@ -283,9 +284,13 @@ def describe_step(step, number, total, names, earlier=()):
         if step.rules[i] is None:
             lines.append(f"{label}: no rule runs, {op.name} has no gradient for this input")
             continue
-        source, where = rule_source(step.rules[i])
+        definition = fused.definition_of(step.rules[i])
+        source, where = rule_source(step.rules[i] if definition is None else definition)
         lines.append(f"{label}, rule at {where}:")
         lines += ["      " + line for line in source]
+        if definition is not None:
+            _, fused_where = rule_source(step.rules[i])
+            lines.append(f"      (run as one fused op for speed, at {fused_where}: same values, fewer passes)")
         raw, grad = step.raw[i], step.grads[i]
         if step.summed_axes[i]:
             lines.append(f"      gives {shape_words(shape_of(raw))}: summed over axes {tuple(step.summed_axes[i])} "
