@@ -9,7 +9,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 from minitf import lessons  # noqa: E402
-from minitf.lessons import ch1, ch2, ch3, ch4  # noqa: E402
+from minitf.lessons import ch1, ch2, ch3  # noqa: E402
 from minitf.lessons.widgets import PNG_SIGNATURE, png_size  # noqa: E402
 
 SMALL_TRAINER = pytest.param(lambda: lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(20)),
@@ -232,54 +232,3 @@ def test_check_answer_with_tensors_none_junk_and_unknown_numbers(capsys):
     assert "no answer yet" in capsys.readouterr().out
     with pytest.raises(KeyError, match="Known exercises: 1.1"):
         lessons.check_answer("9.9", 1)
-
-
-def test_regression_data_is_seeded_standardized_and_split():
-    (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = lessons.regression_data()
-    assert x_train.shape == (2400, 8) and y_train.shape == (2400, 1)
-    assert x_valid.shape == x_test.shape == (800, 8) and y_valid.shape == y_test.shape == (800, 1)
-    assert x_train.dtype == y_train.dtype == np.float32
-    np.testing.assert_allclose(x_train.mean(axis=0), 0.0, atol=1e-5)
-    np.testing.assert_allclose(x_train.std(axis=0), 1.0, atol=1e-5)
-    again = lessons.regression_data()
-    np.testing.assert_array_equal(again[2][1], y_test)
-    assert not np.array_equal(lessons.regression_data(seed=1)[0][0], x_train)
-
-
-def test_retrace_watcher_traces_once_per_signature():
-    watcher = lessons.RetraceWatcher()
-    assert watcher.text.startswith("Next call: f(tf.constant(2.0)), with a float32 tensor of shape (). 0 calls and 0")
-    assert len(watcher.children) == 3  # two rows of controls and the status line, no picture
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (1, True)
-    assert "traced a new graph" in watcher.text and "def watched(x: float32[]):" in watcher.text
-    watcher.n.value = 4
-    assert watcher.text.startswith("Next call: f(tf.constant(4.0)), with a float32 tensor of shape (). 1 calls and 1")
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (1, False)
-    assert "returned 17: reused a graph" in watcher.text
-    watcher.kind.value = "float32 vector (n values)"
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (2, True)
-    assert "f(tf.range(1, 5, dtype=tf.float32))" in watcher.text and "float32[4]" in watcher.text
-    assert "returned 31" in watcher.text
-    watcher.reset_button.click()
-    assert (watcher.calls, watcher.traces) == (0, 0)
-
-
-def test_retrace_watcher_python_ints_retrace_per_value_and_warn():
-    watcher = lessons.RetraceWatcher(kind="Python int")
-    for n in (1, 2, 3, 4, 5):
-        watcher.n.value = n
-        watcher.call_button.click()
-    assert (watcher.calls, watcher.traces, watcher.retraced) == (5, 5, True)
-    assert "Const = Const(value=5)" in watcher.text and "def watched():" in watcher.text
-    assert "minitf warned: 5 out of the last 5 calls to <function watched> triggered" in watcher.text
-    watcher.call_button.click()
-    assert (watcher.calls, watcher.traces, watcher.retraced) == (6, 5, False)
-    assert "reused a graph" in watcher.text and "warned" not in watcher.text
-    assert ch4.describe(2.5) == "the Python float 2.5"
-    assert [ch4.spelled(kind, 3) for kind in ch4.ARGUMENT_KINDS] == [
-        "3", "3.5", "tf.constant(3.0)", "tf.range(1, 4, dtype=tf.float32)", "tf.constant(3)"]
-    with pytest.raises(ValueError, match="Unknown argument kind"):
-        ch4.make_argument("complex", 1)

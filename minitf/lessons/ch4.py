@@ -2,13 +2,16 @@
 
 ``regression_data`` stands in for a download: eight standardized features and a target
 that is a known nonlinear function of them plus noise, split into training, validation
-and test sets, the same for every seed. ``RetraceWatcher`` calls one ``minitf.function``
-with the argument you pick and shows whether that call traced a new graph, the count of
-traces so far, and the graph that serves the call.
+and test sets, the same for every seed. ``RetraceWatcher`` shows one ``minitf.function``'s
+code, lets you predict whether a call with the argument you pick will trace, makes the
+call, and shows whether it traced, your score, the count of traces so far, and the graph
+that serves the call.
 """
 
+import inspect
 import types
 import warnings
+from collections import deque
 
 import ipywidgets as widgets
 import numpy as np
@@ -51,6 +54,13 @@ def watched(x):
     return tf.reduce_sum(tf.square(tf.cast(x, tf.float32))) + 1.0
 
 
+def watched_source():
+    """The watched function's code as the learner would write it: decorated, named ``f``, no docstring."""
+    lines = inspect.getsource(watched).splitlines()
+    body = [line for line in lines[1:] if not line.strip().startswith('"""')]
+    return "\n".join(["@tf.function", "def f(x):", *body])
+
+
 def make_argument(kind, n):
     """The argument of the chosen ``kind`` for slider value ``n`` (a Python value or a tensor)."""
     if kind == "Python int":
@@ -73,31 +83,56 @@ def spelled(kind, n):
             "int32 scalar": f"tf.constant({int(n)})"}[kind]
 
 
+def with_article(word):
+    """``word`` after "a" or "an", as it is read aloud: "an int32", "a float32"."""
+    return ("an " if word[0] in "aeio" else "a ") + word  # "a uint8": it is read "you-int"
+
+
 def describe(argument):
-    """What of ``argument`` goes into the signature: a Python value, or a tensor's dtype and shape."""
+    """What of ``argument`` goes into the signature: a Python value, or a tensor's dtype and shape.
+
+    >>> describe(tf.constant(3)), describe(2.5)
+    ('an int32 tensor of shape ()', 'the Python float 2.5')
+    """
     if isinstance(argument, tf.Tensor):
-        return f"a {argument.dtype.name} tensor of shape {tuple(argument.shape)}"
+        return f"{with_article(argument.dtype.name)} tensor of shape {tuple(argument.shape)}"
     return f"the Python {type(argument).__name__} {argument!r}"
 
 
+WARNING_LIMIT = (
+    "minitf, like TensorFlow, warns at most twice per function: two warnings are enough to point at the code that "
+    "retraces, and a loop that retraces on every call would otherwise bury its output under copies. The "
+    "retracing itself goes on, silently.")
+# When TensorFlow (and minitf) warn: 5 traces among a function's last 10 calls.
+RETRACE_WINDOW, RETRACE_THRESHOLD = 10, 5
+
+
 class RetraceWatcher(Lesson):
-    """Call a ``minitf.function`` with the argument picked, and see whether it traced again.
+    """Predict whether a call of a ``minitf.function`` traces, make the call, and see whether you were right.
+
+    The function's code is shown on top. Pick an argument, then click the button that says
+    what you expect: the call is made, and the status says whether it traced, the count of
+    traces, your score, and the graph that served the call.
 
     >>> watcher = RetraceWatcher()
-    >>> watcher.call_button.click()
-    >>> watcher.traces, watcher.retraced
-    (1, True)
-    >>> watcher.call_button.click()
-    >>> watcher.traces, watcher.retraced
-    (1, False)
+    >>> watcher.yes_button.click()
+    >>> watcher.traces, watcher.retraced, watcher.score
+    (1, True, (1, 1))
+    >>> watcher.yes_button.click()
+    >>> watcher.traces, watcher.retraced, watcher.score
+    (1, False, (1, 2))
     """
 
     def __init__(self, n=2, kind="float32 scalar"):
+        self.source = widgets.Output()
+        self.source.append_stdout(watched_source() + "\n")
         self.n = widgets.IntSlider(value=n, min=1, max=5, step=1, description="n", continuous_update=False)
         self.kind = widgets.Dropdown(options=ARGUMENT_KINDS, value=kind, description="argument")
-        self.call_button = button("Call f", self.call)
+        self.yes_button = button("Yes: it traces", lambda: self.call(predicted=True))
+        self.no_button = button("No: it reuses a graph", lambda: self.call(predicted=False))
         self.reset_button = button("New function", self.reset)
-        super().__init__([[self.n, self.kind], [self.call_button, self.reset_button]])
+        self.right = self.predictions = 0
+        super().__init__([self.source, [self.n, self.kind], [self.yes_button, self.no_button, self.reset_button]])
         self.children = self.children[:-1]  # no picture: the graph printout is text
         self.n.observe(lambda _: self.preview(), names="value")
         self.kind.observe(lambda _: self.preview(), names="value")
@@ -107,13 +142,20 @@ class RetraceWatcher(Lesson):
     def traces(self):
         return self.function.experimental_get_tracing_count()
 
+    @property
+    def score(self):
+        """``(right, made)``: how many of the learner's predictions were right, of how many."""
+        return self.right, self.predictions
+
     def reset(self):
-        """A fresh ``minitf.function`` with no traces yet."""
+        """A fresh ``minitf.function`` with no traces yet (the score stays)."""
         # A new Python function object each time: minitf keeps its retracing history (for the warning) per
         # Python function, as TensorFlow does, so reusing ``watched`` itself would carry the old history over.
-        fresh = types.FunctionType(watched.__code__, watched.__globals__, watched.__name__)
+        fresh = types.FunctionType(watched.__code__, watched.__globals__, "f")
+        fresh.__qualname__ = "f"
         self.function = tf.function(fresh)
-        self.calls, self.retraced, self.warning = 0, False, None
+        self.calls, self.retraced, self.warning, self.warnings = 0, False, None, 0
+        self.recent = deque(maxlen=RETRACE_WINDOW)  # whether each of the last calls traced
         self.preview()
 
     def argument(self):
@@ -123,13 +165,18 @@ class RetraceWatcher(Lesson):
         """The next call as code, and what of its argument makes the signature."""
         return f"f({spelled(self.kind.value, self.n.value)}), with {describe(self.argument())}"
 
+    def score_text(self):
+        if not self.predictions:
+            return "No predictions yet."
+        return f"Your predictions: {self.right} right of {self.predictions}."
+
     def preview(self):
         """Say what the next call will pass, before it is made."""
         self.say(f"Next call: {self.call_text()}. {self.calls} calls and {self.traces} traces so far.",
-                 "Will it trace? Click 'Call f' to see.")
+                 "Will this call trace a new graph? Click your answer.", self.score_text())
 
-    def call(self):
-        """Call the function once with the picked argument and show what happened."""
+    def call(self, predicted=None):
+        """Call the function once with the picked argument, score the prediction, and show what happened."""
         argument, call_text = self.argument(), self.call_text()
         before = self.traces
         with warnings.catch_warnings(record=True) as caught:
@@ -137,11 +184,22 @@ class RetraceWatcher(Lesson):
             result = self.function(argument)
         self.calls += 1
         self.retraced = self.traces > before
+        self.recent.append(self.retraced)
         self.warning = str(caught[-1].message).split(". ")[0] + "." if caught else None
-        graph = self.function.get_concrete_function(argument).pretty_printed_graph()
+        self.warnings += bool(caught)
         what = "traced a new graph" if self.retraced else "reused a graph traced before (no tracing)"
-        lines = [f"Call {self.calls}: {call_text}, returned {float(result.numpy()):g}: {what}.",
-                 f"Traces so far: {self.traces} for {self.calls} calls."]
+        lines = [f"Call {self.calls}: {call_text}, returned {float(result.numpy()):g}: {what}."]
+        if predicted is not None:
+            self.predictions += 1
+            self.right += predicted == self.retraced
+            verdict = "right" if predicted == self.retraced else "not this time"
+            lines.append(f"You said {'yes' if predicted else 'no'}: {verdict}. {self.score_text()}")
+        lines.append(f"Traces so far: {self.traces} for {self.calls} calls.")
         if self.warning:
-            lines.append(f"minitf warned: {self.warning}")
+            lines.append(f"minitf warned ({self.warnings} of 2): {self.warning}")
+            if self.warnings == 2:
+                lines.append(WARNING_LIMIT)
+        elif self.retraced and self.warnings >= 2 and sum(self.recent) >= RETRACE_THRESHOLD:
+            lines.append("No warning this time, though the calls keep retracing: " + WARNING_LIMIT)
+        graph = self.function.get_concrete_function(argument).pretty_printed_graph()
         self.say(*lines, "", "The graph that served this call:", graph)

@@ -1,0 +1,105 @@
+"""Chapter 4's lesson helpers, driven without a browser: the regression data and the retrace watcher."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from minitf import lessons  # noqa: E402
+from minitf.lessons import ch4  # noqa: E402
+
+
+def test_regression_data_is_seeded_standardized_and_split():
+    (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = lessons.regression_data()
+    assert x_train.shape == (2400, 8) and y_train.shape == (2400, 1)
+    assert x_valid.shape == x_test.shape == (800, 8) and y_valid.shape == y_test.shape == (800, 1)
+    assert x_train.dtype == y_train.dtype == np.float32
+    np.testing.assert_allclose(x_train.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(x_train.std(axis=0), 1.0, atol=1e-5)
+    again = lessons.regression_data()
+    np.testing.assert_array_equal(again[2][1], y_test)
+    assert not np.array_equal(lessons.regression_data(seed=1)[0][0], x_train)
+
+
+def test_retrace_watcher_shows_the_code_it_calls():
+    watcher = lessons.RetraceWatcher()
+    shown = "".join(output["text"] for output in watcher.source.outputs)
+    assert shown == ("@tf.function\ndef f(x):\n"
+                     "    return tf.reduce_sum(tf.square(tf.cast(x, tf.float32))) + 1.0\n")
+    assert watcher.children[0] is watcher.source
+    assert len(watcher.children) == 4  # the code, two rows of controls and the status line, no picture
+
+
+def test_retrace_watcher_scores_each_prediction_and_traces_once_per_signature():
+    watcher = lessons.RetraceWatcher()
+    assert watcher.text.startswith("Next call: f(tf.constant(2.0)), with a float32 tensor of shape (). 0 calls and 0")
+    assert "No predictions yet." in watcher.text
+    watcher.yes_button.click()
+    assert (watcher.traces, watcher.retraced, watcher.score) == (1, True, (1, 1))
+    assert "You said yes: right. Your predictions: 1 right of 1." in watcher.text
+    assert "traced a new graph" in watcher.text and "def f(x: float32[]):" in watcher.text
+    watcher.n.value = 4
+    assert watcher.text.startswith("Next call: f(tf.constant(4.0)), with a float32 tensor of shape (). 1 calls and 1")
+    watcher.yes_button.click()
+    assert (watcher.traces, watcher.retraced, watcher.score) == (1, False, (1, 2))
+    assert "returned 17: reused a graph" in watcher.text and "You said yes: not this time." in watcher.text
+    watcher.kind.value = "float32 vector (n values)"
+    watcher.no_button.click()
+    assert (watcher.traces, watcher.retraced, watcher.score) == (2, True, (1, 3))
+    assert "f(tf.range(1, 5, dtype=tf.float32))" in watcher.text and "float32[4]" in watcher.text
+    assert "returned 31" in watcher.text
+    watcher.reset_button.click()
+    assert (watcher.calls, watcher.traces, watcher.score) == (0, 0, (1, 3))  # a new function; the score stays
+    assert "Your predictions: 1 right of 3." in watcher.text
+
+
+def test_retrace_watcher_says_an_int32():
+    watcher = lessons.RetraceWatcher(kind="int32 scalar")
+    assert "with an int32 tensor of shape ()" in watcher.text
+    assert [ch4.with_article(word) for word in ("int32", "float32", "uint8", "bool")] == [
+        "an int32", "a float32", "a uint8", "a bool"]
+
+
+def call_with_ints(watcher, values):
+    for n in values:
+        watcher.n.value = n
+        watcher.yes_button.click()
+
+
+def test_retrace_watcher_python_ints_retrace_per_value_and_warn_twice_then_explain_the_silence():
+    watcher = lessons.RetraceWatcher(kind="Python int")
+    call_with_ints(watcher, (1, 2, 3, 4, 5))
+    assert (watcher.calls, watcher.traces, watcher.retraced) == (5, 5, True)
+    assert "Const = Const(value=5)" in watcher.text and "def f():" in watcher.text
+    assert "minitf warned (1 of 2): 5 out of the last 5 calls to <function f> triggered" in watcher.text
+    assert "at most twice" not in watcher.text
+    watcher.yes_button.click()
+    assert (watcher.calls, watcher.traces, watcher.retraced) == (6, 5, False)
+    assert "reused a graph" in watcher.text and "warned" not in watcher.text and "at most twice" not in watcher.text
+    watcher.kind.value = "Python float"
+    call_with_ints(watcher, (1,))
+    assert "minitf warned (2 of 2): 6 out of the last 7 calls" in watcher.text
+    assert ch4.WARNING_LIMIT in watcher.text
+    call_with_ints(watcher, (2,))
+    assert watcher.retraced and watcher.warnings == 2 and "warned" not in watcher.text
+    assert "No warning this time, though the calls keep retracing: " + ch4.WARNING_LIMIT in watcher.text
+
+
+def test_retrace_watcher_explains_no_silence_when_there_was_nothing_to_warn_about():
+    watcher = lessons.RetraceWatcher(kind="Python int")
+    call_with_ints(watcher, (1, 2, 3, 4, 5, 1))  # first warning at the fifth trace
+    watcher.kind.value = "Python float"
+    call_with_ints(watcher, (1,))  # the second
+    watcher.kind.value = "float32 scalar"
+    call_with_ints(watcher, (1, 2, 3, 4, 5, 1, 2, 3, 4))  # no traces: the window fills with calls that reused
+    watcher.kind.value = "int32 scalar"
+    call_with_ints(watcher, (1,))
+    assert watcher.retraced and "No warning this time" not in watcher.text
+
+
+def test_argument_helpers():
+    assert ch4.describe(2.5) == "the Python float 2.5"
+    assert [ch4.spelled(kind, 3) for kind in ch4.ARGUMENT_KINDS] == [
+        "3", "3.5", "tf.constant(3.0)", "tf.range(1, 4, dtype=tf.float32)", "tf.constant(3)"]
+    with pytest.raises(ValueError, match="Unknown argument kind"):
+        ch4.make_argument("complex", 1)
