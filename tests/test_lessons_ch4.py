@@ -103,3 +103,11 @@ def test_argument_helpers():
         "3", "3.5", "tf.constant(3.0)", "tf.range(1, 4, dtype=tf.float32)", "tf.constant(3)"]
     with pytest.raises(ValueError, match="Unknown argument kind"):
         ch4.make_argument("complex", 1)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_exercise_4_3_accepts_the_right_number_as_a_one_element_tensor(shape):
+    import minitf as tf
+
+    assert lessons.is_right("4.3", tf.reshape(tf.constant(4.0), shape))
+    assert not lessons.is_right("4.3", tf.constant([4.0, 4.0]))  # two numbers are not one answer

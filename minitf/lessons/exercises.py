@@ -16,7 +16,7 @@ import numpy as np
 
 
 def _number(answer):
-    return float(np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer))
+    return float(np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer).item())  # (1,) or (1, 1) too
 
 
 def _close(expected, tolerance=1e-3):
