@@ -32,10 +32,10 @@ class Primitive:
     Args:
         name: TensorFlow's op name (``"MatMul"``), shown in errors and graph printouts.
         impl: ``impl(xp, *arrays, **params) -> array``: the forward rule on backend arrays.
-        vjp: the gradient rule. Either a tuple with one function per input,
+        vjp: the gradient rules: a tuple with one function per input,
             ``rule(dy, out, *inputs, **params) -> dx``, so the tape computes only the
-            gradients it needs; or, for ops with a variable number of inputs, one function
-            returning a list of them. ``None`` marks the op as not differentiable.
+            gradients it needs. ``None`` in the tuple (or an input past its end) gets no
+            gradient; ``vjp=None`` marks the op as not differentiable.
         check: ``check(*inputs, **params)`` raises a clear error before ``impl`` runs.
     """
 

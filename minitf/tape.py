@@ -8,6 +8,10 @@ tapes give second derivatives.
 
 Variables are recorded through their ``snapshot()``: the value they had when the
 op ran, so assigning to a variable later does not change a recorded gradient.
+
+Two read-only views open the tape to a learner (minitf only, not in TensorFlow):
+``recorded_ops()`` lists what was recorded, and ``backward_steps()`` runs the real
+backward walk and returns every step it took.
 """
 
 import contextlib
@@ -15,12 +19,16 @@ import functools
 import inspect
 import warnings
 
-from minitf import nest, primitive
+from minitf import nest
 from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
-from minitf.tensor import Tensor, _scalar_constant, convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variable import Variable
+
+# hook(tape, targets, flat_sources, flat_results), called at the end of every ``gradient`` call
+# (before a one-shot tape forgets its record). Explain mode (``minitf.explain``) adds itself here.
+gradient_hooks = []
 
 
 class UnconnectedGradients:
@@ -54,13 +62,17 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._recording = False
         self._used = False
+        self._watched = {}  # id -> watched tensor or variable (keeps them alive, so ids stay unique)
         self.reset()
 
     def reset(self):
         """Forget everything recorded and watched so far (the tape keeps recording if active)."""
+        self._watched = {}
+        self._forget_record()
+
+    def _forget_record(self):
         self._records = []  # (primitive, inputs, params, output) in execution order
-        self._tracked = set()  # ids of watched tensors and of everything computed from them
-        self._watched = {}  # id -> watched tensor or variable (keeps them alive, so ids stay unique)
+        self._tracked = set(self._watched)  # ids of watched tensors and of everything computed from them
         self._reads = {}  # id(variable) -> the snapshots of it that recorded ops used
 
     # -- recording -------------------------------------------------------------------------
@@ -107,19 +119,20 @@ class GradientTape:
             self._tracked.add(id(t))
 
     def watched_variables(self):
-        """The variables this tape has watched, explicitly or by reading them."""
+        """The variables this tape has watched, explicitly or by reading them (still listed after gradient)."""
         return tuple(v for v in self._watched.values() if isinstance(v, Variable))
+
+    def watched(self):
+        """Every tensor and variable this tape watches, explicitly or by reading them (minitf only)."""
+        return tuple(self._watched.values())
 
     def record(self, prim, args, params, out):
         """Called by ``bind`` for every op: keep it if an input depends on something watched."""
-        if prim.vjp is None or out._value.dtype.kind != "f":
+        if prim.vjp is None or out._value.dtype.kind != "f":  # not differentiable
             return
         for arg in args:
-            if arg.__class__ is not Tensor and isinstance(arg, Variable):  # record what the op read
-                inputs = []
-                for x in args:
-                    inputs.append(self._read(x) if isinstance(x, Variable) else x)
-                args = tuple(inputs)
+            if isinstance(arg, Variable):  # record the values the op read
+                args = tuple(self._read(x) if isinstance(x, Variable) else x for x in args)
                 break
         tracked = self._tracked
         for arg in args:
@@ -131,17 +144,70 @@ class GradientTape:
     def _read(self, variable):
         """The snapshot of ``variable`` that an op read (watching the variable if it is trainable)."""
         snap = variable.snapshot()
-        tracked = self._tracked
-        if id(snap) not in tracked:
-            key = id(variable)
-            if key not in tracked:
-                if not (variable._trainable and self._watch_accessed_variables):
-                    return snap
-                self._watched[key] = variable
-                tracked.add(key)
-            tracked.add(id(snap))
+        key = id(variable)
+        if key not in self._tracked:
+            if not (variable.trainable and self._watch_accessed_variables):
+                return snap
+            self._watched[key] = variable
+            self._tracked.add(key)
+        if id(snap) not in self._tracked:
+            self._tracked.add(id(snap))
             self._reads.setdefault(key, []).append(snap)
         return snap
+
+    # -- looking at the record (minitf only) -------------------------------------------------
+    def recorded_ops(self, target=None, sources=None):
+        """What this tape recorded, in execution order: a tuple of ``RecordedOp`` (read-only).
+
+        ``from_sources`` says whether each op depends on ``sources`` (default: anything
+        watched), ``to_target`` whether ``target`` depends on its output (None without a target).
+        """
+        snapshot_of = {id(snap): self._watched[key] for key, snaps in self._reads.items() for snap in snaps}
+        if sources is None:
+            reached = set(self._watched) | set(snapshot_of)
+        else:
+            reached = set()
+            for source in nest.flatten(sources):
+                reached.add(id(source))
+                reached.update(id(snap) for snap in self._reads.get(id(source), ()))
+        from_sources = []
+        for _, inputs, _, out in self._records:
+            depends = any(id(x) in reached for x in inputs)
+            if depends:
+                reached.add(id(out))
+            from_sources.append(depends)
+        to_target = [None] * len(self._records)
+        if target is not None:
+            needed = {id(t) for t in nest.flatten(target)}
+            for i in range(len(self._records) - 1, -1, -1):
+                _, inputs, _, out = self._records[i]
+                to_target[i] = id(out) in needed
+                if to_target[i]:
+                    needed.update(id(x) for x in inputs)
+        return tuple(
+            RecordedOp(i, prim, inputs, tuple(snapshot_of.get(id(x)) for x in inputs), params, out,
+                       from_sources[i], to_target[i])
+            for i, (prim, inputs, params, out) in enumerate(self._records)
+        )
+
+    def backward_steps(self, target, sources, output_gradients=None,
+                       unconnected_gradients=UnconnectedGradients.NONE):
+        """Run ``gradient`` and also return every step of its backward walk (minitf only).
+
+        Returns a ``BackwardWalk``: ``steps``, one ``BackwardStep`` per op that received a
+        gradient, in the order the tape visited them, and ``gradients``, what ``gradient`` returns.
+        """
+        ops = self.recorded_ops(target, sources)
+        steps = {}
+
+        def on_send(index, dy, position, rule, raw, grad, total, accumulated):
+            step = steps.get(index)
+            if step is None:
+                step = steps[index] = BackwardStep(ops[index], dy)
+            step._set(position, rule, raw, grad, total, accumulated)
+
+        gradients = self.gradient(target, sources, output_gradients, unconnected_gradients, _on_send=on_send)
+        return BackwardWalk(list(steps.values()), gradients)
 
     # -- differentiating --------------------------------------------------------------------
     def _begin_backward(self):
@@ -154,10 +220,11 @@ class GradientTape:
 
     def _end_backward(self):
         if not self._persistent:
-            self.reset()
+            self._forget_record()  # TensorFlow still lists the watched variables afterwards
             self._used = True
 
-    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE,
+                 _on_send=None):
         """Return d(sum of ``target``)/d``sources``, in the nesting of ``sources``.
 
         Args:
@@ -169,11 +236,13 @@ class GradientTape:
         """
         zero = _zero_for_unconnected(unconnected_gradients)
         flat_sources = self._check_sources(sources)
-        targets = nest.flatten(target)
+        targets = [convert_to_tensor(t) for t in nest.flatten(target)]
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         self._begin_backward()
-        grads = self._backward(targets, seeds)
+        grads = self._backward(targets, seeds, _on_send)
         result = [self._gradient_of(s, grads, zero) for s in flat_sources]
+        for hook in gradient_hooks:
+            hook(self, targets, flat_sources, result)
         self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
@@ -185,43 +254,38 @@ class GradientTape:
                                  "not minitf.Tensor or minitf.Variable.")
         return flat
 
-    def _backward(self, targets, seeds=None):
-        """Walk the record backwards from ``targets``, seeded with ``seeds``; return {id(tensor): gradient}."""
+    def _backward(self, targets, seeds=None, on_send=None):
+        """Walk the record backwards from ``targets``, seeded with ``seeds``; return {id(tensor): gradient}.
+
+        For every op whose output received a gradient ``dy``, each input that leads to a watched
+        tensor gets ``rule(dy, ...)`` from the op's gradient rules, summed over uses. ``on_send``,
+        if given, is told of every gradient sent (``backward_steps`` collects them).
+        """
         tracked = self._tracked
         grads = {}
         for i, target in enumerate(targets):
-            if target.__class__ is not Tensor:
-                target = convert_to_tensor(target)
             _accumulate(grads, target, _seed(target, None if seeds is None else seeds[i], i))
-        was_checking, primitive.checking = primitive.checking, False  # the rules' inputs passed their checks
-        try:
-            for prim, inputs, params, out in reversed(self._records):  # records added meanwhile are not visited
-                dy = grads.get(id(out))
-                if dy is None:
-                    continue
-                vjp = prim.vjp
-                if vjp.__class__ is tuple:  # one rule per input: run only those whose input needs a gradient
-                    for x, rule in zip(inputs, vjp):
-                        if rule is not None and id(x) in tracked:
-                            _accumulate(grads, x, rule(dy, out, *inputs, **params))
-                else:
-                    for x, dx in zip(inputs, vjp(dy, out, *inputs, **params)):
-                        if dx is not None and id(x) in tracked:
-                            _accumulate(grads, x, dx)
-        finally:
-            primitive.checking = was_checking
+        records = self._records
+        for index in range(len(records) - 1, -1, -1):  # records added meanwhile are not visited
+            prim, inputs, params, out = records[index]
+            dy = grads.get(id(out))
+            if dy is None:
+                continue
+            for position, (x, rule) in enumerate(zip(inputs, prim.vjp)):
+                if rule is not None and id(x) in tracked:
+                    raw = rule(dy, out, *inputs, **params)
+                    grad, accumulated = _accumulate(grads, x, raw)
+                    if on_send is not None:
+                        on_send(index, dy, position, rule, raw, grad, grads[id(x)], accumulated)
         return grads
 
     def _gradient_of(self, source, grads, zero=False):
         """``source``'s gradient: its own entry plus those of the snapshots recorded for it (a variable)."""
-        key = id(source)
-        grad = grads.get(key)
-        reads = self._reads.get(key)
-        if reads is not None:
-            for snap in reads:
-                part = grads.get(id(snap))
-                if part is not None:
-                    grad = part if grad is None else add(grad, part)
+        grad = grads.get(id(source))
+        for snap in self._reads.get(id(source), ()):
+            part = grads.get(id(snap))
+            if part is not None:
+                grad = part if grad is None else add(grad, part)
         if grad is None and zero:
             return zeros_like(source)
         return grad
@@ -235,15 +299,16 @@ class GradientTape:
         zero = _zero_for_unconnected(unconnected_gradients)
         flat_sources = self._check_sources(sources)
         target = convert_to_tensor(target)
-        size = target._value.size
+        shape = tuple(target.shape)
+        size = target.shape.num_elements()
         self._begin_backward()
         rows = [[] for _ in flat_sources]
         for i in range(size):
-            seed = reshape(one_hot(i, size, dtype=target.dtype), target._value.shape)
+            seed = reshape(one_hot(i, size, dtype=target.dtype), shape)
             grads = self._backward([target], [seed])
             for row, source in zip(rows, flat_sources):
                 row.append(self._gradient_of(source, grads))
-        result = [_stack_rows(row, s, target._value.shape, zero) for row, s in zip(rows, flat_sources)]
+        result = [_stack_rows(row, s, shape, zero) for row, s in zip(rows, flat_sources)]
         self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
@@ -255,12 +320,12 @@ class GradientTape:
         """
         zero = _zero_for_unconnected(unconnected_gradients)
         target = convert_to_tensor(target)
-        t_shape, s_shape = target._value.shape, source._value.shape
+        t_shape, s_shape = tuple(target.shape), tuple(source.shape)
         if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
             raise ValueError(f"Need first dimension of target shape ({target.shape}) and source shape "
                              f"({source.shape}) to match.")
         batch, inner = t_shape[0], t_shape[1:]
-        size = int(target._value.size // max(batch, 1))
+        size = target.shape.num_elements() // max(batch, 1)
         self._begin_backward()
         row = []
         for j in range(size):
@@ -271,6 +336,66 @@ class GradientTape:
             return None
         row = [zeros_like(source) if g is None else g for g in row]
         return reshape(stack(row, axis=1), t_shape + s_shape[1:])
+
+
+class RecordedOp:
+    """One op a tape recorded (read-only): see ``GradientTape.recorded_ops``."""
+
+    __slots__ = ("index", "primitive", "inputs", "variables", "params", "output", "from_sources", "to_target")
+
+    def __init__(self, index, primitive, inputs, variables, params, output, from_sources, to_target):
+        self.index, self.primitive, self.inputs, self.variables = index, primitive, inputs, variables
+        self.params, self.output, self.from_sources, self.to_target = params, output, from_sources, to_target
+
+    @property
+    def name(self):
+        """The primitive's name, as TensorFlow names the op (``"MatMul"``)."""
+        return self.primitive.name
+
+    def __repr__(self):
+        shapes = ", ".join(str(list(x.shape)) for x in self.inputs)
+        return f"<RecordedOp #{self.index} {self.name}({shapes}) -> {list(self.output.shape)}>"
+
+
+class BackwardStep:
+    """One op visited by the backward walk: the gradient ``dy`` it received and what it sent to each input.
+
+    Per input (None where no gradient was sent): ``rules`` (the rule that ran), ``raw`` (what
+    it returned), ``grads`` (after summing over broadcast dimensions), ``summed_axes``,
+    ``totals`` (that input's running gradient afterwards) and ``accumulated`` (True when it
+    already had a gradient from another use: fan-out).
+    """
+
+    __slots__ = ("op", "dy", "rules", "raw", "grads", "summed_axes", "totals", "accumulated")
+
+    def __init__(self, op, dy):
+        self.op, self.dy = op, dy
+        n = len(op.inputs)
+        self.rules, self.raw, self.grads, self.totals = [None] * n, [None] * n, [None] * n, [None] * n
+        self.summed_axes, self.accumulated = [()] * n, [False] * n
+
+    def _set(self, position, rule, raw, grad, total, accumulated):
+        self.rules[position], self.raw[position], self.grads[position] = rule, raw, grad
+        self.totals[position], self.accumulated[position] = total, accumulated
+        self.summed_axes[position] = _summed_axes(tuple(raw.shape), tuple(self.op.inputs[position].shape))
+
+    def __repr__(self):
+        return f"<BackwardStep {self.op.name} #{self.op.index}, dy shape {list(self.dy.shape)}>"
+
+
+class BackwardWalk:
+    """What ``backward_steps`` returns: the ``steps`` of the backward walk, and the ``gradients``."""
+
+    __slots__ = ("steps", "gradients")
+
+    def __init__(self, steps, gradients):
+        self.steps, self.gradients = steps, gradients
+
+
+def _summed_axes(from_shape, to_shape):
+    """The axes of ``from_shape`` that summing back to ``to_shape`` adds up (broadcasting undone)."""
+    lead = len(from_shape) - len(to_shape)
+    return tuple(range(lead)) + tuple(lead + i for i, d in enumerate(to_shape) if d == 1 and from_shape[lead + i] != 1)
 
 
 def _zero_for_unconnected(unconnected_gradients):
@@ -284,29 +409,32 @@ def _zero_for_unconnected(unconnected_gradients):
 
 def _seed(target, seed, index):
     """The gradient a backward pass starts from: ``seed`` (output_gradients), or ones like ``target``."""
-    if seed is None:  # d target / d target: ones (a shared constant for the usual scalar loss)
-        return ones_like(target) if target._value.ndim else _scalar_constant(1.0, target._value.dtype)
+    if seed is None:  # d target / d target
+        return ones_like(target)
     seed = convert_to_tensor(seed, dtype=target.dtype)
-    if seed._value.shape != target._value.shape:
+    if seed.shape != target.shape:
         raise ValueError(f"output_gradients[{index}] has shape {seed.shape}, but its target has shape "
                          f"{target.shape}.\n  Give one weight per element of the target.")
     return seed
 
 
 def _accumulate(grads, x, dx):
-    """Add ``dx`` to the gradient of ``x`` in ``grads``, first summing away the dims broadcasting added."""
+    """Add ``dx`` to the gradient of ``x`` in ``grads``, first summing away the dims broadcasting added.
+
+    Returns the gradient added, and whether ``x`` already had one (a tensor used twice).
+    """
     if dx._value.shape != x._value.shape:
         dx = sum_like(dx, x)
-    key = id(x)
-    previous = grads.get(key)
-    grads[key] = dx if previous is None else add(previous, dx)
+    previous = grads.get(id(x))
+    grads[id(x)] = dx if previous is None else add(previous, dx)
+    return dx, previous is not None
 
 
 def _stack_rows(row, source, target_shape, zero):
     if all(g is None for g in row) and not zero:
         return None
     row = [zeros_like(source) if g is None else g for g in row]
-    shape = tuple(target_shape) + source._value.shape
+    shape = tuple(target_shape) + tuple(source.shape)
     if not row:  # an empty target
         return zeros(shape, dtype=source.dtype)
     return reshape(stack(row), shape)
@@ -317,7 +445,7 @@ def _checked_gradient(grad, x, index, name):
     if grad is None:
         return None
     grad = convert_to_tensor(grad, dtype=x.dtype)
-    shape, target = grad._value.shape, x._value.shape
+    shape, target = tuple(grad.shape), tuple(x.shape)
     lead = len(shape) - len(target)
     if lead < 0 or any(t != s and t != 1 for t, s in zip(target, shape[lead:])):  # the tape could not sum it to x
         raise ValueError(f"The gradient function of {name!r} returned a gradient of shape {grad.shape} for "
@@ -333,6 +461,10 @@ class CustomGradient(Primitive):
     """
 
     __slots__ = ("function",)
+
+
+def _return_last(xp, *values):
+    return values[-1]
 
 
 def custom_gradient(f):
@@ -361,21 +493,27 @@ def custom_gradient(f):
             raise TypeError("minitf.custom_gradient does not track variables read inside the function; "
                             "pass them as arguments and return one gradient per argument.")
         y = convert_to_tensor(y)
+        last = {}  # grad_fn runs once per backward pass, however many inputs need its gradients
 
-        def vjp(dy, out, *xs):
-            previous, primitive.checking = primitive.checking, True  # grad_fn is user code: check its ops
-            try:
+        def gradients_for(dy):
+            if last.get("dy") is not dy:
                 grads = grad_fn(dy)
-            finally:
-                primitive.checking = previous
-            grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
-            if len(grads) != len(xs) - 1:
-                raise ValueError(f"The gradient function of {f.__name__!r} returned {len(grads)} gradients "
-                                 f"for {len(xs) - 1} inputs.\n  Return one gradient (or None) per input.")
-            return [_checked_gradient(g, x, i, f.__name__) for i, (g, x) in enumerate(zip(grads, xs))] + [None]
+                grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+                if len(grads) != len(inputs):
+                    raise ValueError(f"The gradient function of {f.__name__!r} returned {len(grads)} gradients "
+                                     f"for {len(inputs)} inputs.\n  Return one gradient (or None) per input.")
+                last["dy"], last["grads"] = dy, [_checked_gradient(g, x, i, f.__name__)
+                                                 for i, (g, x) in enumerate(zip(grads, inputs))]
+            return last["grads"]
 
-        prim = CustomGradient("CustomGradient", lambda xp, *values: values[-1], vjp=vjp)
+        rules = tuple(functools.partial(_custom_rule, gradients_for, i) for i in range(len(inputs)))
+        prim = CustomGradient("CustomGradient", _return_last, vjp=rules + (None,))
         prim.function = wrapper
         return bind(prim, *inputs, y)
 
     return wrapper
+
+
+def _custom_rule(gradients_for, position, dy, out, *inputs):
+    """The gradient rule of input ``position`` of a ``custom_gradient`` call: what ``grad_fn(dy)`` gave it."""
+    return gradients_for(dy)[position]

@@ -192,28 +192,36 @@ def _check_concat(*values, axis):
                     f"Only dimension {axis} (the concat axis) may differ.")
 
 
+def _concat(xp, *values, axis):
+    return xp.concatenate(values, axis=axis)
+
+
 def _concat_piece(xp, dy, *values, index, axis):
-    start = sum(v.shape[axis] for v in values[:index])
+    start = builtins.sum(v.shape[axis] for v in values[:index])
     return dy[(slice(None),) * axis + (slice(start, start + values[index].shape[axis]),)]
 
 
-def _concat_piece_vjp(ddy, out, dy, *values, index, axis):
+def _concat_piece_grad(ddy, out, dy, *values, index, axis):
     from minitf.ops.math_ops import zeros_like
 
-    return [concat([ddy if i == index else zeros_like(v) for i, v in enumerate(values)], axis)] + [None] * len(values)
+    return concat([ddy if i == index else zeros_like(v) for i, v in enumerate(values)], axis)
 
 
-# The piece of dy that belongs to values[index], at an offset read from the pieces' run-time shapes.
-# d = ddy padded with zeros back to dy's shape.
-ConcatPiece = Primitive("ConcatPiece", _concat_piece, vjp=_concat_piece_vjp)
+# values[index]'s piece of dy, at an offset read from the pieces' run-time shapes (so a traced graph works for
+# any batch size; TensorFlow computes it with ConcatOffset and Slice). Only dy gets a gradient: values give shapes.
+ConcatPiece = Primitive("ConcatPiece", _concat_piece, vjp=(_concat_piece_grad,))
 
 
-def _concat_vjp(dy, out, *values, axis):
-    return [bind(ConcatPiece, dy, *values, index=i, axis=axis) for i in builtins.range(len(values))]
+def _concat_grad(dy, out, *values, axis, index):
+    """d concat / d values[index]: that input's piece of ``dy``."""
+    return bind(ConcatPiece, dy, *values, index=index, axis=axis)
 
 
-ConcatV2 = Primitive("ConcatV2", lambda xp, *values, axis: xp.concatenate(values, axis=axis),
-                     vjp=_concat_vjp, check=_check_concat)
+@functools.cache
+def _concat_primitive(count):
+    """ConcatV2 for ``count`` inputs: one gradient rule per input, each cutting out its own piece of dy."""
+    rules = tuple(functools.partial(_concat_grad, index=i) for i in builtins.range(count))
+    return Primitive("ConcatV2", _concat, vjp=rules, check=_check_concat)
 
 
 def concat(values, axis, name=None):
@@ -227,7 +235,7 @@ def concat(values, axis, name=None):
                                    f"[{-ndim}, {ndim}), but got {axis}", "ConcatV2")
     if len(values) == 1:
         return values[0]
-    return bind(ConcatV2, *values, axis=axis % ndim)
+    return bind(_concat_primitive(len(values)), *values, axis=axis % ndim)
 
 
 # expand_dims/squeeze name axes, not a whole shape, so they suit any batch size; each undoes the other
