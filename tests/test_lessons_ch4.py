@@ -111,3 +111,19 @@ def test_exercise_4_3_accepts_the_right_number_as_a_one_element_tensor(shape):
 
     assert lessons.is_right("4.3", tf.reshape(tf.constant(4.0), shape))
     assert not lessons.is_right("4.3", tf.constant([4.0, 4.0]))  # two numbers are not one answer
+
+
+def test_huber_figure_plots_each_loss_and_the_slope_the_tape_computes():
+    import minitf as tf
+
+    def huber_fn(y_true, y_pred):
+        error = y_true - y_pred
+        return tf.where(tf.abs(error) < 1.0, 0.5 * tf.square(error), tf.abs(error) - 0.5)
+
+    left, right = ch4.huber_figure(huber_fn).axes
+    assert [line.get_label() for line in left.lines] == [
+        "squared error (MSE)", "absolute error (MAE)", "Huber, threshold 1"]
+    errors, huber_slope = right.lines[2].get_data()
+    np.testing.assert_allclose(huber_slope, np.clip(errors, -1, 1), atol=1e-6)
+    np.testing.assert_allclose(right.lines[0].get_data()[1], 2 * errors, atol=1e-5)
+    np.testing.assert_allclose(left.lines[2].get_data()[1][[0, 80]], [3.5, 0.0], atol=1e-6)

@@ -10,7 +10,7 @@ This is the only part of minitf that imports ipywidgets and matplotlib, and
     ch1.py        the representation explorer, the "three figures" stepper, the ImageNet chart
     ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss
     ch3.py        Gaussian clouds and a linear-classifier trainer
-    ch4.py        a synthetic regression data set, and a function you can watch retrace
+    ch4.py        a synthetic regression data set, the Huber figure, and a function you can watch retrace
     exercises.py  check_answer: says whether an exercise's answer is right (is_right returns it)
     widgets.py    the base class: controls, a status line and a picture redrawn off-screen
 """
@@ -24,6 +24,6 @@ from minitf.lessons.ch1 import (  # noqa: F401
 )
 from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
 from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
-from minitf.lessons.ch4 import RetraceWatcher, regression_data  # noqa: F401
+from minitf.lessons.ch4 import RetraceWatcher, huber_figure, regression_data  # noqa: F401
 from minitf.lessons.exercises import EXERCISES, check_answer, is_right  # noqa: F401
 from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401

@@ -5,7 +5,8 @@ that is a known nonlinear function of them plus noise, split into training, vali
 and test sets, the same for every seed. ``RetraceWatcher`` shows one ``minitf.function``'s
 code, lets you predict whether a call with the argument you pick will trace, makes the
 call, and shows whether it traced, your score, the count of traces so far, and the graph
-that serves the call.
+that serves the call. ``huber_figure`` draws the Huber loss beside the squared and absolute
+errors, with their slopes.
 """
 
 import inspect
@@ -17,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 
 import minitf as tf
-from minitf.lessons.widgets import Lesson, button
+from minitf.lessons.widgets import Lesson, button, new_figure
 
 ARGUMENT_KINDS = ("Python int", "Python float", "float32 scalar", "float32 vector (n values)", "int32 scalar")
 
@@ -47,6 +48,34 @@ def regression_data(n_samples=4000, seed=42, noise=0.3):
     y = y.astype("float32")[:, None]
     cuts = (slice(0, n_train), slice(n_train, n_train + n_valid), slice(n_train + n_valid, n_samples))
     return tuple((x[cut], y[cut]) for cut in cuts)
+
+
+def huber_figure(huber_fn, low=-4.0, high=4.0):
+    """Huber (``huber_fn``, threshold 1), squared and absolute error against the error, and their slopes.
+
+    The slopes are what a gradient step follows; they come from a ``GradientTape`` on each loss,
+    so the right panel shows what minitf computes, not formulas drawn beside it.
+    """
+    errors = np.linspace(low, high, 161, dtype="float32")
+    losses = {"squared error (MSE)": lambda e: tf.square(e), "absolute error (MAE)": lambda e: tf.abs(e),
+              "Huber, threshold 1": lambda e: huber_fn(tf.zeros_like(e), -e)}  # y_pred - y_true = e
+    fig = new_figure(9.0, 3.4)
+    left, right = fig.subplots(1, 2)
+    for (label, loss), style in zip(losses.items(), (":", "--", "-")):
+        e = tf.Variable(errors)
+        with tf.GradientTape() as tape:
+            values = loss(e)
+        slopes = tape.gradient(values, e)
+        left.plot(errors, values.numpy(), style, label=label)
+        right.plot(errors, slopes.numpy(), style, label=label)
+    left.set(xlabel="error (prediction - target)", ylabel="loss", ylim=(-0.2, 6), title="The loss of one instance")
+    right.set(xlabel="error (prediction - target)", ylabel="slope d loss / d prediction", ylim=(-4.5, 4.5),
+              title="Its slope: how hard a step pushes")
+    for ax in (left, right):
+        ax.axvspan(-1, 1, color="0.93", label="|error| < 1: Huber is quadratic")
+        ax.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    return fig
 
 
 def watched(x):
