@@ -160,6 +160,8 @@ class RetraceWatcher(Lesson):
         self.yes_button = button("Yes: it traces", lambda: self.call(predicted=True))
         self.no_button = button("No: it reuses a graph", lambda: self.call(predicted=False))
         self.reset_button = button("New function", self.reset)
+        for b in (self.yes_button, self.no_button):
+            b.layout.width = "auto"  # the whole answer shows, not "No: it reuses a gr..."
         self.right = self.predictions = 0
         super().__init__([self.source, [self.n, self.kind], [self.yes_button, self.no_button, self.reset_button]])
         self.children = self.children[:-1]  # no picture: the graph printout is text
