@@ -574,7 +574,7 @@ class ConcreteFunction:
                 self._steps.append((_assigner(op._prim, op._variable), ins[count:], op.attrs, out, free))
                 self._bind_steps.append(("assign", op._prim, ins[count:], op.attrs, out, op._variable))
             elif op._kind in ("op", "effect", "custom"):
-                self._steps.append((op._prim.impl, ins, op.attrs, out, free))
+                self._steps.append((op._prim.forward, ins, op.attrs, out, free))
                 kind = "custom" if op._kind == "custom" else "op"
                 self._bind_steps.append((kind, op._prim, ins, op.attrs, out, None))
 
@@ -714,7 +714,7 @@ def _reassign(prim, variables, tensors, params):
 
 
 def _assigner(prim, variables):
-    impl = prim.impl
+    impl = prim.forward
     if isinstance(prim, ResourceUpdate):
         def update(xp, *arrays, **params):
             for variable, value in zip(variables, impl(xp, *[v._value for v in variables], *arrays, **params)):

@@ -1,49 +1,48 @@
 """Primitives and ``bind``: the one door every op goes through.
 
-A ``Primitive`` is an op that minitf knows how to run (``impl``, on backend arrays)
-and, if it is differentiable, how to differentiate (``vjp``, written in minitf ops
-so the backward pass can itself be recorded). Every other op is a composition of
-primitives.
+A ``Primitive`` is an op that minitf knows how to run (``forward``, on backend
+arrays) and, if it is differentiable, how to differentiate (``vjp``, written in
+minitf ops so the backward pass can itself be recorded). Every other op is a
+composition of primitives.
 
 ``bind`` runs a primitive eagerly and then shows the call to every active
 *recorder*: gradient tapes record it for ``gradient()``, and a ``function``
 tracer records it into a graph. Neither the ops nor the recorders know of each
-other, which is why a traced function inside a tape is differentiable.
+other, which is why a traced function inside a tape is differentiable. A traced
+graph is replayed by ``minitf.executor.run_graph``, which calls each primitive's
+``forward`` the same way, or goes through ``bind`` when a recorder is active.
 """
+
+from operator import attrgetter
 
 from minitf import backend
 from minitf.tensor import Tensor
 
-_new = object.__new__
+_array_of = attrgetter("_value")  # a tensor's backend array
 
-# Active recorders (tapes, tracers), outermost first. Each has record(prim, args, params, out).
+# Active recorders (tapes, tracers), outermost first. Each has record(prim, inputs, params, out).
 recorders = []
-
-# False while a tape runs the built-in gradient rules (``GradientTape._backward`` sets it). Their
-# inputs already passed the checks (the forward op's inputs, and a gradient shaped like its output),
-# so checking them again would only cost time. A ``custom_gradient`` function is user code: the tape
-# turns the checks back on while it runs.
-checking = True
 
 
 class Primitive:
-    """An op with a forward rule and, optionally, a gradient rule.
+    """An op with a check, a forward rule and, optionally, gradient rules.
 
     Args:
         name: TensorFlow's op name (``"MatMul"``), shown in errors and graph printouts.
-        impl: ``impl(xp, *arrays, **params) -> array``: the forward rule on backend arrays.
+        forward: ``forward(xp, *arrays, **params) -> array``: the op on backend arrays
+            (``xp`` is NumPy or CuPy).
         vjp: the gradient rules: a tuple with one function per input,
             ``rule(dy, out, *inputs, **params) -> dx``, so the tape computes only the
             gradients it needs. ``None`` in the tuple (or an input past its end) gets no
             gradient; ``vjp=None`` marks the op as not differentiable.
-        check: ``check(*inputs, **params)`` raises a clear error before ``impl`` runs.
+        check: ``check(*inputs, **params)`` raises a clear error before ``forward`` runs.
     """
 
-    __slots__ = ("name", "impl", "vjp", "check")
+    __slots__ = ("name", "forward", "vjp", "check")
 
-    def __init__(self, name, impl, vjp=None, check=None):
+    def __init__(self, name, forward, vjp=None, check=None):
         self.name = name
-        self.impl = impl
+        self.forward = forward
         self.vjp = vjp
         self.check = check
 
@@ -51,31 +50,18 @@ class Primitive:
         return f"Primitive({self.name})"
 
 
-def bind(prim, *args, **params):
-    """Apply ``prim`` to the tensors ``args``: check, run, wrap, and let recorders see it."""
-    check = prim.check if checking else None
-    out = _new(Tensor)
-    n = len(args)
-    if n == 2 and not params:  # fast paths for the common calls (even an empty ** costs): eager overhead is a goal
-        x, y = args
-        if check is not None:
-            check(x, y)
-        out._value = prim.impl(backend.xp, x._value, y._value)
-    elif n == 2:
-        x, y = args
-        if check is not None:
-            check(x, y, **params)
-        out._value = prim.impl(backend.xp, x._value, y._value, **params)
-    elif n == 1:
-        (x,) = args
-        if check is not None:
-            check(x, **params)
-        out._value = prim.impl(backend.xp, x._value, **params)
-    else:
-        if check is not None:
-            check(*args, **params)
-        out._value = prim.impl(backend.xp, *[arg._value for arg in args], **params)
-    if recorders:
-        for recorder in recorders:
-            recorder.record(prim, args, params, out)
+def bind(prim, *inputs, **params):
+    """Apply ``prim`` to the tensors ``inputs``: check them, run the forward rule, and show the call to recorders.
+
+    >>> import minitf as tf
+    >>> from minitf.ops.math_ops import Mul
+    >>> bind(Mul, tf.constant(3.0), tf.constant(4.0))
+    <minitf.Tensor: shape=(), dtype=float32, numpy=12.0>
+    """
+    if prim.check is not None:
+        prim.check(*inputs, **params)
+    out = Tensor.__new__(Tensor)
+    out._value = prim.forward(backend.xp, *map(_array_of, inputs), **params)
+    for recorder in recorders:
+        recorder.record(prim, inputs, params, out)
     return out

@@ -329,23 +329,6 @@ def _short(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
-_SCALARS = {}  # (value, dtype, backend) -> Tensor; tensors are immutable, so sharing them is safe
-
-
-def _scalar_constant(value, dtype):
-    """The tensor for a Python number such as the 0.5 in ``x * 0.5``, cached (they recur in every step).
-
-    ``dtype`` is the array dtype (``x._value.dtype``), which every backend shares with NumPy.
-    """
-    key = (value, dtype, backend.name)
-    tensor = _SCALARS.get(key)
-    if tensor is None:
-        if len(_SCALARS) > 1024:
-            _SCALARS.clear()
-        tensor = _SCALARS[key] = wrap(backend.xp.asarray(value, dtype=dtype))
-    return tensor
-
-
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """Return ``value`` as a Tensor: tensors pass through, other values are converted.
 
@@ -360,8 +343,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-        if (value.__class__ is float or value.__class__ is int) and dtype._np.kind == "f":
-            return _scalar_constant(value, dtype._np)  # fast path: `x * 0.5` or `2 * x` with x a float tensor
+        if type(value) in (float, int) and dtype.is_floating:  # `x * 0.5`: a number needs no checks
+            return wrap(backend.xp.asarray(value, dtype=dtype._np))
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
             raise ValueError(

@@ -1,5 +1,6 @@
 """Backends and configuration: NumPy by default, CuPy on request, devices listed, a quiet and light import."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -62,14 +63,32 @@ def test_import_prints_nothing_and_stays_light():
     assert result.stdout == "[]\n", "import minitf must print nothing and import no heavy package"
 
 
+def code_lines(path):
+    """Lines of code in a Python file: not blank, not a comment, not part of a docstring."""
+    with open(os.path.join(ROOT, path)) as f:
+        source = f.read()
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
+                    first.value.value, str):
+                docstrings.update(range(first.lineno, first.end_lineno + 1))
+    return sum(1 for number, line in enumerate(source.splitlines(), 1)
+               if line.strip() and not line.strip().startswith("#") and number not in docstrings)
+
+
+ENGINE = ["backend.py", "dtypes.py", "errors.py", "nest.py", "config.py", "tensor.py", "primitive.py", "variable.py",
+          "tape.py"]
+
+
 def test_engine_stays_small_enough_to_read_in_an_evening():
-    """A size budget, as tinygrad keeps: non-blank, non-comment lines of the engine modules."""
-    engine = [os.path.join("minitf", name) for name in (
-        "backend.py", "dtypes.py", "errors.py", "tensor.py", "primitive.py", "variable.py", "tape.py", "nest.py")]
+    """A size budget, as tinygrad keeps, counted as issue 16 counts: code lines of the engine modules.
+
+    The goal is 1,500 lines; the budget is a ratchet at today's size, lowered as the engine shrinks.
+    """
+    engine = [os.path.join("minitf", name) for name in ENGINE]
     engine += [os.path.join("minitf", "ops", name) for name in os.listdir(os.path.join(ROOT, "minitf", "ops"))
                if name.endswith(".py")]
-    lines = 0
-    for path in engine:
-        with open(os.path.join(ROOT, path)) as f:
-            lines += sum(1 for line in f if line.strip() and not line.strip().startswith("#"))
-    assert lines < 2600, f"the engine has {lines} lines: keep it readable in an evening (budget 2600)"
+    lines = sum(code_lines(path) for path in engine)
+    assert lines <= 2200, f"the engine has {lines} code lines: keep it readable in an evening (budget 2200)"

@@ -21,7 +21,9 @@ def test_matmul_size_incompatible():
 
 def test_matmul_suggests_the_transpose():
     _, text = message(lambda: tf.matmul(tf.ones([8, 3]), tf.ones([5, 3])))
-    assert "Did you mean minitf.matmul(a, b, transpose_b=True)?" in text
+    assert "Did you mean to transpose the second argument? Pass transpose_b=True to minitf.matmul." in text
+    _, text = message(lambda: tf.matmul(tf.ones([3, 8]), tf.ones([3, 5])))
+    assert "Did you mean to transpose the first argument? Pass transpose_a=True to minitf.matmul." in text
 
 
 def test_matmul_needs_matrices():

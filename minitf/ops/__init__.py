@@ -4,7 +4,7 @@ Operators are attached here rather than in ``tensor.py`` so that ``a + b`` is
 exactly ``minitf.add(a, b)``: one path through ``bind``, recorded like any op.
 """
 
-from minitf.ops import array_ops, linalg_ops, math_ops, reduction_ops
+from minitf.ops import array_ops, fused, linalg_ops, math_ops, reduction_ops  # noqa: F401 - fused: speed
 from minitf.tensor import Tensor
 
 

@@ -32,21 +32,11 @@ def same_dtypes(op, *tensors):
             raise dtype_mismatch(op, index, tensors[0].dtype, tensor.dtype)
 
 
-_BROADCASTS = {}  # (shape, shape) -> broadcast shape: a program uses few pairs, and this check runs per op
-
-
 def broadcast_shapes(op, a, b):
     """The shape ``a`` and ``b`` broadcast to, or TensorFlow's "Incompatible shapes" error."""
-    if a == b or not b:  # equal shapes, or a scalar on either side, broadcast trivially
-        return a
-    if not a:
-        return b
-    known = _BROADCASTS.get((a, b))
-    if known is not None:
-        return known
     rank = max(len(a), len(b))
     out = []
-    for da, db in zip((1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b):
+    for da, db in zip((1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)):
         if da != db and da != 1 and db != 1:
             raise InvalidArgumentError(
                 f"Incompatible shapes: {shape_text(a)} vs. {shape_text(b)}",
@@ -55,10 +45,7 @@ def broadcast_shapes(op, a, b):
                 "equal, or one of them 1. Reshape or expand_dims one input to line them up.",
             )
         out.append(db if da == 1 else da)
-    if len(_BROADCASTS) > 4096:
-        _BROADCASTS.clear()
-    _BROADCASTS[a, b] = out = tuple(out)
-    return out
+    return tuple(out)
 
 
 def elementwise(op):
@@ -66,7 +53,7 @@ def elementwise(op):
 
     def check(x, y):
         a, b = x._value, y._value
-        if a.dtype is not b.dtype and a.dtype != b.dtype:  # (usually the same dtype object: `is` is cheaper)
+        if a.dtype is not b.dtype and a.dtype != b.dtype:  # (usually the very same dtype object)
             raise dtype_mismatch(op, 1, x.dtype, y.dtype)
         if a.shape != b.shape and a.ndim and b.ndim:  # (a scalar broadcasts to any shape)
             broadcast_shapes(op, a.shape, b.shape)
@@ -83,6 +70,15 @@ def floating(op, x):
             op,
             f"{op} needs a floating tensor: minitf.cast(x, minitf.float32) first.",
         )
+
+
+def floating_input(op):
+    """Return the check for a unary op defined for floating tensors only (exp, log, tanh...)."""
+
+    def check(x):
+        floating(op, x)
+
+    return check
 
 
 def normalize_axis(op, axis, ndim):
@@ -103,3 +99,10 @@ def normalize_axis(op, axis, ndim):
             )
         out.add(a % ndim)
     return tuple(sorted(out))
+
+
+def first_out_of_range(values, size):
+    """The first of the integer array ``values`` outside ``[0, size)``, or None (labels, gather indices)."""
+    if values.size and (values.min() < 0 or values.max() >= size):
+        return values[(values < 0) | (values >= size)].ravel()[0].item()
+    return None

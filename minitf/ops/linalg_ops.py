@@ -9,7 +9,6 @@ from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.math_ops import binary_operands
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor
 
 
 def _check_matmul(a, b, transpose_a, transpose_b):
@@ -28,11 +27,12 @@ def _check_matmul(a, b, transpose_a, transpose_b):
     k_a = sa[-2] if transpose_a else sa[-1]
     k_b = sb[-1] if transpose_b else sb[-2]
     if k_a != k_b:
-        hint = f"matmul contracts a's dim {k_a} with b's dim {k_b}; they must be equal."
+        hint = f"matmul contracts a dim of size {k_a} of its first argument with one of size {k_b} of its second; " \
+               "they must be equal."
         if not transpose_b and sa[-1] == sb[-1]:
-            hint += "\nDid you mean minitf.matmul(a, b, transpose_b=True)?"
+            hint += "\nDid you mean to transpose the second argument? Pass transpose_b=True to minitf.matmul."
         elif not transpose_a and sa[-2] == sb[-2]:
-            hint += "\nDid you mean minitf.matmul(a, b, transpose_a=True)?"
+            hint += "\nDid you mean to transpose the first argument? Pass transpose_a=True to minitf.matmul."
         raise InvalidArgumentError(
             f"Matrix size-incompatible: In[0]: {shape_text(sa)}, In[1]: {shape_text(sb)}", "MatMul", hint)
     try:
@@ -77,6 +77,5 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     >>> tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])).shape
     TensorShape([2, 4])
     """
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-        a, b = binary_operands(a, b)
+    a, b = binary_operands(a, b)
     return bind(MatMul, a, b, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))

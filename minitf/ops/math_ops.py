@@ -1,16 +1,16 @@
 """Element-wise math: arithmetic, exp/log, tanh, comparisons, casts, and their compositions.
 
 Each primitive sits beside its gradient rule; ops without a rule of their own
-(``square``, ``sigmoid``, ``clip_by_value``...) are compositions of primitives and
+(``sigmoid``, ``softplus``, ``clip_by_value``...) are compositions of primitives and
 get their gradients from them. Python numbers and NumPy arrays used with a
 tensor take the tensor's dtype, as in TensorFlow; two tensors must already agree.
 """
 
-from minitf import dtypes
+from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, _scalar_constant, convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor, wrap
 
 
 def binary_operands(x, y):
@@ -24,61 +24,84 @@ def binary_operands(x, y):
 
 
 def _operand_like(value, tensor):
-    """``value`` as a tensor of ``tensor``'s dtype; a Python number beside a float tensor is a cached constant."""
-    if (value.__class__ is float or value.__class__ is int) and tensor._value.dtype.kind == "f":
-        return _scalar_constant(value, tensor._value.dtype)  # `x * 0.5`, `2 * x`: the same tensor every step
+    """``value`` as a tensor of ``tensor``'s dtype (a Python number beside a float tensor, as in ``x * 0.5``)."""
+    if type(value) in (float, int) and tensor._value.dtype.kind == "f":  # no conversion rules to apply
+        return wrap(backend.xp.asarray(value, dtype=tensor._value.dtype))
     return convert_to_tensor(value, dtype=tensor.dtype)
 
 
-def _binary(prim):
-    def op(x, y, name=None):
-        if x.__class__ is not Tensor or y.__class__ is not Tensor:  # numbers, lists, arrays (variables pass)
-            x, y = binary_operands(x, y)
-        return bind(prim, x, y)
-
-    return op
-
-
-def _unary(prim):
-    def op(x, name=None):
-        return bind(prim, x if x.__class__ is Tensor else convert_to_tensor(x))
-
-    return op
-
-
 # add: d(x + y) = dy, dy
-Add = Primitive(
-    "Add", lambda xp, x, y: x + y,
-    vjp=(lambda dy, out, x, y: dy, lambda dy, out, x, y: dy),
-    check=checks.elementwise("Add"),
-)
-add = _binary(Add)
-add.__doc__ = "Return ``x + y`` element-wise, broadcasting shapes."
+def _add(xp, x, y):
+    return x + y
+
+
+def _add_grad(dy, out, x, y):
+    return dy
+
+
+Add = Primitive("Add", _add, vjp=(_add_grad, _add_grad), check=checks.elementwise("Add"))
+
+
+def add(x, y, name=None):
+    """Return ``x + y`` element-wise, broadcasting shapes."""
+    x, y = binary_operands(x, y)
+    return bind(Add, x, y)
+
 
 # subtract: d(x - y) = dy, -dy
-Sub = Primitive(
-    "Sub", lambda xp, x, y: x - y,
-    vjp=(lambda dy, out, x, y: dy, lambda dy, out, x, y: negative(dy)),
-    check=checks.elementwise("Sub"),
-)
-subtract = _binary(Sub)
-subtract.__doc__ = "Return ``x - y`` element-wise, broadcasting shapes."
+def _sub(xp, x, y):
+    return x - y
+
+
+def _sub_grad_y(dy, out, x, y):
+    return negative(dy)
+
+
+Sub = Primitive("Sub", _sub, vjp=(_add_grad, _sub_grad_y), check=checks.elementwise("Sub"))
+
+
+def subtract(x, y, name=None):
+    """Return ``x - y`` element-wise, broadcasting shapes."""
+    x, y = binary_operands(x, y)
+    return bind(Sub, x, y)
+
 
 # multiply: d(x * y) = dy * y, dy * x
-Mul = Primitive(
-    "Mul", lambda xp, x, y: x * y,
-    vjp=(lambda dy, out, x, y: dy * y, lambda dy, out, x, y: dy * x),
-    check=checks.elementwise("Mul"),
-)
-multiply = _binary(Mul)
-multiply.__doc__ = "Return ``x * y`` element-wise, broadcasting shapes."
+def _mul(xp, x, y):
+    return x * y
+
+
+def _mul_grad_x(dy, out, x, y):
+    return dy * y
+
+
+def _mul_grad_y(dy, out, x, y):
+    return dy * x
+
+
+Mul = Primitive("Mul", _mul, vjp=(_mul_grad_x, _mul_grad_y), check=checks.elementwise("Mul"))
+
+
+def multiply(x, y, name=None):
+    """Return ``x * y`` element-wise, broadcasting shapes."""
+    x, y = binary_operands(x, y)
+    return bind(Mul, x, y)
+
 
 # real division: d(x / y) = dy / y, -dy * out / y
-RealDiv = Primitive(
-    "RealDiv", lambda xp, x, y: x / y,
-    vjp=(lambda dy, out, x, y: dy / y, lambda dy, out, x, y: negative(dy) * out / y),
-    check=checks.elementwise("RealDiv"),
-)
+def _div(xp, x, y):
+    return x / y
+
+
+def _div_grad_x(dy, out, x, y):
+    return dy / y
+
+
+def _div_grad_y(dy, out, x, y):
+    return negative(dy) * out / y
+
+
+RealDiv = Primitive("RealDiv", _div, vjp=(_div_grad_x, _div_grad_y), check=checks.elementwise("RealDiv"))
 
 
 def divide(x, y, name=None):
@@ -92,21 +115,23 @@ def divide(x, y, name=None):
 
 truediv = divide
 
+
 # divide_no_nan: x / y, and 0 where y == 0 (metrics divide by counts that may still be 0)
 #   d/dx = dy (/) y, d/dy = dy * (-x (/) y) (/) y, where (/) is divide_no_nan itself
 def _div_no_nan(xp, x, y):
-    q = x / y
-    if not y.ndim:  # one divisor (a metric's count): no need to look element by element
-        return q if y != 0 else xp.zeros_like(q)
-    return xp.where(y == 0, q.dtype.type(0), q)
+    return xp.where(y == 0, x.dtype.type(0), x / xp.where(y == 0, y.dtype.type(1), y))
 
 
-DivNoNan = Primitive(
-    "DivNoNan", _div_no_nan,
-    vjp=(lambda dy, out, x, y: bind(DivNoNan, dy, y),
-         lambda dy, out, x, y: dy * bind(DivNoNan, bind(DivNoNan, negative(x), y), y)),
-    check=checks.elementwise("DivNoNan"),
-)
+def _div_no_nan_grad_x(dy, out, x, y):
+    return divide_no_nan(dy, y)
+
+
+def _div_no_nan_grad_y(dy, out, x, y):
+    return dy * divide_no_nan(divide_no_nan(negative(x), y), y)
+
+
+DivNoNan = Primitive("DivNoNan", _div_no_nan, vjp=(_div_no_nan_grad_x, _div_no_nan_grad_y),
+                     check=checks.elementwise("DivNoNan"))
 
 
 def divide_no_nan(x, y, name=None):
@@ -122,153 +147,413 @@ def divide_no_nan(x, y, name=None):
 
 
 # negative: d(-x) = -dy
-Neg = Primitive("Neg", lambda xp, x: -x, vjp=(lambda dy, out, x: negative(dy),))
-negative = _unary(Neg)
-negative.__doc__ = "Return ``-x`` element-wise."
+def _neg(xp, x):
+    return -x
+
+
+def _neg_grad(dy, out, x):
+    return negative(dy)
+
+
+Neg = Primitive("Neg", _neg, vjp=(_neg_grad,))
+
+
+def negative(x, name=None):
+    """Return ``-x`` element-wise."""
+    return bind(Neg, convert_to_tensor(x))
+
 
 # floor division and modulo: piecewise constant, so not differentiable (as in TensorFlow)
-FloorDiv = Primitive("FloorDiv", lambda xp, x, y: x // y, check=checks.elementwise("FloorDiv"))
-floordiv = _binary(FloorDiv)
-FloorMod = Primitive("FloorMod", lambda xp, x, y: x % y, check=checks.elementwise("FloorMod"))
-floormod = mod = _binary(FloorMod)
+def _floordiv(xp, x, y):
+    return x // y
 
 
-# pow: d(x ** y) = dy * y * x ** (y - 1), and dy * out * log(x) where x > 0
-def _pow_dy(dy, out, x, y):
-    return where(x > 0, dy * out * log(where(x > 0, x, ones_like(x))), zeros_like(out))
+def _floormod(xp, x, y):
+    return x % y
 
 
-Pow = Primitive(
-    "Pow", lambda xp, x, y: x ** y,
-    vjp=(lambda dy, out, x, y: dy * y * x ** (y - 1), _pow_dy),
-    check=checks.elementwise("Pow"),
-)
-pow = _binary(Pow)
-pow.__doc__ = "Return ``x ** y`` element-wise."
+FloorDiv = Primitive("FloorDiv", _floordiv, check=checks.elementwise("FloorDiv"))
+FloorMod = Primitive("FloorMod", _floormod, check=checks.elementwise("FloorMod"))
 
 
-def _floating_unary(name, impl, rule):
-    prim = Primitive(name, impl, vjp=(rule,), check=lambda x: checks.floating(name, x))
-    return prim, _unary(prim)
+def floordiv(x, y, name=None):
+    """Return ``x // y``: division rounded toward minus infinity."""
+    x, y = binary_operands(x, y)
+    return bind(FloorDiv, x, y)
+
+
+def floormod(x, y, name=None):
+    """Return ``x % y``, with the sign of ``y`` (as Python's ``%``)."""
+    x, y = binary_operands(x, y)
+    return bind(FloorMod, x, y)
+
+
+mod = floormod
+
+
+# pow: d(x ** y) = dy * y * x ** (y - 1), and dy * out * log(x) for the exponent (where x > 0)
+def _pow(xp, x, y):
+    return x ** y
+
+
+def _pow_grad_base(dy, out, x, y):
+    return dy * y * x ** (y - 1)
+
+
+def _pow_grad_exponent(dy, out, x, y):
+    positive = x > 0
+    return where(positive, dy * out * log(where(positive, x, ones_like(x))), zeros_like(out))
+
+
+Pow = Primitive("Pow", _pow, vjp=(_pow_grad_base, _pow_grad_exponent), check=checks.elementwise("Pow"))
+
+
+def pow(x, y, name=None):
+    """Return ``x ** y`` element-wise."""
+    x, y = binary_operands(x, y)
+    return bind(Pow, x, y)
 
 
 # exp: d exp(x) = dy * out
-Exp, exp = _floating_unary("Exp", lambda xp, x: xp.exp(x), lambda dy, out, x: dy * out)
-exp.__doc__ = "Return ``e ** x`` element-wise."
+def _exp(xp, x):
+    return xp.exp(x)
+
+
+def _exp_grad(dy, out, x):
+    return dy * out
+
+
+Exp = Primitive("Exp", _exp, vjp=(_exp_grad,), check=checks.floating_input("Exp"))
+
+
+def exp(x, name=None):
+    """Return ``e ** x`` element-wise."""
+    return bind(Exp, convert_to_tensor(x))
+
+
 # log: d log(x) = dy / x
-Log, log = _floating_unary("Log", lambda xp, x: xp.log(x), lambda dy, out, x: dy / x)
-log.__doc__ = "Return the natural logarithm of ``x`` element-wise (``-inf`` at 0)."
+def _log(xp, x):
+    return xp.log(x)
+
+
+def _log_grad(dy, out, x):
+    return dy / x
+
+
+Log = Primitive("Log", _log, vjp=(_log_grad,), check=checks.floating_input("Log"))
+
+
+def log(x, name=None):
+    """Return the natural logarithm of ``x`` element-wise (``-inf`` at 0)."""
+    return bind(Log, convert_to_tensor(x))
+
+
+# log1p: d log(1 + x) = dy / (1 + x); a primitive because log(1 + x) loses small x (1 + 1e-10 == 1 in float32)
+def _log1p(xp, x):
+    return xp.log1p(x)
+
+
+def _log1p_grad(dy, out, x):
+    return dy / (1 + x)
+
+
+Log1p = Primitive("Log1p", _log1p, vjp=(_log1p_grad,), check=checks.floating_input("Log1p"))
+
+
+def log1p(x, name=None):
+    """Return ``log(1 + x)``, exact even for tiny ``x`` (``log1p(1e-10)`` is ``1e-10``, not 0)."""
+    return bind(Log1p, convert_to_tensor(x))
+
+
 # sqrt: d sqrt(x) = dy / (2 * out)
-Sqrt, sqrt = _floating_unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda dy, out, x: dy / (2 * out))
-sqrt.__doc__ = "Return the square root of ``x`` element-wise."
-# tanh: d tanh(x) = dy * (1 - out ** 2), fused into one op as TensorFlow's TanhGrad
-#   TanhGrad(y, dy) = dy * (1 - y ** 2); its own gradients: d/dy = -2 y dy g, d/d(dy) = TanhGrad(y, g)
-TanhGrad = Primitive(
-    "TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
-    vjp=(lambda g, out, y, dy: g * dy * (-2 * y), lambda g, out, y, dy: bind(TanhGrad, y, g)),
-)
-Tanh, tanh = _floating_unary("Tanh", lambda xp, x: xp.tanh(x), lambda dy, out, x: bind(TanhGrad, out, dy))
-tanh.__doc__ = "Return the hyperbolic tangent of ``x`` element-wise."
+def _sqrt(xp, x):
+    return xp.sqrt(x)
+
+
+def _sqrt_grad(dy, out, x):
+    return dy / (2 * out)
+
+
+Sqrt = Primitive("Sqrt", _sqrt, vjp=(_sqrt_grad,), check=checks.floating_input("Sqrt"))
+
+
+def sqrt(x, name=None):
+    """Return the square root of ``x`` element-wise."""
+    return bind(Sqrt, convert_to_tensor(x))
+
+
+# tanh: d tanh(x) = dy * (1 - out ** 2)
+def _tanh(xp, x):
+    return xp.tanh(x)
+
+
+def _tanh_grad(dy, out, x):
+    return dy * (1 - out * out)
+
+
+Tanh = Primitive("Tanh", _tanh, vjp=(_tanh_grad,), check=checks.floating_input("Tanh"))
+
+
+def tanh(x, name=None):
+    """Return the hyperbolic tangent of ``x`` element-wise."""
+    return bind(Tanh, convert_to_tensor(x))
+
+
+# square: d x ** 2 = dy * 2x (one primitive, as in TensorFlow: one rule instead of two Mul rules and a sum)
+def _square(xp, x):
+    return x * x
+
+
+def _square_grad(dy, out, x):
+    return dy * (x + x)  # 2x as x + x: exact
+
+
+Square = Primitive("Square", _square, vjp=(_square_grad,))
+
+
+def square(x, name=None):
+    """Return ``x * x`` element-wise."""
+    return bind(Square, convert_to_tensor(x))
+
 
 # sign: piecewise constant, not differentiable
-Sign = Primitive("Sign", lambda xp, x: xp.sign(x))
-sign = _unary(Sign)
+def _sign(xp, x):
+    return xp.sign(x)
+
+
+Sign = Primitive("Sign", _sign)
+
+
+def sign(x, name=None):
+    """Return -1, 0 or 1 element-wise, the sign of ``x``."""
+    return bind(Sign, convert_to_tensor(x))
+
 
 # abs: d |x| = dy * sign(x)
-Abs = Primitive("Abs", lambda xp, x: xp.abs(x), vjp=(lambda dy, out, x: dy * sign(x),))
-abs = _unary(Abs)
-abs.__doc__ = "Return ``|x|`` element-wise."
+def _abs(xp, x):
+    return xp.abs(x)
+
+
+def _abs_grad(dy, out, x):
+    return dy * sign(x)
+
+
+Abs = Primitive("Abs", _abs, vjp=(_abs_grad,))
+
+
+def abs(x, name=None):
+    """Return ``|x|`` element-wise."""
+    return bind(Abs, convert_to_tensor(x))
+
 
 # maximum/minimum: the gradient goes to the input that was chosen (x on ties)
-Maximum = Primitive(
-    "Maximum", lambda xp, x, y: xp.maximum(x, y),
-    vjp=(lambda dy, out, x, y: where(x >= y, dy, zeros_like(dy)),
-         lambda dy, out, x, y: where(x >= y, zeros_like(dy), dy)),
-    check=checks.elementwise("Maximum"),
-)
-maximum = _binary(Maximum)
-maximum.__doc__ = "Return the larger of ``x`` and ``y`` element-wise."
-Minimum = Primitive(
-    "Minimum", lambda xp, x, y: xp.minimum(x, y),
-    vjp=(lambda dy, out, x, y: where(x <= y, dy, zeros_like(dy)),
-         lambda dy, out, x, y: where(x <= y, zeros_like(dy), dy)),
-    check=checks.elementwise("Minimum"),
-)
-minimum = _binary(Minimum)
-minimum.__doc__ = "Return the smaller of ``x`` and ``y`` element-wise."
+def _maximum(xp, x, y):
+    return xp.maximum(x, y)
+
+
+def _maximum_grad_x(dy, out, x, y):
+    return where(x >= y, dy, zeros_like(dy))
+
+
+def _maximum_grad_y(dy, out, x, y):
+    return where(x >= y, zeros_like(dy), dy)
+
+
+Maximum = Primitive("Maximum", _maximum, vjp=(_maximum_grad_x, _maximum_grad_y), check=checks.elementwise("Maximum"))
+
+
+def maximum(x, y, name=None):
+    """Return the larger of ``x`` and ``y`` element-wise."""
+    x, y = binary_operands(x, y)
+    return bind(Maximum, x, y)
+
+
+def _minimum(xp, x, y):
+    return xp.minimum(x, y)
+
+
+def _minimum_grad_x(dy, out, x, y):
+    return where(x <= y, dy, zeros_like(dy))
+
+
+def _minimum_grad_y(dy, out, x, y):
+    return where(x <= y, zeros_like(dy), dy)
+
+
+Minimum = Primitive("Minimum", _minimum, vjp=(_minimum_grad_x, _minimum_grad_y), check=checks.elementwise("Minimum"))
+
+
+def minimum(x, y, name=None):
+    """Return the smaller of ``x`` and ``y`` element-wise."""
+    x, y = binary_operands(x, y)
+    return bind(Minimum, x, y)
 
 
 # cast: the gradient is cast back to the input's dtype
-Cast = Primitive(
-    "Cast", lambda xp, x, dtype: x.astype(dtype._np),
-    vjp=(lambda dy, out, x, dtype: cast(dy, x.dtype),),
-)
+def _cast(xp, x, dtype):
+    return x.astype(dtype._np)
+
+
+def _cast_grad(dy, out, x, dtype):
+    return cast(dy, x.dtype)
+
+
+Cast = Primitive("Cast", _cast, vjp=(_cast_grad,))
 
 
 def cast(x, dtype, name=None):
     """Return ``x`` converted to ``dtype`` (floats to ints truncate toward zero, as TensorFlow)."""
     x = convert_to_tensor(x)
     dtype = dtypes.as_dtype(dtype)
-    if x._value.dtype == dtype._np:
+    if x.dtype == dtype:
         return x
     return bind(Cast, x, dtype=dtype)
 
 
 # comparisons and logic: boolean outputs, not differentiable
-def _comparison(name, impl):
-    prim = Primitive(name, impl, check=checks.elementwise(name))
-    return prim, _binary(prim)
+def _equal(xp, x, y):
+    return x == y
 
 
-Equal, equal = _comparison("Equal", lambda xp, x, y: x == y)
-NotEqual, not_equal = _comparison("NotEqual", lambda xp, x, y: x != y)
-Less, less = _comparison("Less", lambda xp, x, y: x < y)
-LessEqual, less_equal = _comparison("LessEqual", lambda xp, x, y: x <= y)
-Greater, greater = _comparison("Greater", lambda xp, x, y: x > y)
-GreaterEqual, greater_equal = _comparison("GreaterEqual", lambda xp, x, y: x >= y)
+def _not_equal(xp, x, y):
+    return x != y
+
+
+def _less(xp, x, y):
+    return x < y
+
+
+def _less_equal(xp, x, y):
+    return x <= y
+
+
+def _greater(xp, x, y):
+    return x > y
+
+
+def _greater_equal(xp, x, y):
+    return x >= y
+
+
+Equal = Primitive("Equal", _equal, check=checks.elementwise("Equal"))
+NotEqual = Primitive("NotEqual", _not_equal, check=checks.elementwise("NotEqual"))
+Less = Primitive("Less", _less, check=checks.elementwise("Less"))
+LessEqual = Primitive("LessEqual", _less_equal, check=checks.elementwise("LessEqual"))
+Greater = Primitive("Greater", _greater, check=checks.elementwise("Greater"))
+GreaterEqual = Primitive("GreaterEqual", _greater_equal, check=checks.elementwise("GreaterEqual"))
+
+
+def equal(x, y, name=None):
+    """Return ``x == y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(Equal, x, y)
+
+
+def not_equal(x, y, name=None):
+    """Return ``x != y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(NotEqual, x, y)
+
+
+def less(x, y, name=None):
+    """Return ``x < y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(Less, x, y)
+
+
+def less_equal(x, y, name=None):
+    """Return ``x <= y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(LessEqual, x, y)
+
+
+def greater(x, y, name=None):
+    """Return ``x > y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(Greater, x, y)
+
+
+def greater_equal(x, y, name=None):
+    """Return ``x >= y`` element-wise, as a bool tensor."""
+    x, y = binary_operands(x, y)
+    return bind(GreaterEqual, x, y)
 
 
 def _check_bool(name):
     def check(*tensors):
         for tensor in tensors:
             if not tensor.dtype.is_bool:
-                raise InvalidArgumentError(
-                    f"{name} expects bool tensors, got {tensor.dtype.name}", name,
-                    "Compare first (x > 0) or minitf.cast(x, minitf.bool).",
-                )
+                raise InvalidArgumentError(f"{name} expects bool tensors, got {tensor.dtype.name}", name,
+                                           "Compare first (x > 0) or minitf.cast(x, minitf.bool).")
 
     return check
 
 
-LogicalAnd = Primitive("LogicalAnd", lambda xp, x, y: x & y, check=_check_bool("LogicalAnd"))
-logical_and = _binary(LogicalAnd)
-LogicalOr = Primitive("LogicalOr", lambda xp, x, y: x | y, check=_check_bool("LogicalOr"))
-logical_or = _binary(LogicalOr)
-LogicalNot = Primitive("LogicalNot", lambda xp, x: ~x, check=_check_bool("LogicalNot"))
-logical_not = _unary(LogicalNot)
+def _logical_and(xp, x, y):
+    return x & y
 
 
-# where(cond, x, y): the gradient goes to the branch that was chosen
+def _logical_or(xp, x, y):
+    return x | y
+
+
+def _logical_not(xp, x):
+    return ~x
+
+
+LogicalAnd = Primitive("LogicalAnd", _logical_and, check=_check_bool("LogicalAnd"))
+LogicalOr = Primitive("LogicalOr", _logical_or, check=_check_bool("LogicalOr"))
+LogicalNot = Primitive("LogicalNot", _logical_not, check=_check_bool("LogicalNot"))
+
+
+def logical_and(x, y, name=None):
+    """Return ``x AND y`` element-wise, for bool tensors."""
+    x, y = binary_operands(x, y)
+    return bind(LogicalAnd, x, y)
+
+
+def logical_or(x, y, name=None):
+    """Return ``x OR y`` element-wise, for bool tensors."""
+    x, y = binary_operands(x, y)
+    return bind(LogicalOr, x, y)
+
+
+def logical_not(x, name=None):
+    """Return ``NOT x`` element-wise, for a bool tensor."""
+    return bind(LogicalNot, convert_to_tensor(x))
+
+
+# where(cond, x, y) (TensorFlow's SelectV2): the gradient goes to the branch that was chosen
 def _check_select(cond, x, y):
     if not cond.dtype.is_bool:
-        raise InvalidArgumentError(
-            f"condition must be a bool tensor, got {cond.dtype.name}", "SelectV2",
-            "Build the condition with a comparison, e.g. minitf.where(x > 0, x, y).",
-        )
+        raise InvalidArgumentError(f"condition must be a bool tensor, got {cond.dtype.name}", "SelectV2",
+                                   "Build the condition with a comparison, e.g. minitf.where(x > 0, x, y).")
     checks.same_dtypes("SelectV2", x, y)
     checks.broadcast_shapes("SelectV2", checks.broadcast_shapes("SelectV2", cond._value.shape, x._value.shape),
                             y._value.shape)
 
 
-Select = Primitive(
-    "SelectV2", lambda xp, cond, x, y: xp.where(cond, x, y),
-    vjp=(None,
-         lambda dy, out, cond, x, y: where(cond, dy, zeros_like(dy)),
-         lambda dy, out, cond, x, y: where(cond, zeros_like(dy), dy)),
-    check=_check_select,
-)
+def _select(xp, cond, x, y):
+    return xp.where(cond, x, y)
 
-Where = Primitive("Where", lambda xp, cond: xp.argwhere(cond).astype("int64"))
+
+def _select_grad_x(dy, out, cond, x, y):
+    return where(cond, dy, zeros_like(dy))
+
+
+def _select_grad_y(dy, out, cond, x, y):
+    return where(cond, zeros_like(dy), dy)
+
+
+Select = Primitive("SelectV2", _select, vjp=(None, _select_grad_x, _select_grad_y), check=_check_select)
+
+
+# where(cond) alone: the coordinates of the true elements (TensorFlow's op for this is named Where)
+def _true_coordinates(xp, cond):
+    return xp.argwhere(cond).astype("int64")
+
+
+TrueCoordinates = Primitive("Where", _true_coordinates)
 
 
 def where(condition, x=None, y=None, name=None):
@@ -278,16 +563,23 @@ def where(condition, x=None, y=None, name=None):
     """
     condition = convert_to_tensor(condition)
     if x is None and y is None:
-        return bind(Where, condition)
+        return bind(TrueCoordinates, condition)
     if x is None or y is None:
         raise ValueError("minitf.where needs both x and y, or neither.")
-    x, y = binary_operands(x, y)
-    return bind(Select, condition, x, y)
+    return bind(Select, condition, *binary_operands(x, y))
 
 
 # zeros_like/ones_like take their shape from a tensor at run time, so traced graphs stay general.
-ZerosLike = Primitive("ZerosLike", lambda xp, x, dtype: xp.zeros(x.shape, dtype._np))
-OnesLike = Primitive("OnesLike", lambda xp, x, dtype: xp.ones(x.shape, dtype._np))
+def _zeros_like(xp, x, dtype):
+    return xp.zeros(x.shape, dtype._np)
+
+
+def _ones_like(xp, x, dtype):
+    return xp.ones(x.shape, dtype._np)
+
+
+ZerosLike = Primitive("ZerosLike", _zeros_like)
+OnesLike = Primitive("OnesLike", _ones_like)
 
 
 def zeros_like(input, dtype=None, name=None):
@@ -300,12 +592,6 @@ def ones_like(input, dtype=None, name=None):
     """Return ones with the shape of ``input`` (and its dtype unless ``dtype`` is given)."""
     input = convert_to_tensor(input)
     return bind(OnesLike, input, dtype=dtypes.as_dtype(dtype) if dtype else input.dtype)
-
-
-# square: d x**2 = dy * 2x (a primitive, as in TensorFlow: one rule instead of two Mul rules and a sum)
-Square = Primitive("Square", lambda xp, x: x * x, vjp=(lambda dy, out, x: dy * (x + x),))  # 2x as x + x: exact
-square = _unary(Square)
-square.__doc__ = "Return ``x * x`` element-wise."
 
 
 # Compositions: no gradient rule of their own.
@@ -328,14 +614,9 @@ def sigmoid(x, name=None):
 
 
 def softplus(features, name=None):
-    """Return ``log(1 + exp(x))`` without overflow: ``max(x, 0) + log(1 + exp(-|x|))``."""
+    """Return ``log(1 + exp(x))`` without overflow or lost digits: ``max(x, 0) + log1p(exp(-|x|))``."""
     x = convert_to_tensor(features)
-    return maximum(x, zeros_like(x)) + log(1 + exp(negative(abs(x))))
-
-
-def log1p(x, name=None):
-    """Return ``log(1 + x)``."""
-    return log(1 + convert_to_tensor(x))
+    return maximum(x, zeros_like(x)) + log1p(exp(negative(abs(x))))
 
 
 def squared_difference(x, y, name=None):
@@ -349,7 +630,7 @@ def add_n(inputs, name=None):
     if not inputs:
         raise ValueError("add_n needs at least one tensor.")
     for t in inputs[1:]:
-        if t._value.shape != inputs[0]._value.shape:
+        if t.shape != inputs[0].shape:
             raise InvalidArgumentError(
                 f"Inputs to operation AddN must have the same size and shape. Input 0: "
                 f"{shape_text(inputs[0].shape)} != input: {shape_text(t.shape)}", "AddN",

@@ -8,7 +8,7 @@ the cross-entropies never take ``log`` of a probability that could round to 0.
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.array_ops import expand_dims, one_hot, squeeze, stop_gradient
-from minitf.ops.math_ops import abs, cast, exp, log, maximum, negative, sigmoid, square, zeros_like  # noqa: F401
+from minitf.ops.math_ops import abs, exp, log, log1p, maximum, negative, sigmoid, square, where, zeros_like  # noqa: F401
 from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
 from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
@@ -17,13 +17,16 @@ __all__ = ["relu", "sigmoid", "softmax", "log_softmax", "sigmoid_cross_entropy_w
            "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "l2_loss", "moments"]
 
 
-# relu: d relu(x) = dy where out > 0, else 0 (also at x = 0): one op, TensorFlow's ReluGrad.
-#   ReluGrad(dy, out) is linear in dy, so its own gradient is ReluGrad again (and none for the mask)
-ReluGrad = Primitive("ReluGrad", lambda xp, dy, out: dy * (out > 0),
-                     vjp=(lambda g, out_, dy, out: bind(ReluGrad, g, out), None))
-Relu = Primitive("Relu", lambda xp, x: xp.maximum(x, x.dtype.type(0)),
-                 vjp=(lambda dy, out, x: bind(ReluGrad, dy, out),),
-                 check=lambda x: checks.floating("Relu", x))
+# relu: d relu(x) = dy where out > 0, else 0 (also at x = 0)
+def _relu(xp, x):
+    return xp.maximum(x, x.dtype.type(0))
+
+
+def _relu_grad(dy, out, x):
+    return where(out > 0, dy, zeros_like(dy))
+
+
+Relu = Primitive("Relu", _relu, vjp=(_relu_grad,), check=checks.floating_input("Relu"))
 
 
 def relu(features, name=None):
@@ -45,11 +48,15 @@ def _softmax(xp, x, axis):
     return e
 
 
-Softmax = Primitive(
-    "Softmax", _softmax,
-    vjp=(lambda dy, out, x, axis: out * (dy - reduce_sum(dy * out, axis, keepdims=True)),),
-    check=lambda x, axis: checks.floating("Softmax", x),
-)
+def _softmax_grad(dy, out, x, axis):
+    return out * (dy - reduce_sum(dy * out, axis, keepdims=True))
+
+
+def _check_softmax(x, axis):
+    checks.floating("Softmax", x)
+
+
+Softmax = Primitive("Softmax", _softmax, vjp=(_softmax_grad,), check=_check_softmax)
 
 
 def softmax(logits, axis=-1, name=None):
@@ -72,7 +79,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     labels = convert_to_tensor(labels, dtype=logits.dtype)
     if labels._value.shape != logits._value.shape:
         raise ValueError(f"logits and labels must have the same shape, received ({logits.shape} vs {labels.shape}).")
-    return maximum(logits, zeros_like(logits)) - logits * labels + log(1 + exp(negative(abs(logits))))
+    return maximum(logits, zeros_like(logits)) - logits * labels + log1p(exp(negative(abs(logits))))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -101,9 +108,9 @@ def _check_sparse_xent(logits, labels):
             "SparseSoftmaxCrossEntropyWithLogits")
 
 
-def _check_labels(xp, labels, classes):
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = labels[(labels < 0) | (labels >= classes)].ravel()[0]
+def _check_labels(labels, classes):
+    bad = checks.first_out_of_range(labels, classes)
+    if bad is not None:
         raise InvalidArgumentError(
             f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
             "SparseSoftmaxCrossEntropyWithLogits",
@@ -112,41 +119,18 @@ def _check_labels(xp, labels, classes):
 
 def _sparse_xent(xp, logits, labels):
     classes = logits.shape[-1]
-    _check_labels(xp, labels, classes)
+    _check_labels(labels, classes)  # here, not in a check: a replayed graph validates its labels too
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = (shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).reshape(-1, classes)
     return -log_probs[xp.arange(log_probs.shape[0]), labels.ravel()].reshape(labels.shape)
 
 
-def _sparse_xent_grad(xp, dy, logits, labels):
-    grad = _softmax(xp, logits, -1).reshape(-1, logits.shape[-1])
-    grad[xp.arange(grad.shape[0]), labels.ravel()] -= 1  # softmax - one_hot(labels), in place on a fresh array
-    grad *= dy.reshape(-1, 1)
-    return grad.reshape(logits.shape)
+def _sparse_xent_grad(dy, out, logits, labels):
+    return expand_dims(dy, -1) * (softmax(logits) - one_hot(labels, logits.shape[-1], dtype=logits.dtype))
 
-
-def _one_hot_like(labels, logits):
-    return one_hot(labels, logits._value.shape[-1], dtype=logits.dtype)
-
-
-# its gradient, one op as well: d loss / d logits = dy * (softmax(logits) - one_hot(labels)).
-# Its own rule (for second derivatives): linear in dy; in logits, the softmax's rule applied to ddx * dy.
-def _xent_grad_d_logits(ddx, out, dy, logits, labels):
-    probs, weighted = softmax(logits), ddx * expand_dims(dy, -1)
-    return probs * (weighted - reduce_sum(weighted * probs, -1, keepdims=True))
-
-
-SparseSoftmaxCrossEntropyWithLogitsGrad = Primitive(
-    "SparseSoftmaxCrossEntropyWithLogitsGrad", _sparse_xent_grad,
-    vjp=(lambda ddx, out, dy, logits, labels: reduce_sum(ddx * (softmax(logits) - _one_hot_like(labels, logits)), -1),
-         _xent_grad_d_logits, None),
-)
 
 SparseSoftmaxCrossEntropyWithLogits = Primitive(
-    "SparseSoftmaxCrossEntropyWithLogits", _sparse_xent,
-    vjp=(lambda dy, out, logits, labels: bind(SparseSoftmaxCrossEntropyWithLogitsGrad, dy, logits, labels), None),
-    check=_check_sparse_xent,
-)
+    "SparseSoftmaxCrossEntropyWithLogits", _sparse_xent, vjp=(_sparse_xent_grad, None), check=_check_sparse_xent)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):

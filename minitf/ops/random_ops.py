@@ -125,8 +125,11 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
     return bind(RandomUniform, *dims, shape=shape, minval=minval, maxval=maxval, dtype=dtype, seed=seed)
 
 
-RandomShuffle = Primitive(
-    "RandomShuffle", lambda xp, x, seed: xp.asarray(_generator(seed).permutation(backend.to_numpy(x))))
+def _shuffle(xp, x, seed):
+    return xp.asarray(_generator(seed).permutation(backend.to_numpy(x)))
+
+
+RandomShuffle = Primitive("RandomShuffle", _shuffle)
 
 
 def shuffle(value, seed=None, name=None):

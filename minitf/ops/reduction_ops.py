@@ -1,23 +1,22 @@
-"""Reductions: reduce_sum/max/prod (primitives) and mean/min/std/argmax (built on them).
+"""Reductions: reduce_sum/max/prod/mean (primitives) and min/std/argmax/all/any (built on them).
 
-A reduction's gradient spreads ``dy`` back over the axes it removed; ``_expand``
-puts those axes back (as size 1) so broadcasting can do the spreading. Neither
-the rules nor ``reduce_mean`` bake an input's shape into the graph, so a traced
-function works for any batch size.
+A reduction's gradient spreads ``dy`` back over the axes it removed: ``_expand``
+puts those axes back (as size 1) and ``broadcast_like`` repeats it to the input's
+shape when the op runs, so a traced function works for any batch size.
 """
-
-import functools
-import math
 
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError
 from minitf.ops import checks
-from minitf.ops.array_ops import BroadcastLike, ExpandDims, broadcast_array, expanded_shape, squeeze, stop_gradient
+from minitf.ops.array_ops import ExpandDims, broadcast_like, size, squeeze, stop_gradient
 from minitf.ops.math_ops import (
+    abs,
     cast,
     equal,
     exp,
+    greater,
     log,
+    logical_not,
     maximum,
     negative,
     ones_like,
@@ -27,7 +26,7 @@ from minitf.ops.math_ops import (
     zeros_like,
 )
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import convert_to_tensor
 
 
 def _expand(dy, axis, keepdims=False):
@@ -36,27 +35,27 @@ def _expand(dy, axis, keepdims=False):
 
 
 def _reduction(name, prim, x, axis, keepdims):
-    if x.__class__ is not Tensor:
-        x = convert_to_tensor(x)
-    axis = _ALL_AXES[x._value.ndim] if axis is None else checks.normalize_axis(name, axis, x._value.ndim)
+    x = convert_to_tensor(x)
+    axis = checks.normalize_axis(name, axis, x.ndim)
     return bind(prim, x, axis=axis, keepdims=bool(keepdims))
 
 
-_ALL_AXES = [tuple(range(rank)) for rank in range(65)]  # axis=None reduces every axis (NumPy allows 64)
-
-
 def _check_numeric(x, axis, keepdims):
-    if x._value.dtype.kind == "b":
+    if x.dtype.is_bool:
         raise InvalidArgumentError("Reductions need numbers, not bool", "Sum",
                                    "Use reduce_any/reduce_all, or minitf.cast(x, minitf.int32) to count.")
 
 
 # reduce_sum: d sum(x) = dy broadcast back over the summed axes
-Sum = Primitive(
-    "Sum", lambda xp, x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
-    vjp=(lambda dy, out, x, axis, keepdims: bind(BroadcastLike, _expand(dy, axis, keepdims), x),),
-    check=_check_numeric,
-)
+def _sum(xp, x, axis, keepdims):
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def _sum_grad(dy, out, x, axis, keepdims):
+    return broadcast_like(_expand(dy, axis, keepdims), x)
+
+
+Sum = Primitive("Sum", _sum, vjp=(_sum_grad,), check=_check_numeric)
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
@@ -69,14 +68,39 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     return _reduction("Sum", Sum, input_tensor, axis, keepdims)
 
 
+# reduce_mean: d mean(x) = dy / count, spread over the averaged axes (count read from the shapes at run time)
+def _mean(xp, x, axis, keepdims):
+    total = x.sum(axis=axis, keepdims=keepdims)
+    count = x.size // max(total.size, 1) if x.size else 0  # how many elements each mean averages
+    if x.dtype.kind in "iu":  # integer means truncate, as in TensorFlow
+        return (total / max(count, 1)).astype(x.dtype)
+    return total / x.dtype.type(count)
+
+
+def _mean_grad(dy, out, x, axis, keepdims):
+    count = cast(size(x), dy.dtype) / cast(size(out), dy.dtype)  # how many elements each mean averaged
+    return broadcast_like(_expand(dy / count, axis, keepdims), x)
+
+
+Mean = Primitive("Mean", _mean, vjp=(_mean_grad,), check=_check_numeric)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over ``axis`` (all axes by default). For integer tensors the result is truncated, as in TensorFlow."""
+    return _reduction("Mean", Mean, input_tensor, axis, keepdims)
+
+
 # reduce_max: the gradient goes to the maxima, shared equally between ties
-def _max_vjp(dy, out, x, axis, keepdims):
+def _max(xp, x, axis, keepdims):
+    return x.max(axis=axis, keepdims=keepdims)
+
+
+def _max_grad(dy, out, x, axis, keepdims):
     mask = cast(equal(x, _expand(out, axis, keepdims)), dy.dtype)
     return _expand(dy, axis, keepdims) * mask / reduce_sum(mask, axis=axis, keepdims=True)
 
 
-Max = Primitive("Max", lambda xp, x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
-                vjp=(_max_vjp,), check=_check_numeric)
+Max = Primitive("Max", _max, vjp=(_max_grad,), check=_check_numeric)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
@@ -85,7 +109,11 @@ def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
 
 
 # reduce_prod: d prod(x) / dx_i = product of the other elements, computed without dividing by zero
-def _prod_vjp(dy, out, x, axis, keepdims):
+def _prod(xp, x, axis, keepdims):
+    return x.prod(axis=axis, keepdims=keepdims)
+
+
+def _prod_grad(dy, out, x, axis, keepdims):
     is_zero = equal(x, zeros_like(x))
     safe = where(is_zero, ones_like(x), x)
     prod_safe = _expand(reduce_prod(safe, axis=axis), axis)
@@ -94,8 +122,7 @@ def _prod_vjp(dy, out, x, axis, keepdims):
     return _expand(dy, axis, keepdims) * others
 
 
-Prod = Primitive("Prod", lambda xp, x, axis, keepdims: x.prod(axis=axis, keepdims=keepdims),
-                 vjp=(_prod_vjp,), check=_check_numeric)
+Prod = Primitive("Prod", _prod, vjp=(_prod_grad,), check=_check_numeric)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
@@ -103,51 +130,11 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
     return _reduction("Prod", Prod, input_tensor, axis, keepdims)
 
 
+# Compositions.
+
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
     """Minimum over ``axis``: ``-reduce_max(-x)``."""
     return negative(reduce_max(negative(convert_to_tensor(input_tensor)), axis, keepdims))
-
-
-def _count(shape, axis):
-    """How many elements each reduced value averages, read from the run-time shape."""
-    return math.prod(shape) if len(axis) == len(shape) else math.prod(shape[a] for a in axis)
-
-
-@functools.lru_cache(maxsize=256)
-def _divisor(count, dtype):
-    """``count`` as a scalar of ``dtype``, so that dividing by it keeps the dtype (cached: it runs per step)."""
-    return dtype.type(count)
-
-
-def _mean(xp, x, axis, keepdims):
-    total = x.sum(axis=axis, keepdims=keepdims)
-    if x.dtype.kind in "iu":  # integer means are truncated, as in TensorFlow
-        return (total / max(_count(x.shape, axis), 1)).astype(x.dtype)
-    return total / _divisor(_count(x.shape, axis), x.dtype)
-
-
-def _mean_grad(xp, dy, like, axis, keepdims):
-    if not dy.ndim:  # the usual scalar loss: divide as a scalar (NumPy does that faster than a 0-d array)
-        spread = dy[()]
-    else:
-        spread = dy if keepdims else dy.reshape(expanded_shape(dy.shape, axis))
-    return broadcast_array(xp, spread / _divisor(_count(like.shape, axis), dy.dtype), like.shape)
-
-
-# reduce_mean: d mean(x) = dy / count spread over the averaged axes (MeanGrad); d MeanGrad = mean again
-MeanGrad = Primitive("MeanGrad", _mean_grad,
-                     vjp=(lambda ddy, out, dy, like, axis, keepdims: bind(Mean, ddy, axis=axis, keepdims=keepdims),
-                          None))
-Mean = Primitive("Mean", _mean, vjp=(lambda dy, out, x, axis, keepdims: bind(
-    MeanGrad, dy, x, axis=axis, keepdims=keepdims),), check=_check_numeric)
-
-
-def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over ``axis`` (all axes by default). For integer tensors the result is truncated, as in TensorFlow.
-
-    The count is read from the input's shape when the op runs, so a traced graph works for any batch size.
-    """
-    return _reduction("Mean", Mean, input_tensor, axis, keepdims)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -170,28 +157,36 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     return result if keepdims else squeeze(result, axes) if axes else result
 
 
-# boolean reductions and arg-reductions: not differentiable
-def _check_bool(x, axis, keepdims):
+def _check_bool(x):
     if not x.dtype.is_bool:
         raise InvalidArgumentError(f"reduce_all/reduce_any need a bool tensor, got {x.dtype.name}", "All")
 
 
-All = Primitive("All", lambda xp, x, axis, keepdims: xp.all(x, axis=axis, keepdims=keepdims), check=_check_bool)
-Any = Primitive("Any", lambda xp, x, axis, keepdims: xp.any(x, axis=axis, keepdims=keepdims), check=_check_bool)
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR over ``axis``: is any element true?"""
+    x = convert_to_tensor(input_tensor)
+    _check_bool(x)
+    return greater(reduce_max(cast(x, dtypes.int32), axis, keepdims), 0)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
-    """Logical AND over ``axis``."""
-    return _reduction("All", All, input_tensor, axis, keepdims)
+    """Logical AND over ``axis``: are all elements true (none false)?"""
+    x = convert_to_tensor(input_tensor)
+    _check_bool(x)
+    return logical_not(reduce_any(logical_not(x), axis, keepdims))
 
 
-def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
-    """Logical OR over ``axis``."""
-    return _reduction("Any", Any, input_tensor, axis, keepdims)
+# argmax/argmin: which index holds the largest (smallest) value; not differentiable
+def _argmax(xp, x, axis, dtype):
+    return xp.argmax(x, axis=axis).astype(dtype._np)
 
 
-ArgMax = Primitive("ArgMax", lambda xp, x, axis, dtype: xp.argmax(x, axis=axis).astype(dtype._np))
-ArgMin = Primitive("ArgMin", lambda xp, x, axis, dtype: xp.argmin(x, axis=axis).astype(dtype._np))
+def _argmin(xp, x, axis, dtype):
+    return xp.argmin(x, axis=axis).astype(dtype._np)
+
+
+ArgMax = Primitive("ArgMax", _argmax)
+ArgMin = Primitive("ArgMin", _argmin)
 
 
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
@@ -210,13 +205,11 @@ def argmin(input, axis=None, output_type=dtypes.int64, name=None):
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
     """The Euclidean (``ord=2``) or ``ord=1`` norm over ``axis`` (all axes by default)."""
-    from minitf.ops.math_ops import abs as abs_
-
     x = convert_to_tensor(tensor)
     if ord in ("euclidean", "fro", 2):
         return sqrt(reduce_sum(square(x), axis, keepdims))
     if ord == 1:
-        return reduce_sum(abs_(x), axis, keepdims)
+        return reduce_sum(abs(x), axis, keepdims)
     raise ValueError(f"norm supports ord='euclidean' (or 2, 'fro') and ord=1, got {ord!r}.")
 
 
