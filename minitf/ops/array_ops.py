@@ -6,8 +6,8 @@ ops (``zeros``, ``range``...) go through ``bind`` too, with no tensor inputs, so
 traced graph re-creates them on every call.
 
 Gradient rules never bake an input's shape into a param: they pass the input
-itself and read its shape at run time (``ReshapeLike``, ``BroadcastLike``,
-``SumLike``), so a graph traced with an unknown batch size works for any size.
+itself and read its shape at run time (``reshape_like``, ``broadcast_like``,
+``sum_like``), so a graph traced with an unknown batch size works for any size.
 """
 
 import builtins
@@ -18,6 +18,7 @@ import numpy as np
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
+from minitf.ops.math_ops import cast, equal, where, zeros_like
 from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor
 
@@ -225,8 +226,6 @@ def _concat_piece(xp, dy, *values, index, axis):
 
 
 def _concat_piece_grad(ddy, out, dy, *values, index, axis):
-    from minitf.ops.math_ops import zeros_like
-
     return concat([ddy if i == index else zeros_like(v) for i, v in enumerate(values)], axis)
 
 
@@ -446,8 +445,6 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=None, 
     if not indices.dtype.is_integer:
         raise InvalidArgumentError(f"one_hot indices must be integers, got {indices.dtype.name}", "OneHot",
                                    "Cast the labels first: minitf.cast(labels, minitf.int32).")
-    from minitf.ops.math_ops import cast, equal, where  # (math_ops builds on this module)
-
     dtype = dtypes.as_dtype(dtype) if dtype else dtypes.float32
     hot = equal(expand_dims(indices, -1), range(int(depth), dtype=indices.dtype))  # out of range: all False
     if on_value is None and off_value is None:
