@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """Speed of minitf against a hand-written NumPy floor, measured in the same run.
 
-Usage: ``python benchmarks/run.py [--quick] [--only NAME ...]``
+Usage: ``python benchmarks/run.py [--quick] [--gpu] [--only NAME ...]``
 
 Each workload is run as minitf, as plain NumPy doing the same arithmetic by hand
 (the floor), and as PyTorch / TensorFlow when they are installed. The
 implementations are timed in turns (interleaved), several rounds, and the
 median of each is reported with its ratio to the NumPy floor. Ratios from one
 run are comparable; absolute times depend on the machine and its load.
+
+The GPU rows follow (``--gpu``: only them) when minitf's ``cupy`` backend is usable, else one
+line says why they were skipped: minitf on CuPy against CuPy itself doing the same arithmetic
+(the floor), synchronising the GPU before every clock reading. They are matmul 4096x4096
+float32 in GFLOP/s (against ``cupy.matmul`` and the card's fp32 peak), the MLP SGD step at
+batch 128 and 4096 (against the same minitf step on the CPU, and traced), and the eager
+``a + b`` overhead.
 """
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -411,6 +419,195 @@ WORKLOADS = {"add": add_2x2, "chain": elementwise_chain, "matmul": matmul_1024, 
              "function_chain": traced_chain, "function_mlp": traced_mlp_step, "import": import_time}
 
 
+# -- GPU rows: minitf on CuPy against CuPy itself ---------------------------------------------------
+# fp32 (non-tensor-core) peaks, TFLOP/s, from NVIDIA's datasheets; the first name found in the device's name wins.
+FP32_PEAKS = [
+    ("H100 PCIe", 51.2, "NVIDIA H100 datasheet, PCIe"),
+    ("H100 NVL", 60.0, "NVIDIA H100 datasheet, NVL"),
+    ("GH200", 67.0, "NVIDIA GH200 datasheet"),
+    ("H200", 67.0, "NVIDIA H200 datasheet, SXM"),
+    ("H100", 67.0, "NVIDIA H100 datasheet, SXM"),
+    ("A100", 19.5, "NVIDIA A100 datasheet"),
+    ("L40S", 91.6, "NVIDIA L40S datasheet"),
+    ("L4", 30.3, "NVIDIA L4 datasheet"),
+    ("A10", 31.2, "NVIDIA A10 datasheet"),
+    ("V100", 15.7, "NVIDIA V100 datasheet, SXM2"),
+    ("T4", 8.1, "NVIDIA T4 datasheet"),
+]
+
+
+def fp32_peak(device_name):
+    """``(TFLOP/s, source)`` of the card's fp32 peak, or ``(None, why)`` for a card not in FP32_PEAKS."""
+    for key, peak, source in FP32_PEAKS:
+        if key in device_name:
+            return peak, source
+    return None, f"no fp32 peak known for {device_name!r}"
+
+
+@dataclass
+class GpuWorkload:
+    name: str
+    impls: dict  # "cupy" (the floor), "minitf", and others shown against the floor or against minitf
+    target: str
+    flops: float = 0.0  # per call, for a GFLOP/s column
+
+
+def _on(backend_name, fn):
+    """``fn`` run with ``backend_name`` active (each implementation's tensors live on its own backend)."""
+    def run():
+        tf.config.set_backend(backend_name)
+        return fn()
+
+    return run
+
+
+def gpu_time_per_call(fn, min_time, synchronize):
+    """Like ``time_per_call``, with the GPU synchronised before each reading of the clock."""
+    fn()
+    number = 1
+    while True:
+        synchronize()
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        synchronize()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return elapsed / number
+        number *= 2 if elapsed == 0 else max(2, int(min_time / elapsed * 1.2))
+
+
+def gpu_add_2x2(cp):
+    a, b = cp.ones((2, 2), cp.float32), cp.full((2, 2), 2.0, cp.float32)
+    tf.config.set_backend("cupy")
+    ta, tb = tf.constant(np.ones((2, 2), np.float32)), tf.constant(np.full((2, 2), 2.0, np.float32))
+    impls = {"cupy": lambda: a + b, "minitf": lambda: ta + tb}  # cupy stays the backend: no switch per call
+    if torch is not None and torch.cuda.is_available():
+        pa, pb = torch.ones((2, 2), device="cuda"), torch.full((2, 2), 2.0, device="cuda")
+        impls["torch"] = lambda: pa + pb
+    return GpuWorkload("GPU: eager a + b, 2x2 float32", impls, "overhead: no slower than PyTorch")
+
+
+def gpu_matmul_4096(cp, n=4096):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(n, n)).astype(np.float32), rng.normal(size=(n, n)).astype(np.float32)
+    ca, cb = cp.asarray(a), cp.asarray(b)
+    tf.config.set_backend("cupy")
+    ta, tb = tf.constant(a), tf.constant(b)
+    got, want = cp.asnumpy(tf.matmul(ta, tb)._value[:64, :64]), a[:64].astype(np.float64) @ b[:, :64]
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-2)  # float32 products, against float64
+    impls = {"cupy": lambda: cp.matmul(ca, cb), "minitf": lambda: tf.matmul(ta, tb)}
+    return GpuWorkload(f"GPU: matmul {n}x{n} float32", impls, "80% of cupy.matmul or more", flops=2.0 * n**3)
+
+
+def mlp_cupy_step(cp, x, y, params, lr=0.01):
+    """The MLP's SGD step by hand in CuPy: mlp_numpy_step's arithmetic, on the GPU."""
+    w1, b1, w2, b2 = params
+    z1 = x @ w1 + b1
+    h = cp.maximum(z1, 0)
+    logits = h @ w2 + b2
+    e = cp.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = len(y)
+    rows = cp.arange(n)
+    loss = -cp.log(p[rows, y]).mean()
+    dlogits = p
+    dlogits[rows, y] -= 1
+    dlogits /= n
+    dw2, db2 = h.T @ dlogits, dlogits.sum(axis=0)
+    dz1 = (dlogits @ w2.T) * (z1 > 0)
+    dw1, db1 = x.T @ dz1, dz1.sum(axis=0)
+    for p_, g in zip(params, (dw1, db1, dw2, db2)):
+        p_ -= lr * g
+    return loss
+
+
+def gpu_mlp_step(cp, batch):
+    x, y, weights = mlp_data(batch)
+    cx, cy, cparams = cp.asarray(x), cp.asarray(y), [cp.array(w) for w in weights]  # copies: the steps update them
+    first_floor = float(mlp_cupy_step(cp, cx, cy, [cp.array(w) for w in weights]))
+    tf.config.set_backend("numpy")
+    cpu_x, cpu_y, cpu_vars = tf.constant(x), tf.constant(y, dtype=tf.int32), [tf.Variable(w) for w in weights]
+    tf.config.set_backend("cupy")
+    tx, ty, variables = tf.constant(x), tf.constant(y, dtype=tf.int32), [tf.Variable(w) for w in weights]
+    traced_vars = [tf.Variable(w) for w in weights]
+    traced = tf.function(lambda x, y: mlp_minitf_step(x, y, traced_vars))
+    np.testing.assert_allclose(float(mlp_minitf_step(tx, ty, [tf.Variable(w) for w in weights])), first_floor,
+                               rtol=1e-4)
+    impls = {"cupy": lambda: mlp_cupy_step(cp, cx, cy, cparams),
+             "minitf": _on("cupy", lambda: mlp_minitf_step(tx, ty, variables)),
+             "minitf traced": _on("cupy", lambda: traced(tx, ty)),
+             "minitf on the CPU": _on("numpy", lambda: mlp_minitf_step(cpu_x, cpu_y, cpu_vars))}
+    target = "10x faster than the CPU" if batch >= 4096 else "faster than the CPU"
+    return GpuWorkload(f"GPU: MLP 784-512-10 SGD step, batch {batch}", impls, target)
+
+
+GPU_WORKLOADS = {"gpu_add": gpu_add_2x2, "gpu_matmul": gpu_matmul_4096,
+                 "gpu_mlp128": lambda cp: gpu_mlp_step(cp, 128), "gpu_mlp4096": lambda cp: gpu_mlp_step(cp, 4096)}
+
+
+def gpu_device():
+    """``(cupy, description)`` when minitf's cupy backend is usable, else ``(None, why not)``."""
+    from minitf.doctor import gpu_status
+
+    usable, text = gpu_status()
+    if not usable:
+        return None, text.removeprefix("no: ")
+    import cupy
+
+    properties = cupy.cuda.runtime.getDeviceProperties(0)
+    name = properties["name"].decode() if isinstance(properties["name"], bytes) else str(properties["name"])
+    return cupy, name
+
+
+def run_gpu_rows(names, rounds, min_time):
+    """Time the GPU workloads ``names``, or print one line saying why they are skipped."""
+    cp, device = gpu_device()
+    if cp is None:
+        print(f"\nGPU rows skipped: {device}")
+        return
+    peak, source = fp32_peak(device)
+    peak_text = f"fp32 peak {peak:g} TFLOP/s ({source})" if peak else source
+    print(f"\nGPU: {device}, CuPy {cp.__version__}, {peak_text}; the GPU is synchronised before each clock "
+          f"reading. CPU: {os.cpu_count()} cores, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '')}")
+    header = f"{'workload':44} {'cupy':>10} {'minitf':>10} {'ratio':>7}  target"
+    print(header)
+    print("-" * len(header))
+    synchronize = cp.cuda.Device().synchronize
+    try:
+        for name in names:
+            try:
+                workload = GPU_WORKLOADS[name](cp)
+            except Exception as error:  # one broken row must not hide the others
+                first_line = (str(error).strip() or "").splitlines()[0] if str(error).strip() else ""
+                print(f"{name:44} failed to set up: {type(error).__name__}: {first_line}", flush=True)
+                continue
+            tf.config.set_backend("cupy")
+            samples = {impl: [] for impl in workload.impls}
+            for _ in range(rounds):
+                for impl, fn in workload.impls.items():
+                    samples[impl].append(gpu_time_per_call(fn, min_time, synchronize))
+            times = {impl: statistics.median(values) for impl, values in samples.items()}
+            floor, mine = times["cupy"], times["minitf"]
+            print(f"{workload.name:44} {format_time(floor):>10} {format_time(mine):>10} {mine / floor:>6.2f}x  "
+                  f"{workload.target}", flush=True)
+            if workload.flops:
+                rates = {impl: workload.flops / t / 1e9 for impl, t in times.items()}
+                share = f", {rates['minitf'] / (peak * 1e3):.0%} of the fp32 peak" if peak else ""
+                print(f"{'  GFLOP/s':44} {rates['cupy']:>10.0f} {rates['minitf']:>10.0f} "
+                      f"{rates['minitf'] / rates['cupy']:>6.0%}   of cupy.matmul{share}", flush=True)
+            for other in times.keys() - {"cupy", "minitf"}:
+                t = times[other]
+                if other == "minitf on the CPU":
+                    print(f"{'  ' + other:44} {format_time(t):>10} {'':>10} {t / mine:>6.1f}x  "
+                          "= the GPU's speed-up over the CPU", flush=True)
+                else:
+                    print(f"{'  ' + other:44} {format_time(t):>10} {'':>10} {t / floor:>6.2f}x  of the cupy floor",
+                          flush=True)
+    finally:
+        tf.config.set_backend("numpy")
+
+
 def format_time(seconds):
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale:
@@ -421,15 +618,21 @@ def format_time(seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds (noisier)")
-    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
+    parser.add_argument("--gpu", action="store_true", help="run only the GPU rows (minitf on CuPy)")
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS) + sorted(GPU_WORKLOADS),
+                        help="run only these workloads")
     args = parser.parse_args(argv)
     rounds, min_time = (3, 0.05) if args.quick else (7, 0.2)
+    gpu_names = [name for name in args.only or GPU_WORKLOADS if name in GPU_WORKLOADS]
+    cpu_names = [] if args.gpu else [name for name in args.only or WORKLOADS if name in WORKLOADS]
+    if not cpu_names:
+        return run_gpu_rows(gpu_names, rounds, min_time)
     print(f"minitf {tf.__version__}, NumPy {np.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}"
           f", backend {tf.config.get_backend()}; median of {rounds} interleaved rounds\n")
     header = f"{'workload':44} {'numpy':>10} {'minitf':>10} {'ratio':>7} {'torch':>10} {'ratio':>7}  target"
     print(header)
     print("-" * len(header))
-    for name in args.only or WORKLOADS:
+    for name in cpu_names:
         workload = WORKLOADS[name]()
         times = measure(workload, rounds, min_time)
         if name == "import":  # report the import itself: minus the interpreter's start-up
@@ -443,6 +646,8 @@ def main(argv=None):
         for other in times.keys() - {"numpy", "minitf", "torch"}:  # another floor, shown for comparison
             print(f"{'  against ' + other:44} {format_time(times[other]):>10} {'':>10} "
                   f"{times['minitf'] / times[other]:>6.2f}x", flush=True)
+    if gpu_names:
+        run_gpu_rows(gpu_names, rounds, min_time)
 
 
 if __name__ == "__main__":

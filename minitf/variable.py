@@ -168,8 +168,7 @@ class Variable(Tensor):
     read_value = value
 
     def _new_value(self, value, what):
-        if value.__class__ is not Tensor or value._value.dtype != self._value.dtype:
-            value = convert_to_tensor(value, dtype=self.dtype)  # raises for a tensor of another dtype
+        value = convert_to_tensor(value, dtype=self.dtype)  # raises for a tensor of another dtype
         if value._value.shape != self._value.shape:
             raise ValueError(
                 f"Cannot {what} variable '{self._name}': Shape mismatch. The variable shape {self.shape}, "

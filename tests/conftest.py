@@ -16,12 +16,18 @@ def _seeded():
 
 @pytest.fixture(params=["numpy", "cupy"])
 def on_backend(request):
-    """Run a test on each backend; the CuPy run skips where CuPy or a GPU is missing."""
+    """Run a test on each backend; the CuPy run skips where CuPy or a GPU is missing.
+
+    Afterwards the backend the suite runs on is restored (NumPy, or CuPy under ``MINITF_BACKEND=cupy``).
+    """
+    previous = backend.get_backend()
     if request.param == "cupy":
         pytest.importorskip("cupy", reason="CuPy is not installed: GPU tests skip")
         try:
             backend.set_backend("cupy")
         except RuntimeError as error:
             pytest.skip(f"no usable GPU: {error}")
+    else:
+        backend.set_backend("numpy")
     yield request.param
-    backend.set_backend("numpy")
+    backend.set_backend(previous)

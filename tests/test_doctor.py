@@ -17,6 +17,13 @@ LABELS = ["Python", "NumPy", "minitf", "ipywidgets", "matplotlib", "JupyterLab",
           "Widget extension"]
 
 
+@pytest.fixture(autouse=True)
+def _default_backend(monkeypatch):
+    """The reports below are those of the default backend, also when the suite runs under MINITF_BACKEND=cupy."""
+    monkeypatch.delenv("MINITF_BACKEND", raising=False)  # for the subprocesses too
+    monkeypatch.setattr(backend, "name", "numpy")
+
+
 def rows_by_label(rows):
     return {row.label: row for row in rows}
 

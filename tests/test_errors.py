@@ -3,7 +3,12 @@
 import pytest
 
 import minitf as tf
+from minitf import backend
 from minitf.errors import InvalidArgumentError
+
+# As TensorFlow's: the CPU kernel raises on a label outside [0, classes); on a GPU, where checking would copy the
+# labels back every step, their loss rows are NaN (tests/test_host_transfers.py).
+labels_raise = pytest.mark.skipif(backend.get_backend() != "numpy", reason="on a GPU bad labels give NaN rows")
 
 
 def message(fn):
@@ -55,11 +60,15 @@ def test_reshape_and_reduction_errors():
     assert text.startswith("Invalid reduction dimension 2 for input with 2 dimensions. [Op:Sum]")
 
 
-def test_concat_gather_and_labels_errors():
+def test_concat_and_gather_errors():
     _, text = message(lambda: tf.concat([tf.ones([2, 3]), tf.ones([3, 4])], axis=0))
     assert text.startswith("ConcatOp : Dimension 1 in both shapes must be equal: shape[0] = [2,3] vs. shape[1] = [3,4]")
     _, text = message(lambda: tf.gather(tf.ones([3]), [5]))
     assert text.startswith("indices = 5 is not in [0, 3) [Op:GatherV2]")
+
+
+@labels_raise
+def test_labels_error():
     _, text = message(lambda: tf.nn.sparse_softmax_cross_entropy_with_logits([10], tf.ones([1, 10])))
     assert text.startswith("Received a label value of 10 which is outside the valid range of [0, 10).")
 
@@ -84,6 +93,7 @@ def test_errors_are_raised_before_the_array_library_runs(monkeypatch):
         a + ints
 
 
+@labels_raise
 def test_labels_are_validated_inside_the_op_so_traced_graphs_check_them_too():
     step = tf.function(lambda logits, labels: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
     logits = tf.zeros([2, 3])

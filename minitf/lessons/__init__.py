@@ -7,12 +7,13 @@ without a browser: create a widget, set a slider's ``.value`` or call a button's
 This is the only part of minitf that imports ipywidgets and matplotlib, and
 ``import minitf`` does not import it: use ``from minitf import lessons``.
 
-    ch1.py        the representation explorer, the "three figures" stepper, the ImageNet chart
-    ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss
-    ch3.py        Gaussian clouds and a linear-classifier trainer
-    ch4.py        a synthetic regression data set, the Huber figure, and a function you can watch retrace
-    exercises.py  check_answer: says whether an exercise's answer is right (is_right returns it)
-    widgets.py    the base class: controls, a status line and a picture redrawn off-screen
+    ch1.py        the representation explorer, the "three figures" stepper, a trained network's layers, ImageNet
+    ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss, SGD paths on a 2-D loss
+    ch3.py        Gaussian clouds and a linear-classifier trainer that says when it diverges
+    (each chN.py also defines its chapter's exercises and their solutions)
+    ch4.py        a synthetic regression data set, the Huber figure, a function you can watch retrace
+    exercises.py  the exercises: check_answer for numbers, check for code, solution to check or show one
+    widgets.py    the base class: controls, a status line, a picture redrawn off-screen, a static snapshot
 """
 
 from minitf.lessons.ch1 import (  # noqa: F401
@@ -25,5 +26,5 @@ from minitf.lessons.ch1 import (  # noqa: F401
 from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
 from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
 from minitf.lessons.ch4 import RetraceWatcher, huber_figure, regression_data  # noqa: F401
-from minitf.lessons.exercises import EXERCISES, check_answer, is_right  # noqa: F401
+from minitf.lessons.exercises import EXERCISES, check, check_answer, is_right, solution  # noqa: F401
 from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401

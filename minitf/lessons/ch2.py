@@ -4,13 +4,16 @@
 ops, so the sliders show what a Dense layer's affine map does to space.
 ``GradientDescent1D`` runs SGD with momentum on a loss of one weight, computing
 each gradient with a ``GradientTape``, and draws the path the weight takes.
+``sgd_paths_figure`` draws batch, mini-batch and true SGD on the loss surface of a line fit.
+The chapter's exercises (numbers and code) are defined at the end, with their solutions.
 """
 
 import ipywidgets as widgets
 import numpy as np
 
 import minitf as tf
-from minitf.lessons.widgets import Lesson, button, slider
+from minitf.lessons.exercises import Case, CodeExercise, NumberExercise, as_number, calls, register
+from minitf.lessons.widgets import Lesson, button, new_figure, slider
 
 # A house outline (closed polygon) and the unit square's grid: enough to see turns, shears and flips.
 HOUSE = np.array([[0, 0], [1, 0], [1, 1], [0.5, 1.5], [0, 1], [0, 0], [1, 1], [0, 1], [1, 0]], dtype="float32")
@@ -195,5 +198,206 @@ class GradientDescent1D(Lesson):
         losses = self.function(np.clip(path, -1e3, 1e3))
         loss_ax.plot(np.arange(len(path)), losses, marker=".")
         loss_ax.set_xlabel("step")
+        loss_ax.set_xlim(-0.5, max(10, len(path) - 0.5))
         loss_ax.set_ylim(0, 1.2 * max(float(losses[0]), 1.0))  # a diverging run leaves the top of the plot
         loss_ax.set_title("loss at each step")
+
+
+def line_data(n=64, seed=0):
+    """Points near the line y = 2x - 1: ``(x, y)`` float32 arrays of shape ``(n,)``, for a loss of two weights."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, n).astype("float32")
+    return x, (2.0 * x - 1.0 + rng.normal(0.0, 0.3, n)).astype("float32")
+
+
+PATH_START = (-1.5, 2.0)  # (w, b) where every path of sgd_paths_figure starts
+
+
+def descent_path(x, y, batch_size, learning_rate=0.1, epochs=2, start=PATH_START, seed=0):
+    """The weights ``(w, b)`` after every step of gradient descent on ``mean((w x + b - y)^2)``, in batches.
+
+    Each epoch visits the points once, shuffled, in batches of ``batch_size``: all of them
+    (batch gradient descent), a few (mini-batch SGD) or one at a time (true SGD). Every
+    gradient comes from a GradientTape.
+    """
+    rng = np.random.default_rng(seed)
+    w, b = tf.Variable(start[0]), tf.Variable(start[1])
+    path = [start]
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for first in range(0, len(x), batch_size):
+            batch = order[first:first + batch_size]
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * tf.constant(x[batch]) + b - tf.constant(y[batch])))
+            grad_w, grad_b = tape.gradient(loss, [w, b])
+            w.assign_sub(learning_rate * grad_w)
+            b.assign_sub(learning_rate * grad_b)
+            path.append((float(w.numpy()), float(b.numpy())))
+    return np.array(path)
+
+
+def sgd_paths_figure(batch_sizes=(64, 8, 1), learning_rate=0.1, epochs=2):
+    """The loss surface of a line fit as contours, with the path of each batch size over the same epochs."""
+    x, y = line_data()
+    fig = new_figure(6.0, 4.6)
+    ax = fig.subplots()
+    ws, bs = np.meshgrid(np.linspace(-2.0, 4.0, 121), np.linspace(-2.5, 2.5, 101))
+    losses = np.mean((ws[..., None] * x + bs[..., None] - y) ** 2, axis=-1)
+    ax.contour(ws, bs, losses, levels=np.geomspace(losses.min() * 1.05, losses.max(), 14), colors="lightgray")
+    names = {len(x): "batch", 1: "true SGD"}
+    for batch_size, color in zip(batch_sizes, ("tab:blue", "tab:orange", "tab:red")):
+        path = descent_path(x, y, batch_size, learning_rate, epochs)
+        label = f"{names.get(batch_size, 'mini-batch')}, {batch_size} point{'s' if batch_size > 1 else ''} " \
+                f"per step: {len(path) - 1} steps"
+        ax.plot(path[:, 0], path[:, 1], marker=".", markersize=4, linewidth=1, color=color, label=label)
+    ax.plot(*PATH_START, marker="o", color="black")
+    best = np.unravel_index(np.argmin(losses), losses.shape)
+    ax.plot(ws[best], bs[best], marker="*", markersize=12, color="black")
+    ax.set_xlabel("w (slope)")
+    ax.set_ylabel("b (intercept)")
+    ax.set_title(f"{epochs} epochs over {len(x)} points, learning rate {learning_rate}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+# Exercises: numbers first, then code. Each solution runs only when solution() checks or shows it.
+
+def _solution_2_1():
+    from minitf import keras
+
+    (images, _), _ = keras.datasets.digits.load_data()
+    inputs = images.reshape((len(images), 8 * 8))
+    return inputs[100 * (len(inputs) // 100):].shape
+
+
+def _solution_2_2():
+    x = tf.Variable(1.5)
+    with tf.GradientTape() as tape:
+        y = 3 * x**2 + 2 * x + 1
+    return tape.gradient(y, x)
+
+
+def _solution_2_3():
+    from minitf import keras
+
+    model = keras.Sequential([keras.layers.Dense(512, activation="relu"), keras.layers.Dense(10)])
+    model.build((None, 8 * 8))
+    return model.count_params()
+
+
+register(NumberExercise(
+    "2.1", (37, 64), "1,437 flattened images of 64 pixels in batches of 100: how many are left for the last batch?",
+    "14 full batches hold 1,400 images, so the 15th and last holds the remaining 37.", _solution_2_1, shape=True,
+    mistakes={lambda a: as_number(a) == 37: "37 is the right count: give the whole shape, as a tuple (37, 64).",
+              (37, 8, 8): "The batches are cut from train_inputs, whose images were flattened to 64 numbers.",
+              (100, 64): "That is a full batch; the last one holds what is left over.",
+              (29, 64): "29 is what is left with batches of 128; here the batches hold 100."}))
+register(NumberExercise(
+    "2.2", 11.0, "Differentiate term by term, or let a GradientTape do it at x = 1.5.",
+    "f'(x) = 6x + 2, so f'(1.5) = 11.", _solution_2_2,
+    mistakes={8.0: "8 is the slope at x = 1.0 (the chapter's example); the question asks at x = 1.5.",
+              10.75: "10.75 is f(1.5), the function's value; the question asks for its derivative."}))
+register(NumberExercise(
+    "2.3", 38410, "A Dense layer has inputs x units weights plus units biases; add both layers.",
+    "64*512 + 512 + 512*10 + 10 = 38,410 parameters, as model.count_params() says.", _solution_2_3, tolerance=0,
+    mistakes={37888: "37,888 counts the kernels only: each Dense layer also has one bias per unit.",
+              407050: "407,050 is the book's MNIST model, with 784 inputs; the digits here have 8x8 = 64 pixels.",
+              522: "522 counts the biases only: add the kernels (inputs x units)."}))
+
+
+def _solution_2_4(x):
+    out = np.empty_like(x)
+    depth, rows, columns = x.shape
+    for i in range(depth):
+        for j in range(rows):
+            for k in range(columns):
+                out[i, j, k] = max(x[i, j, k], 0)
+    return out
+
+
+def _relu_in_place(x):
+    depth, rows, columns = x.shape
+    for i in range(depth):
+        for j in range(rows):
+            for k in range(columns):
+                x[i, j, k] = max(x[i, j, k], 0)
+    return x
+
+
+def _rank_2_relu(x):
+    rows, columns = x.shape
+    return np.maximum(x, 0)
+
+
+def _relu_input_after_the_call(x):
+    def run(candidate):
+        given = x.copy()
+        candidate(given)
+        return given
+    return run
+
+
+_RELU_INPUTS = [np.random.default_rng(seed).normal(size=shape).astype("float32")
+                for seed, shape in ((1, (2, 3, 4)), (2, (1, 1, 5)), (3, (4, 2, 1)))]
+
+register(CodeExercise(
+    "2.4", "naive_relu_rank3", "Write naive_relu_rank3(x): relu of a rank-3 NumPy array, with three nested loops.",
+    [Case(f"a float32 array of shape {x.shape}", calls(x)) for x in _RELU_INPUTS]
+    + [Case("a (2, 3, 4) array", _relu_input_after_the_call(_RELU_INPUTS[0]),
+            result="the input array after the call (it must be left as it was)")],
+    _solution_2_4,
+    mistakes=[(_rank_2_relu, "A rank-3 array has three axes: x.shape holds three sizes, and you need a third loop."),
+              (_relu_in_place, "You changed the input array: write the results into a new one "
+                               "(out = np.empty_like(x)) and leave x as it was."),
+              (lambda x: x, "The negative entries must become 0."),
+              (np.abs, "relu keeps positive entries and turns negative ones into 0, not into their opposite.")],
+    explanation="One loop per axis: tf.nn.relu does the same on any rank, in compiled code."))
+
+
+def _solution_2_5(gradients, weights, learning_rate):
+    for gradient, weight in zip(gradients, weights):
+        weight.assign_sub(learning_rate * gradient)
+
+
+def _update_uphill(gradients, weights, learning_rate):
+    for gradient, weight in zip(gradients, weights):
+        weight.assign_add(learning_rate * gradient)
+
+
+def _update_by_rebinding(gradients, weights, learning_rate):
+    for gradient, weight in zip(gradients, weights):
+        weight = weight - learning_rate * gradient  # noqa: F841 - the mistake: a new tensor, the variable unchanged
+
+
+def _update_without_learning_rate(gradients, weights, learning_rate):
+    for gradient, weight in zip(gradients, weights):
+        weight.assign_sub(gradient)
+
+
+def _update_with_a_fixed_learning_rate(gradients, weights, learning_rate):
+    _solution_2_5(gradients, weights, 0.1)
+
+
+def _update_case(shapes, learning_rate, steps=1, seed=0):
+    def run(candidate):
+        rng = np.random.default_rng(seed)
+        weights = [tf.Variable(rng.normal(size=shape).astype("float32")) for shape in shapes]
+        for _ in range(steps):
+            gradients = [tf.constant(rng.normal(size=shape).astype("float32")) for shape in shapes]
+            candidate(gradients, weights, learning_rate)
+        return [w.numpy() for w in weights]
+    return Case(f"weights of shapes {shapes}, learning rate {learning_rate}, {steps} step(s)", run,
+                result="the weights after the update (as a list)")
+
+
+register(CodeExercise(
+    "2.5", "sgd_update",
+    "Write sgd_update(gradients, weights, learning_rate): one step of gradient descent on each variable.",
+    [_update_case([(3, 2), (2,)], 0.1), _update_case([(4,)], 0.5, seed=1), _update_case([(2, 2), (2,)], 0.05, 3, 2)],
+    _solution_2_5,
+    mistakes=[(_update_by_rebinding, "w = w - ... makes a new tensor and leaves the variable as it was: change the "
+                                     "variable itself with w.assign_sub(...)."),
+              (_update_uphill, "That step goes uphill: subtract the gradient (times the learning rate)."),
+              (_update_without_learning_rate, "Scale each gradient by the learning rate before subtracting it."),
+              (_update_with_a_fixed_learning_rate, "Use the learning_rate argument, not a fixed 0.1.")],
+    explanation="w.assign_sub(learning_rate * g) for each pair: what keras.optimizers.SGD does without momentum."))

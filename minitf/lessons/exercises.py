@@ -1,79 +1,347 @@
-"""Exercises at the end of each chapter, and ``check_answer`` to say whether an answer is right.
+"""Exercises at the end of each chapter: number answers, code to write, and hidden solutions.
 
-Each exercise has a checker (a function of the learner's answer), a hint shown when
-the answer is wrong, and a short explanation shown when it is right. Checkers accept
-any reasonable form of the answer: a Python number, a NumPy value or a minitf tensor.
+Two kinds of exercise, both registered in ``EXERCISES`` under their number ("2.4"):
 
+- ``NumberExercise``: the learner computes a number (or a shape); ``check_answer(number, answer)``
+  says whether it is right, accepts any reasonable form (a Python number, a NumPy value, a
+  minitf tensor of one element), and recognises common wrong answers (a right count in the
+  wrong form, the book's rounding) to give the hint that fits.
+- ``CodeExercise``: the learner writes a function (or a class); ``check(number, function)``
+  runs it on hidden cases, compares each result with what the reference solution gives, and
+  says which case went wrong and how; a result that matches a known wrong version gets the
+  hint written for that mistake.
+
+Every exercise has a solution that does not run in the learner's namespace and stays hidden:
+``solution(number)`` checks it quietly (so the chapter's tests keep it right) and only
+``solution(number, show=True)`` prints it. A chapter module defines its exercises and adds
+them with ``register``:
+
+>>> def double(x):
+...     return 2 * x
+>>> def add_instead(x):
+...     return x + 2
+>>> _ = register(CodeExercise("0.1", "double", "Return twice x.", [Case("x = 3", calls(3)), Case("x = -1", calls(-1))],
+...                           double, mistakes=[(add_instead, "Multiply by 2; do not add 2.")],
+...                           explanation="Twice x."))
+>>> def my_double(x):
+...     return x + 2
+>>> check("0.1", my_double)
+Exercise 0.1: not yet. For x = 3, my_double returned: 5 where 6 was expected.
+  Hint: Multiply by 2; do not add 2.
+>>> check("0.1", lambda x: x * 2)
+Exercise 0.1: right, on all 2 hidden cases. Twice x.
+>>> solution("0.1")
+Solution 0.1 is written and passes its check; lessons.solution("0.1", show=True) prints it.
+>>> _ = EXERCISES.pop("0.1")
 >>> check_answer("1.3", 13)
 Exercise 1.3: right. 2*3 + 3 weights in the hidden layer, 3*1 + 1 in the output layer.
->>> check_answer("1.3", None)
-Exercise 1.3: no answer yet. Replace None with your answer and run the cell again.
->>> is_right("1.3", 12)
-False
+>>> check_answer("1.3", 9)
+Exercise 1.3: not yet (9 is not it). Hint: 9 is the count of the weight matrices' entries alone: add one bias per unit.
 """
+
+import contextlib
+import copy
+import dis
+import inspect
+import io
+import textwrap
 
 import numpy as np
 
-
-def _number(answer):
-    return float(np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer).item())  # (1,) or (1, 1) too
+EXERCISES = {}
 
 
-def _close(expected, tolerance=1e-3):
-    return lambda answer: abs(_number(answer) - expected) <= tolerance
+def register(exercise):
+    """Add ``exercise`` to ``EXERCISES`` under its number (replacing an older one) and return it."""
+    EXERCISES[exercise.number] = exercise
+    return exercise
 
 
-def _shape(expected):
-    return lambda answer: tuple(int(d) for d in answer) == expected
+def find(number):
+    """The exercise numbered ``number``.
+
+    Raises:
+        KeyError: for a number that does not exist, listing the known ones.
+    """
+    if number not in EXERCISES:
+        raise KeyError(f"No exercise {number!r}. Known exercises: {', '.join(sorted(EXERCISES))}")
+    return EXERCISES[number]
 
 
-def _separating_angle(answer):
-    from minitf.lessons.ch1 import rotation, tilted_clouds
+def as_array(value):
+    """``value`` (a tensor, a variable, a NumPy value, a number, a list) as a NumPy array."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    return np.asarray(value)
 
-    points, labels = tilted_clouds()
-    new_x = (points @ rotation(_number(answer)).T)[:, 0]
-    return bool(np.all((new_x > 0) == (labels == 1)))
+
+def as_number(value):
+    """``value`` as a Python float: a number, a NumPy scalar or a tensor holding exactly one element.
+
+    Raises:
+        ValueError: for an array of several numbers.
+        TypeError: for something that is not a number.
+    """
+    array = as_array(value)
+    if array.size != 1:
+        raise ValueError(f"expected one number, got an array of shape {array.shape}")
+    return float(array.reshape(()).item())
 
 
-EXERCISES = {
-    "1.1": (_separating_angle,
-            "Rotate only (shear 0, threshold 0) and watch the status line; the orange points must all end up "
-            "right of the line.",
-            "Every point is classified right: a turn of the axes alone made the rule work."),
-    "1.2": (_close(9.4, 0.05),
-            "Look up 2011 and 2012 in IMAGENET_TOP5_ERROR and subtract.",
-            "25.8% - 16.4% = 9.4 points, the largest one-year drop in the challenge's history."),
-    "1.3": (_close(13, 0),
-            "Count a weight matrix's entries (inputs x units) and one bias per unit, for both layers.",
-            "2*3 + 3 weights in the hidden layer, 3*1 + 1 in the output layer."),
-    "2.1": (_shape((37, 64)),
-            "1,437 flattened images of 64 pixels in batches of 100: how many are left for the last batch?",
-            "14 full batches hold 1,400 images, so the 15th and last holds the remaining 37."),
-    "2.2": (_close(11.0),
-            "Differentiate term by term, or let a GradientTape do it at x = 1.5.",
-            "f'(x) = 6x + 2, so f'(1.5) = 11."),
-    "2.3": (_close(38410, 0),
-            "A Dense layer has inputs x units weights plus units biases; add both layers.",
-            "64*512 + 512 + 512*10 + 10 = 38,410 parameters, as model.count_params() says."),
-    "3.1": (_close(22.6, 1e-2),
-            "The speed is the derivative of the position; an inner GradientTape computes it.",
-            "speed(t) = 9.8 t + 3, so 22.6 at t = 2."),
-    "3.2": (_close(2080, 0),
-            "build() creates a kernel of shape (features, units) and a bias of shape (units,).",
-            "64*32 + 32 = 2,080 weights, created when the layer first sees its input's shape."),
-    "3.3": (_close(2.0),
-            "On the x-axis y = 0, so solve w0 * x + b = 0.5 for x.",
-            "(0.5 - 0.1) / 0.2 = 2: the line crosses the x-axis at x = 2."),
-    "4.1": (_close(36.0),
-            "Differentiate twice with respect to w1: two nested GradientTapes, or by hand.",
-            "d2f/dw1^2 = 6 w1 w2 = 6 * 2 * 3 = 36."),
-    "4.2": (_close(4, 0),
-            "A tensor's signature is its dtype and shape; a Python value's is the value itself.",
-            "One trace for float32 scalars, one for the vector of shape (2,), one for 3 and one for 4."),
-    "4.3": (_close(4.0),
-            "Beyond the threshold the loss is threshold * |error| - threshold**2 / 2.",
-            "|error| = 3 > 2, so 2 * 3 - 2**2 / 2 = 4: the loss grows linearly, not quadratically."),
-}
+def as_shape(value):
+    """``value`` as a tuple of ints: a tuple, a list, a ``TensorShape`` or a NumPy shape."""
+    if isinstance(value, (int, float, np.integer, str)) or value is None:
+        raise TypeError("a shape is a tuple of sizes, like (100, 64)")
+    return tuple(int(d) for d in value)
+
+
+def same(expected, got, tolerance=1e-5):
+    """Whether ``got`` equals ``expected``: the same shape and values within ``tolerance``, item by item in tuples."""
+    if isinstance(expected, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
+            same(e, g, tolerance) for e, g in zip(expected, got))
+    if got is None:
+        return expected is None
+    try:
+        e, g = as_array(expected), as_array(got)
+    except (TypeError, ValueError):
+        return False
+    if e.shape != g.shape:
+        return False
+    if e.dtype.kind in "fc" or g.dtype.kind in "fc":
+        try:
+            return bool(np.allclose(e.astype("float64"), g.astype("float64"), rtol=tolerance, atol=tolerance,
+                                    equal_nan=True))
+        except (TypeError, ValueError):
+            return False
+    return bool(np.array_equal(e, g))
+
+
+def shown(value, width=150):
+    """A short readable form of a result: arrays with few digits, on one line."""
+    if isinstance(value, (tuple, list)) and not isinstance(value, str):
+        inner = ", ".join(shown(v, width) for v in value)
+        return textwrap.shorten(f"({inner})" if isinstance(value, tuple) else f"[{inner}]", width, placeholder="...")
+    if value is None or isinstance(value, (bool, str)):
+        return repr(value)
+    try:
+        array = as_array(value)
+    except (TypeError, ValueError):
+        return textwrap.shorten(repr(value), width, placeholder="...")
+    if array.dtype == object:
+        return textwrap.shorten(repr(value), width, placeholder="...")
+    if array.ndim == 0:
+        return f"{array.item():.6g}" if array.dtype.kind == "f" else repr(array.item())
+    text = np.array2string(array, precision=4, separator=", ", threshold=12, edgeitems=2).replace("\n", "")
+    return textwrap.shorten(f"{text} (shape {array.shape})", width, placeholder="...")
+
+
+def difference(expected, got, tolerance=1e-5):
+    """Where ``got`` first differs from ``expected``, in words: "9 where 13 was expected", a shape, an entry."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            count = f"{len(got)} items" if isinstance(got, (tuple, list)) else shown(got)
+            return f"{count} where {len(expected)} items were expected"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            if not same(e, g, tolerance):
+                return f"item #{i} is wrong: {difference(e, g, tolerance)}"
+        return "the expected items"
+    try:
+        e, g = as_array(expected), as_array(got)
+    except (TypeError, ValueError):
+        return f"{shown(got)} where {shown(expected)} was expected"
+    if e.ndim == 0 or g.dtype == object:
+        return f"{shown(got)} where {shown(expected)} was expected"
+    if e.shape != g.shape:
+        return f"an array of shape {g.shape} where shape {e.shape} was expected"
+    if e.dtype.kind in "fc" or g.dtype.kind in "fc":
+        wrong = ~np.isclose(e.astype("float64"), g.astype("float64"), rtol=tolerance, atol=tolerance, equal_nan=True)
+    else:
+        wrong = e != g
+    index = tuple(int(i) for i in np.argwhere(wrong)[0])
+    return (f"{int(wrong.sum())} of {e.size} entries are wrong; at index {index}: "
+            f"{shown(g[index])} where {shown(e[index])} was expected")
+
+
+class NumberExercise:
+    """An exercise whose answer is a number (or, with ``shape=True``, a shape).
+
+    Args:
+        number: its number in the chapter, e.g. ``"2.3"``.
+        expected: the right answer, or a function ``answer -> bool`` when several are right.
+        hint: what to say when the answer is wrong and matches no known mistake.
+        explanation: what to say when it is right.
+        solution: a function of no arguments computing the answer (shown by ``solution``).
+        tolerance: how far from ``expected`` an answer may be (0 for counts).
+        mistakes: ``{wrong answer: hint}`` for the common wrong answers (compared within ``tolerance``); a key
+            may also be a function ``answer -> bool`` recognising a kind of mistake.
+        also_right: ``{answer: note}`` for other right answers (the book's rounding), said with the note.
+        shape: the answer is a shape, compared as a tuple of ints.
+    """
+
+    def __init__(self, number, expected, hint, explanation, solution, tolerance=1e-3, mistakes=None,
+                 also_right=None, shape=False):
+        self.number, self.expected, self.hint, self.explanation = number, expected, hint, explanation
+        self.solution, self.tolerance, self.shape = solution, tolerance, shape
+        self.mistakes, self.also_right = dict(mistakes or {}), dict(also_right or {})
+
+    def _matches(self, answer, value):
+        if callable(value):
+            return bool(value(answer))
+        if self.shape:
+            return as_shape(answer) == tuple(value)
+        return abs(as_number(answer) - value) <= self.tolerance + 1e-9
+
+    def _match_any(self, answer, table):
+        for value, text in table.items():
+            try:
+                if self._matches(answer, value):
+                    return text
+            except (TypeError, ValueError):
+                continue
+        return None
+
+    def verdict(self, answer):
+        """``(right, text)``: whether ``answer`` is right and what to tell the learner."""
+        if answer is None:
+            return False, "no answer yet. Replace None with your answer and run the cell again."
+        try:
+            if self._matches(answer, self.expected):
+                return True, f"right. {self.explanation}"
+        except (TypeError, ValueError):
+            pass
+        note = self._match_any(answer, self.also_right)
+        if note is not None:
+            return True, f"right. {note} {self.explanation}"
+        hint = self._match_any(answer, self.mistakes)
+        return False, f"not yet ({answer!r} is not it). Hint: {hint or self.hint}"
+
+    def solution_text(self):
+        source = textwrap.dedent(inspect.getsource(self.solution))
+        return source.replace(f"def {self.solution.__name__}(", f"def exercise_{self.number.replace('.', '_')}(", 1)
+
+    def check_solution(self):
+        """Whether the solution's answer passes the check."""
+        return self.verdict(self.solution())[0]
+
+
+class Case:
+    """One hidden case of a code exercise: a description and ``run(candidate) -> result``.
+
+    ``run`` gets the learner's function (or class) and returns what is compared: usually the
+    function's return value on some inputs (see ``calls``), but it may return anything
+    computed with the candidate (a variable's value after an update, a layer's output...).
+    With ``judge``, a function ``result -> None or what is wrong``, the result is judged on its
+    own instead of compared with the solution's (for tasks with many right answers). ``result``
+    names what ``run`` returns in messages (default: "<function> returned").
+    """
+
+    def __init__(self, description, run, judge=None, result=None):
+        self.description, self.run, self.judge, self.result = description, run, judge, result
+
+
+def calls(*args, **kwargs):
+    """A case's ``run`` that calls the candidate on fresh deep copies of ``args`` and returns its result."""
+    def run(candidate):
+        return candidate(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    return run
+
+
+class CodeExercise:
+    """An exercise where the learner writes a function (or a class), checked on hidden cases.
+
+    Args:
+        number: its number in the chapter, e.g. ``"2.4"``.
+        name: the name the learner's function has in the chapter (used in messages and the solution).
+        task: one line saying what to write.
+        cases: the hidden ``Case`` list; the first few should be simple, so the first failure is easy to read.
+        solution: the reference function; each case's expected result is what it gives.
+        mistakes: ``[(wrong function, hint)]``: when the learner's result equals the wrong version's on a
+            case, that hint is given.
+        explanation: said when every case passes.
+        tolerance: for comparing floating-point results.
+    """
+
+    def __init__(self, number, name, task, cases, solution, mistakes=(), explanation="", tolerance=1e-5):
+        self.number, self.name, self.task, self.cases = number, name, task, list(cases)
+        self.solution, self.mistakes = solution, list(mistakes)
+        self.explanation, self.tolerance = explanation, tolerance
+
+    def failure(self, candidate):
+        """What goes wrong when ``candidate`` runs on the hidden cases (the first failing case), or None."""
+        name = getattr(candidate, "__name__", self.name)
+        if name == "<lambda>":
+            name = self.name
+        for case in self.cases:
+            try:
+                got = case.run(candidate)
+            except Exception as error:  # the learner's code may raise anything: report it, with the case
+                first = str(error).strip().split("\n")[0]
+                return (f"For {case.description}, {name} raised {type(error).__name__}: {first}",
+                        self._mistake_hint(case, error=error))
+            if got is None and self._solution_result(case) is not None:
+                return (f"For {case.description}, {name} returned None.",
+                        "Did you forget the return statement (or return the result of an in-place method)?")
+            if case.judge is not None:
+                problem = case.judge(got)
+                if problem is None:
+                    continue
+                return f"For {case.description}, {problem}", self._mistake_hint(case, got=got)
+            expected = self._solution_result(case)
+            if same(expected, got, self.tolerance):
+                continue
+            what = case.result or f"{name} returned"
+            return f"For {case.description}, {what}: {difference(expected, got)}.", self._mistake_hint(case, got=got)
+        return None
+
+    def _solution_result(self, case):
+        return case.run(self.solution)
+
+    def _mistake_hint(self, case, got=None, error=None):
+        for wrong, hint in self.mistakes:
+            try:
+                wrong_result = case.run(wrong)
+            except Exception as wrong_error:  # a mistake may be "raises this error"
+                if error is not None and type(wrong_error) is type(error):
+                    return hint
+                continue
+            if error is None and same(wrong_result, got, self.tolerance):
+                return hint
+        return None
+
+    def verdict(self, candidate):
+        """``(right, text)``: whether ``candidate`` passes every hidden case and what to tell the learner."""
+        if candidate is None:
+            return False, f"no answer yet. Write {self.name} and pass it to the check."
+        if not callable(candidate):
+            return False, f"not yet: pass the function itself (check(\"{self.number}\", {self.name})), not its result."
+        if _body_is_empty(candidate):
+            return False, f"no answer yet. {self.task} Replace the ... in {self.name}'s body and run the cell again."
+        found = self.failure(candidate)
+        if found is None:
+            return True, f"right, on all {len(self.cases)} hidden cases. {self.explanation}".rstrip()
+        message, hint = found
+        return False, f"not yet. {message}" + (f"\n  Hint: {hint}" if hint else "")
+
+    def solution_text(self):
+        source = textwrap.dedent(inspect.getsource(self.solution))
+        return source.replace(f"def {self.solution.__name__}(", f"def {self.name}(", 1).replace(
+            f"class {self.solution.__name__}(", f"class {self.name}(", 1)
+
+    def check_solution(self):
+        return self.failure(self.solution) is None
+
+
+def _body_is_empty(function):
+    """Whether ``function``'s body is only ``...`` (or ``pass``) after its docstring: not written yet.
+
+    The compiler drops a docstring and a bare ``...``, so such a body compiles to "return None" alone.
+    """
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    steps = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP")]
+    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
 def is_right(exercise, answer):
@@ -82,18 +350,11 @@ def is_right(exercise, answer):
     Raises:
         KeyError: for an exercise number that does not exist.
     """
-    if exercise not in EXERCISES:
-        raise KeyError(f"No exercise {exercise!r}. Known exercises: {', '.join(EXERCISES)}")
-    if answer is None:
-        return False
-    try:
-        return bool(EXERCISES[exercise][0](answer))
-    except (TypeError, ValueError):
-        return False
+    return find(exercise).verdict(answer)[0]
 
 
 def check_answer(exercise, answer):
-    """Print whether ``answer`` to ``exercise`` (e.g. ``"2.3"``) is right, with a hint if it is not.
+    """Print whether ``answer`` to number exercise ``exercise`` (e.g. ``"2.3"``) is right, with a hint if not.
 
     Args:
         exercise: the exercise's number as a string, as in the chapter.
@@ -102,11 +363,78 @@ def check_answer(exercise, answer):
     Raises:
         KeyError: for an exercise number that does not exist.
     """
-    right = is_right(exercise, answer)
-    _, hint, explanation = EXERCISES[exercise]
-    if answer is None:
-        print(f"Exercise {exercise}: no answer yet. Replace None with your answer and run the cell again.")
-    elif right:
-        print(f"Exercise {exercise}: right. {explanation}")
-    else:
-        print(f"Exercise {exercise}: not yet ({answer!r} is not it). Hint: {hint}")
+    print(f"Exercise {exercise}: {find(exercise).verdict(answer)[1]}")
+
+
+def check(exercise, candidate):
+    """Run the learner's function (or class) ``candidate`` on exercise ``exercise``'s hidden cases and say how it did.
+
+    Raises:
+        KeyError: for an exercise number that does not exist.
+    """
+    print(f"Exercise {exercise}: {find(exercise).verdict(candidate)[1]}")
+
+
+def solution(exercise, show=False):
+    """Check exercise ``exercise``'s solution quietly and, only with ``show=True``, print it.
+
+    The solution runs in its own module, never in the chapter's namespace, so asking for it
+    changes nothing the learner wrote.
+
+    Raises:
+        KeyError: for an exercise number that does not exist.
+        AssertionError: if the stored solution fails its own check (a bug in minitf.lessons).
+    """
+    found = find(exercise)
+    with contextlib.redirect_stdout(io.StringIO()):
+        passes = found.check_solution()
+    if not passes:
+        raise AssertionError(f"The stored solution of exercise {exercise} fails its own check.")
+    if not show:
+        print(f"Solution {exercise} is written and passes its check; "
+              f"lessons.solution(\"{exercise}\", show=True) prints it.")
+        return
+    print(f"Solution {exercise}:\n")
+    print(found.solution_text().rstrip())
+    if isinstance(found, NumberExercise):
+        print(f"\n# gives {shown(found.solution())}")
+
+
+def _solution_4_1():
+    import minitf as tf
+
+    w1, w2 = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            z = w1**3 * w2  # f(w1, w2) as in the chapter: its second derivative in w1 is 6 w1 w2
+        dz_dw1 = inner.gradient(z, w1)
+    return outer.gradient(dz_dw1, w1)
+
+
+def _solution_4_2():
+    import minitf as tf
+
+    function = tf.function(lambda x: x + 1)
+    for argument in (tf.constant(1.0), tf.constant(2.0), tf.constant([1.0, 2.0]), 3, 3, 4):
+        function(argument)
+    return function.experimental_get_tracing_count()
+
+
+def _solution_4_3():
+    error, threshold = 3.0, 2.0
+    return threshold * abs(error) - threshold**2 / 2
+
+
+register(NumberExercise(
+    "4.1", 36.0, "Differentiate twice with respect to w1: two nested GradientTapes, or by hand.",
+    "d2f/dw1^2 = 6 w1 w2 = 6 * 2 * 3 = 36.", _solution_4_1))
+register(NumberExercise(
+    "4.2", 4, "A tensor's signature is its dtype and shape; a Python value's is the value itself.",
+    "One trace for float32 scalars, one for the vector of shape (2,), one for 3 and one for 4.", _solution_4_2,
+    tolerance=0, mistakes={6: "Not every call traces: a call whose signature was seen before reuses its graph.",
+                           5: "Count each signature once: the second 3 and the second float32 scalar reuse a graph.",
+                           3: "Python numbers are part of the signature by value: 3 and 4 trace separately."}))
+register(NumberExercise(
+    "4.3", 4.0, "Beyond the threshold the loss is threshold * |error| - threshold**2 / 2.",
+    "|error| = 3 > 2, so 2 * 3 - 2**2 / 2 = 4: the loss grows linearly, not quadratically.", _solution_4_3,
+    mistakes={4.5: "4.5 is the squared error's half, error**2 / 2: beyond the threshold the loss is linear."}))

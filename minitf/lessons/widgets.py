@@ -6,10 +6,18 @@ would otherwise stretch it to the output's width); text goes to an ``Output`` wi
 with ``append_stdout``. Both behave the same in a browser, under nbval and in pytest,
 where ``with output:`` and ``clear_output()`` would not. Only the API shared by
 ipywidgets 7.7 and 8 is used, so the widgets work in JupyterLab, Binder and Colab.
+
+Every lesson also carries a static picture of itself. Displaying one sends, beside the
+widget view, an ``image/png`` of its controls' values, its status line and its picture,
+and a short ``text/plain``: JupyterLab draws the live widget, while GitHub's and
+nbviewer's previews, ``jupyter nbconvert --to html`` or a PDF export (which have no
+widget state) fall back to the PNG, so a stored chapter still shows what each widget did.
 """
 
+import base64
 import io
 import struct
+import textwrap
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -70,6 +78,20 @@ def button(description, on_click):
     return b
 
 
+def control_values(children):
+    """``"name = value"`` for every control with a value among ``children`` (searched through rows), in order."""
+    found = []
+    for child in children:
+        if isinstance(child, widgets.Box):
+            found += control_values(child.children)
+        elif isinstance(child, widgets.ValueWidget) and getattr(child, "description", ""):
+            value = child.value
+            if isinstance(value, float):
+                value = format(value, getattr(child, "readout_format", ".2f") or ".2f")
+            found.append(f"{child.description} = {value}")
+    return found
+
+
 class Lesson(widgets.VBox):
     """Controls on top, then a status line, then the picture; subclasses write ``draw(fig)``.
 
@@ -78,6 +100,9 @@ class Lesson(widgets.VBox):
         image: the ``Image`` widget holding the last picture as PNG bytes, shown at its pixel size.
         redraws: how many times the picture was drawn (tests use it).
         said: the lines the status shows now, without a note added by ``note``.
+
+    Displayed, a lesson is a mime bundle: the widget view, a static PNG (``snapshot``) and
+    a short ``text/plain`` (``summary``), so a preview without a kernel still shows it.
     """
 
     figsize = (9.0, 3.6)
@@ -137,3 +162,59 @@ class Lesson(widgets.VBox):
     def draw(self, fig):
         """Draw the current state on ``fig``: each lesson widget supplies its own picture."""
         raise NotImplementedError(f"{type(self).__name__} must implement draw(fig).")
+
+    @property
+    def has_picture(self):
+        """Whether the picture is shown (a lesson whose output is text only drops it from its children)."""
+        return self.image in self.children
+
+    def caption(self, width=110):
+        """The text of the static picture: the controls' values, then the status line, wrapped at ``width``."""
+        lines = []
+        controls = control_values(self.children)
+        if controls:
+            lines += textwrap.wrap("settings: " + ", ".join(controls), width)
+        for line in self.text.rstrip("\n").split("\n"):
+            lines += textwrap.wrap(line, width, subsequent_indent="    ") or [""]
+        return lines
+
+    def snapshot(self, dpi=80):
+        """The widget as one PNG: its caption (settings and status) above its picture, for where widgets cannot run."""
+        width, height = self.figsize if self.has_picture else (9.0, 0.0)
+        lines = self.caption(width=max(40, int(12.5 * width)))  # 9-point monospace: about 12.5 characters an inch
+        text_height = 0.21 * len(lines) + 0.15
+        fig = new_figure(width, height + text_height)
+        if self.has_picture:
+            top, bottom = fig.subfigures(2, 1, height_ratios=[text_height, height])
+            self.draw(bottom)
+        else:
+            top = fig
+        top.text(0.01, 0.98, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9,
+                 transform=top.transSubfigure)
+        return png_bytes(fig, dpi=dpi)
+
+    def summary(self):
+        """The short text a text-only preview shows: what the widget is and its first status line."""
+        first = self.text.split("\n", 1)[0]
+        return f"{type(self).__name__} (an interactive widget: run the notebook to use it)\n{first}"
+
+    def mime_bundle(self):
+        """The widget view with its static fallbacks: a PNG snapshot and a short text."""
+        return {
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                         "model_id": self.model_id},
+            "image/png": base64.b64encode(self.snapshot()).decode("ascii"),
+            "text/plain": self.summary(),
+        }
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        bundle = self.mime_bundle()
+        return {kind: data for kind, data in bundle.items()
+                if (include is None or kind in include) and (exclude is None or kind not in exclude)}
+
+    if not hasattr(widgets.Widget, "_repr_mimebundle_"):  # ipywidgets 7 displays widgets this way instead
+        def _ipython_display_(self, **kwargs):
+            from IPython.display import display
+
+            display(self.mime_bundle(), raw=True)
+            self._handle_displayed(**kwargs)

@@ -80,10 +80,11 @@ def _fused_mean_rule(dy, out, x, axis, keepdims):
 # SparseSoftmaxCrossEntropyWithLogitsGrad(dy, logits, labels) = dy * (softmax(logits) - one_hot(labels)).
 # Its own rules: linear in dy; in logits, the softmax's rule applied to ddx * dy.
 def _sparse_xent_grad(xp, dy, logits, labels):
+    index, bad = nn_ops._label_index(xp, labels, logits.shape[-1])  # on a GPU, bad labels give NaN rows
     grad = nn_ops._softmax(xp, logits, -1).reshape(-1, logits.shape[-1])
-    grad[xp.arange(grad.shape[0]), labels.ravel()] -= 1  # softmax - one_hot(labels), in place on a fresh array
+    grad[xp.arange(grad.shape[0]), index] -= 1  # softmax - one_hot(labels), in place on a fresh array
     grad *= dy.reshape(-1, 1)
-    return grad.reshape(logits.shape)
+    return (grad if bad is None else xp.where(bad.reshape(-1, 1), xp.nan, grad)).reshape(logits.shape)
 
 
 def _sparse_xent_grad_d_dy(ddx, out, dy, logits, labels):

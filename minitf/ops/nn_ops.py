@@ -5,6 +5,8 @@ extreme inputs (logits of +-1e4): softmax subtracts the maximum before ``exp``,
 the cross-entropies never take ``log`` of a probability that could round to 0.
 """
 
+import numpy as np
+
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.array_ops import expand_dims, one_hot, squeeze, stop_gradient
@@ -117,12 +119,26 @@ def _check_labels(labels, classes):
             f"Label values: {labels.ravel()[:10].tolist()}{'...' if labels.size > 10 else ''}")
 
 
+def _label_index(xp, labels, classes):
+    """The labels as class indices, and which are outside ``[0, classes)`` (None on the CPU, where they raise).
+
+    On the CPU a bad label raises, as TensorFlow's CPU kernel. On a GPU, checking would copy the labels
+    to the host and stall every step: there, as with TensorFlow's GPU kernel, their rows are NaN.
+    """
+    if xp is np:
+        return labels.ravel(), None
+    return labels.ravel() % classes, ((labels < 0) | (labels >= classes)).ravel()
+
+
 def _sparse_xent(xp, logits, labels):
     classes = logits.shape[-1]
-    _check_labels(labels, classes)  # here, not in a check: a replayed graph validates its labels too
+    if xp is np:
+        _check_labels(labels, classes)  # here, not in a check: a replayed graph validates its labels too
+    index, bad = _label_index(xp, labels, classes)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = (shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).reshape(-1, classes)
-    return -log_probs[xp.arange(log_probs.shape[0]), labels.ravel()].reshape(labels.shape)
+    loss = -log_probs[xp.arange(log_probs.shape[0]), index]
+    return (loss if bad is None else xp.where(bad, xp.nan, loss)).reshape(labels.shape)
 
 
 def _sparse_xent_grad(dy, out, logits, labels):

@@ -126,7 +126,8 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 
 
 def _shuffle(xp, x, seed):
-    return xp.asarray(_generator(seed).permutation(backend.to_numpy(x)))
+    """``x`` in a random order along its first axis; the order is drawn on the host, the data stays where it is."""
+    return x[xp.asarray(_generator(seed).permutation(x.shape[0]))]
 
 
 RandomShuffle = Primitive("RandomShuffle", _shuffle)

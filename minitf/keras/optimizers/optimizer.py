@@ -6,8 +6,8 @@ reads the learning rate (a float or a schedule), calls the subclass's
 ``iterations``. The update rules themselves live in ``algorithms.py``, each as
 one fused op (``fused_update``), the way TensorFlow's ``ResourceApplyAdam`` is.
 
-Run eagerly, a rule works straight on the arrays, which keeps a training step
-fast. While a tape or a ``minitf.function`` trace records, the same rule goes
+Run eagerly on the CPU, a rule works straight on the arrays, which keeps a training
+step fast. On a GPU, or while a tape or a ``minitf.function`` trace records, the same rule goes
 through ``bind`` as one stateful op that updates the weight and its slots
 together (a ``ResourceUpdate``), so a traced training step replays correctly: the
 learning rate, the step count and the slots are read when the graph runs, never
@@ -16,12 +16,23 @@ frozen as Python numbers at trace time.
 
 import warnings
 
+import numpy as np
+
 import minitf as tf
 from minitf import backend, primitive
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
 from minitf.tensor import Tensor, wrap
 from minitf.variable import ResourceUpdate, update_variables
+
+
+def _on_python_numbers():
+    """True when the update rules run on the arrays with the learning rate and step as Python numbers.
+
+    Only eagerly on the CPU: on a GPU, reading the two numbers would copy them to the host and wait for
+    the GPU every step, so there the rules run as ops, reading both on the device (as in a traced step).
+    """
+    return not primitive.recorders and backend.xp is np
 
 
 class FusedUpdate:
@@ -198,7 +209,7 @@ class Optimizer:
             extra: more tensors the rule reads but does not update (Nadam's schedule product).
             **hyperparameters: Python numbers passed to the rule (``beta_1=0.9``).
         """
-        if primitive.recorders:
+        if not _on_python_numbers():
             targets = (variable, *slots)
             update_variables(rule.primitive(len(targets)), targets, gradient, learning_rate, self._iterations,
                              *extra, **hyperparameters)
@@ -222,10 +233,10 @@ class Optimizer:
     def step_number(self, dtype=tf.float32):
         """The number of the update being applied (1 for the first).
 
-        A Python int when running eagerly; a tensor computed from ``iterations`` while a tape or a
-        ``minitf.function`` trace records, so that a replayed graph counts on.
+        A Python int when running eagerly on the CPU; a tensor computed from ``iterations`` on a GPU
+        or while a tape or a ``minitf.function`` trace records, so that a replayed graph counts on.
         """
-        if primitive.recorders:
+        if not _on_python_numbers():
             return tf.cast(self._iterations + 1, dtype)
         return self._eager_step[1]
 
@@ -275,7 +286,7 @@ class Optimizer:
         variables = [v for _, v in pairs if self._get_variable_index(v) is not None]
         grads = self._clip([tf.convert_to_tensor(g, dtype=v.dtype) for g, v in pairs])
         learning_rate = self._learning_rate_tensor()
-        if not primitive.recorders:  # eager: the rules take the learning rate and step number as Python numbers
+        if _on_python_numbers():
             self._eager_step = (float(learning_rate), int(self._iterations) + 1)
         rates = {learning_rate.dtype: learning_rate}  # the learning rate cast to each variable dtype
         self.prepare_step()
