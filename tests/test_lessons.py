@@ -291,7 +291,7 @@ def test_linear_classifier_trainer_vertical_line_is_drawn():
 
 @pytest.mark.parametrize("exercise, answer", [
     ("1.1", -75), ("1.2", 9.4), ("1.3", 13), ("2.1", (37, 64)), ("2.2", 11.0), ("2.3", 38410),
-    ("3.1", 22.6), ("3.2", 2080), ("3.3", 2.0), ("4.1", 36.0), ("4.2", 4), ("4.3", 4.0),
+    ("3.1", 22.6), ("3.2", 2080), ("3.3", 2.0), ("4.1", 18.0), ("4.2", 4), ("4.3", 4.0),
 ])
 def test_every_exercise_accepts_its_answer_and_rejects_a_wrong_one(exercise, answer, capsys):
     assert lessons.is_right(exercise, answer)
@@ -308,7 +308,7 @@ CODE_EXERCISES = [n for n, e in lessons.EXERCISES.items() if isinstance(e, lesso
 
 
 def test_each_chapter_has_number_and_code_exercises():
-    for chapter in "123":
+    for chapter in "1234":
         assert len([n for n in NUMBER_EXERCISES if n.startswith(chapter + ".")]) >= 2
         assert len([n for n in CODE_EXERCISES if n.startswith(chapter + ".")]) >= 2
 
@@ -321,9 +321,9 @@ def test_every_solution_passes_its_check_and_is_shown_only_when_asked(number, ca
                                        f"lessons.solution(\"{number}\", show=True) prints it.\n")
     lessons.solution(number, show=True)
     shown = capsys.readouterr().out
-    assert shown.startswith(f"Solution {number}:\n\ndef ")
+    assert shown.startswith((f"Solution {number}:\n\ndef ", f"Solution {number}:\n\nclass "))  # a layer is a class
     if number in CODE_EXERCISES:
-        assert f"def {exercise.name}(" in shown and "_solution" not in shown
+        assert (f"def {exercise.name}(" in shown or f"class {exercise.name}(" in shown) and "_solution" not in shown
         lessons.check(number, exercise.solution)
         assert capsys.readouterr().out.startswith(f"Exercise {number}: right, on all {len(exercise.cases)} hidden")
 

@@ -127,3 +127,94 @@ def test_huber_figure_plots_each_loss_and_the_slope_the_tape_computes():
     np.testing.assert_allclose(huber_slope, np.clip(errors, -1, 1), atol=1e-6)
     np.testing.assert_allclose(right.lines[0].get_data()[1], 2 * errors, atol=1e-5)
     np.testing.assert_allclose(left.lines[2].get_data()[1][[0, 80]], [3.5, 0.0], atol=1e-6)
+
+
+CH4_EXERCISES = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6")
+
+
+@pytest.mark.parametrize("number", CH4_EXERCISES)
+def test_each_solution_passes_its_check_and_stays_hidden_until_asked(number, capsys):
+    lessons.solution(number)
+    assert capsys.readouterr().out.startswith(f"Solution {number} is written and passes its check;")
+    lessons.solution(number, show=True)
+    assert capsys.readouterr().out.startswith(f"Solution {number}:\n")
+
+
+@pytest.mark.parametrize("number, answer, hint", [
+    ("4.1", 9, "9 is the first derivative"), ("4.1", 36.0, "Differentiate twice"),
+    ("4.2", 6, "Not every call traces"), ("4.3", 4.5, "the quadratic part"),
+    ("4.4", ("int32", "int32"), "np.arange gives int64"), ("4.4", (np.int64, np.int64), "become int32"),
+])
+def test_number_exercises_give_the_hint_that_fits_the_wrong_answer(number, answer, hint, capsys):
+    lessons.check_answer(number, answer)
+    out = capsys.readouterr().out
+    assert out.startswith(f"Exercise {number}: not yet") and hint in out
+
+
+def test_exercise_4_4_accepts_the_dtypes_in_any_form():
+    import minitf as tf
+
+    for answer in [("int32", "int64"), (np.int32, np.int64), ["int32", "int64"], (tf.int32, tf.int64)]:
+        assert lessons.is_right("4.4", answer), answer
+    for answer in ["int32", ("int32",), ("int32", "int64", "int64"), (None, None)]:
+        assert not lessons.is_right("4.4", answer), answer
+
+
+@pytest.mark.parametrize("number", ["4.5", "4.6"])
+def test_each_known_mistake_gets_its_own_hint(number, capsys):
+    from minitf.lessons.exercises import find
+
+    exercise = find(number)
+    for wrong, hint in exercise.mistakes:
+        lessons.check(number, wrong)
+        out = capsys.readouterr().out
+        assert out.startswith(f"Exercise {number}: not yet.") and f"Hint: {hint}" in out, (wrong.__name__, out)
+
+
+def test_layer_normalization_solution_matches_keras_and_a_stub_is_no_answer_yet(capsys):
+    import minitf as tf
+    from minitf import keras
+
+    inputs = tf.constant(np.random.default_rng(0).normal(3.0, 2.0, (4, 7)).astype("float32"))
+    np.testing.assert_allclose(ch4._LayerNormalizationSolution()(inputs).numpy(),
+                               keras.layers.LayerNormalization()(inputs).numpy(), atol=1e-5)
+
+    class MyLayerNormalization(keras.layers.Layer):
+        def build(self, batch_input_shape):
+            ...
+
+        def call(self, X):
+            ...
+
+    lessons.check("4.5", MyLayerNormalization)
+    assert capsys.readouterr().out.startswith("Exercise 4.5: no answer yet. Write MyLayerNormalization")
+
+    class Unfinished(MyLayerNormalization):
+        def call(self, X):
+            return X
+
+    lessons.check("4.5", Unfinished)
+    assert capsys.readouterr().out.startswith("Exercise 4.5: not yet. For a batch of shape (4, 5)")
+
+
+def test_two_optimizer_step_checks_which_optimizer_moved_which_weights(capsys):
+    def train_step(model, X_batch, y_batch, loss_fn, lower_optimizer, upper_optimizer):
+        ...
+
+    lessons.check("4.6", train_step)
+    assert capsys.readouterr().out.startswith("Exercise 4.6: no answer yet.")
+    lessons.check("4.6", ch4._solution_4_6)
+    assert capsys.readouterr().out.startswith("Exercise 4.6: right, on all 5 hidden cases.")
+
+
+def test_retrace_watcher_static_picture_shows_the_code_settings_and_status():
+    from minitf.lessons.widgets import PNG_SIGNATURE
+
+    watcher = lessons.RetraceWatcher(kind="int32 scalar")
+    watcher.yes_button.click()
+    caption = watcher.caption()
+    assert caption[:2] == ["@tf.function", "def f(x):"]
+    assert "settings: n = 2, argument = int32 scalar" in caption
+    assert any(line.startswith("Call 1: f(tf.constant(2)), with an int32 tensor") for line in caption)
+    assert watcher.snapshot().startswith(PNG_SIGNATURE)
+    assert watcher.summary().startswith("RetraceWatcher (an interactive widget: run the notebook to use it)\nCall 1:")
