@@ -56,8 +56,17 @@ from minitf.ops.array_ops import (  # noqa: F401
     unstack,
     zeros,
 )
+from minitf.ops.control_flow_ops import while_loop  # noqa: F401
 from minitf.ops.linalg_ops import matmul  # noqa: F401
 from minitf.ops.logging_ops import print  # noqa: F401 - tf.print: prints when the op runs
+from minitf.ops.manip_ops import (  # noqa: F401
+    boolean_mask,
+    gather_nd,
+    repeat,
+    split,
+    tensor_scatter_nd_update,
+    tile,
+)
 from minitf.ops.math_ops import (  # noqa: F401
     abs,
     add,
@@ -108,6 +117,8 @@ from minitf.ops.reduction_ops import (  # noqa: F401
     reduce_sum,
     reduce_variance,
 )
+from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
+from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
 from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401

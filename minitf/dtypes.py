@@ -120,14 +120,31 @@ def of_array(array):
 
 
 def of_python_value(value):
-    """Infer a dtype for a Python scalar or nested list, as ``tf.constant`` does."""
+    """Infer a dtype for a Python scalar or nested list, as ``tf.constant`` does.
+
+    Raises:
+        ValueError: a value TensorFlow cannot convert either (None, a dict), or a list mixing
+            booleans or strings with numbers.
+        TypeError: strings and complex numbers, which minitf does not hold (TensorFlow does).
+    """
     kinds = set()
     _collect_kinds(value, kinds)
+    if len(kinds & {"b", "U"}) + builtins.bool(kinds & {"i", "f"}) > 1:
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.\n"
+                         f"  {_short(value)} mixes booleans, numbers or strings; a tensor holds one kind of value.")
+    if kinds & {"U", "c"}:  # TensorFlow holds strings and complex numbers; minitf does not
+        raise TypeError(f"Cannot convert {_short(value)} to a tensor: minitf tensors hold numbers and booleans only "
+                        "(no strings, no complex numbers).")
     if not kinds or "f" in kinds:
         return float32
     if "i" in kinds:
         return int32
     return bool
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
 
 
 def _collect_kinds(value, kinds):
@@ -142,9 +159,14 @@ def _collect_kinds(value, kinds):
         kinds.add("i")
     elif isinstance(value, float):
         kinds.add("f")
+    elif isinstance(value, str):
+        kinds.add("U")
+    elif isinstance(value, complex):
+        kinds.add("c")
     else:
-        raise TypeError(
-            f"Cannot convert {value!r} (of type {type(value).__name__}) to a tensor: "
-            "minitf tensors hold numbers and booleans only."
+        raise ValueError(
+            f"Attempt to convert a value ({_short(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
+            "  minitf tensors hold numbers and booleans: pass a number, a bool, a (nested) list of them, "
+            "a NumPy array or a tensor."
         )
 

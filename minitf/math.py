@@ -1,5 +1,6 @@
 """The ``minitf.math`` namespace, as ``tf.math``: element-wise math and reductions."""
 
+from minitf.ops.activation_ops import log_sigmoid  # noqa: F401
 from minitf.ops.math_ops import (  # noqa: F401
     abs,
     add,
@@ -53,3 +54,5 @@ from minitf.ops.reduction_ops import (  # noqa: F401
     reduce_sum,
     reduce_variance,
 )
+from minitf.ops.sort_ops import cumsum, top_k  # noqa: F401
+from minitf.ops.trig_ops import cos, erf, sin, tan  # noqa: F401

@@ -236,7 +236,13 @@ class GradientTape:
         """
         zero = _zero_for_unconnected(unconnected_gradients)
         flat_sources = self._check_sources(sources)
-        targets = [convert_to_tensor(t) for t in nest.flatten(target)]
+        targets = nest.flatten(target)
+        for t in targets:
+            if not isinstance(t, Tensor):  # TensorFlow fails on the missing tensor id; the hint says why
+                raise AttributeError(
+                    f"'{type(t).__name__}' object has no attribute '_id'\n  The target {t!r} is not a tensor: "
+                    "differentiate a tensor computed inside the tape from the sources (a Python number has no "
+                    "gradient).")
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         self._begin_backward()
         grads = self._backward(targets, seeds, _on_send)
@@ -321,6 +327,10 @@ class GradientTape:
         zero = _zero_for_unconnected(unconnected_gradients)
         target = convert_to_tensor(target)
         t_shape, s_shape = tuple(target.shape), tuple(source.shape)
+        for shape in (t_shape, s_shape):
+            if len(shape) < 2:
+                raise ValueError(f"Shape {shape} must have rank at least 2\n  batch_jacobian takes a batch of "
+                                 "vectors [batch, n] as target and source; for one vector, use jacobian().")
         if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
             raise ValueError(f"Need first dimension of target shape ({target.shape}) and source shape "
                              f"({source.shape}) to match.")

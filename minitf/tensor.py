@@ -6,9 +6,21 @@ NumPy interop); its arithmetic operators are attached by ``minitf.ops`` so that
 every operator goes through ``bind`` like any other op.
 """
 
+import operator
+
 import numpy as np
 
 from minitf import backend, dtypes
+
+
+def _dimension(value):
+    """One dim of a shape as an int; a float (even 2.0) is refused, as TensorFlow's Dimension does."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"Dimension value must be integer or None or have an __index__ method, got value "
+                        f"'{value!r}' with type '{type(value)}'\n  Shapes are whole numbers: write 2, not 2.0."
+                        ) from None
 
 
 class TensorShape:
@@ -25,7 +37,7 @@ class TensorShape:
     def __init__(self, dims):
         if isinstance(dims, TensorShape):
             dims = dims._dims
-        self._dims = None if dims is None else tuple(None if d is None else int(d) for d in dims)
+        self._dims = None if dims is None else tuple(None if d is None else _dimension(d) for d in dims)
 
     @property
     def rank(self):
@@ -299,10 +311,17 @@ def _as_array(value, dtype):
     """Convert a Python or NumPy value to a NumPy array following TensorFlow's rules."""
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
+        if array.dtype.kind == "O":
+            first = type(array.flat[0]).__name__ if array.size else "object"
+            raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported object type {first}).\n"
+                             "  The array holds Python objects (dtype=object); convert it to numbers first, "
+                             "e.g. np.asarray(values, dtype='float32').")
         if array.dtype.kind not in "biuf":
             raise TypeError(f"Cannot convert a NumPy array of dtype {array.dtype} to a minitf tensor.")
         inferred = dtypes.as_dtype(array.dtype) if dtype is None else None
     else:
+        if isinstance(value, TensorShape):
+            value = _shape_as_list(value)
         inferred = dtypes.of_python_value(value)
         try:
             array = np.array(value, dtype=inferred._np if inferred is not dtypes.int32 else np.int64)
@@ -311,7 +330,7 @@ def _as_array(value, dtype):
         if inferred is dtypes.int32 and array.size and (array.max() > 2**31 - 1 or array.min() < -(2**31)):
             inferred = dtypes.int64
     target = dtype or inferred
-    if target._np.kind not in _CONVERTIBLE[array.dtype.kind]:
+    if array.size and target._np.kind not in _CONVERTIBLE[array.dtype.kind]:  # (an empty list has no dtype)
         raise TypeError(
             f"Cannot convert {_short(value)} to EagerTensor of dtype {target.name}\n"
             f"  A value of dtype {array.dtype} would lose information; convert it explicitly "
@@ -322,6 +341,13 @@ def _as_array(value, dtype):
         if array.max() > info.max or array.min() < info.min:
             raise ValueError(f"Can't convert Python int to {target.name}: {_short(value)} is out of range.")
     return array, target
+
+
+def _shape_as_list(shape):
+    """A fully known TensorShape as a list of ints (TensorFlow converts shapes to int32 tensors)."""
+    if shape.rank is None or None in shape.as_list():
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+    return shape.as_list()
 
 
 def _short(value):

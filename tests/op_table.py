@@ -5,6 +5,7 @@ One row per op drives the forward tests, the gradient tests and every backend
 op has no row here and is not listed in NOT_IN_TABLE with the test covering it.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +89,45 @@ def _log_softmax(x, axis=-1):
 
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
+
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+def _elu(x):
+    return np.where(x < 0, np.expm1(np.minimum(x, 0)), x)
+
+
+def _well_conditioned(rng, shape):
+    """Square matrices near 2 * identity: far from singular, so inverse and determinant are smooth."""
+    return rng.uniform(-0.5, 0.5, shape) + 2 * np.eye(shape[-1])
+
+
+def _repeat_body(x):
+    return lambda i, y: (i + 1, tf.sin(y) * x)
+
+
+def _scatter_ref(x, u):
+    out = x.copy()
+    out[0], out[-1] = u[0], u[1]
+    return out
+
+
+def _loop_ref(x):
+    y = x
+    for _ in range(3):
+        y = np.sin(y) * x
+    return y
+
+
+def _corners(x):
+    """Index tuples of the first and the last element of ``x``."""
+    return [[0] * len(x.shape), [d - 1 for d in x.shape]]
+
+
+square_shape = st.sampled_from([(1, 1), (2, 2), (3, 3), (2, 3, 3)])
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 unary_any = one(small_shape)
@@ -204,6 +244,58 @@ CASES = [
     Case("shape", tf.shape, lambda x: np.array(x.shape, np.int32), unary_any, grad=False),
     Case("size", tf.size, lambda x: np.array(x.size, np.int32), unary_any, grad=False),
     Case("rank", tf.rank, lambda x: np.array(x.ndim, np.int32), unary_any, grad=False),
+    Case("sin", tf.sin, np.sin, unary_any),
+    Case("math.cos", tf.math.cos, np.cos, unary_any),
+    Case("math.tan", tf.math.tan, np.tan, unary_any, (U(-1.2, 1.2),)),
+    Case("math.erf", tf.math.erf, _erf, unary_any, (U(-3, 3),)),
+    Case("nn.elu", tf.nn.elu, _elu, unary_any, (off_zero,)),
+    Case("nn.selu", tf.nn.selu, lambda x: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(np.minimum(x, 0)), x),
+         unary_any, (off_zero,)),
+    Case("nn.gelu", tf.nn.gelu, lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2).astype(x.dtype))), unary_any),
+    Case("nn.gelu (approximate)", lambda x: tf.nn.gelu(x, approximate=True),
+         lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))), unary_any),
+    Case("nn.silu", tf.nn.silu, lambda x: x * _sigmoid(x), unary_any),
+    Case("nn.swish", lambda x: tf.nn.swish(x, beta=2.0), lambda x: x * _sigmoid(2 * x), unary_any),
+    Case("nn.leaky_relu", tf.nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), unary_any, (off_zero,)),
+    Case("math.log_sigmoid", tf.math.log_sigmoid, lambda x: -np.logaddexp(0, -x), unary_any, (U(-30, 30),)),
+    Case("nn.log_sigmoid", tf.nn.log_sigmoid, lambda x: np.log(_sigmoid(x)), unary_any),
+    Case("tile", lambda x: tf.tile(x, [2] * len(x.shape)), lambda x: np.tile(x, [2] * x.ndim), unary_any),
+    Case("split", lambda x: tf.split(x, [1, -1], axis=0)[1], lambda x: x[1:],
+         one(matrix_shape.filter(lambda s: s[0] > 1))),
+    Case("split (equal parts)", lambda x: tf.split(x, 2, axis=-1)[0], lambda x: np.split(x, 2, axis=-1)[0],
+         one(matrix_shape.map(lambda s: s[:-1] + (2 * s[-1],)))),
+    Case("repeat", lambda x: tf.repeat(x, 2, axis=0), lambda x: np.repeat(x, 2, axis=0), unary_rank1),
+    Case("repeat (counts)", lambda x: tf.repeat(x, [0, 2, 1][:x.shape[0]], axis=0),
+         lambda x: np.repeat(x, [0, 2, 1][:x.shape[0]], axis=0), unary_rank1),
+    Case("gather_nd", lambda x: tf.gather_nd(x, _corners(x)), lambda x: np.stack([x[tuple(i)] for i in _corners(x)]),
+         unary_rank1),
+    Case("gather_nd (slices)", lambda x: tf.gather_nd(x, [[0], [x.shape[0] - 1]]), lambda x: x[[0, -1]],
+         unary_rank1),
+    Case("boolean_mask", lambda x, m: tf.boolean_mask(x, m > 0), lambda x, m: x[m > 0],
+         matrix_shape.map(lambda s: (s, s)), (U(-2, 2), off_zero)),
+    Case("boolean_mask (axis)", lambda x, m: tf.boolean_mask(x, m[0] > 0, axis=1), lambda x, m: x[:, m[0] > 0],
+         st.tuples(st.integers(1, 3), st.integers(1, 3)).map(lambda s: (s, s)), (U(-2, 2), off_zero)),
+    Case("tensor_scatter_nd_update", lambda x, u: tf.tensor_scatter_nd_update(x, [[0], [x.shape[0] - 1]], u),
+         _scatter_ref, matrix_shape.map(lambda s: (s, (2,) + s[1:]))),
+    Case("sort", lambda x: tf.sort(x, axis=0, direction="DESCENDING"), lambda x: -np.sort(-x, axis=0), unary_rank1,
+         (distinct,)),
+    Case("sort (ascending)", tf.sort, lambda x: np.sort(x, axis=-1), unary_rank1, (distinct,)),
+    Case("argsort", tf.argsort, lambda x: np.argsort(x, axis=-1, kind="stable").astype(np.int32), unary_rank1,
+         (ties,), grad=False),
+    Case("math.top_k", lambda x: tf.math.top_k(x, k=1).values, lambda x: x.max(-1, keepdims=True), unary_rank1,
+         (distinct,)),
+    Case("nn.top_k", lambda x: tf.nn.top_k(x, k=x.shape[-1]).indices,
+         lambda x: np.argsort(-x, axis=-1, kind="stable").astype(np.int32), unary_rank1, (ties,), grad=False),
+    Case("cumsum", tf.cumsum, lambda x: np.cumsum(x, axis=0), unary_rank1),
+    Case("math.cumsum", lambda x: tf.math.cumsum(x, axis=-1, exclusive=True, reverse=True),
+         lambda x: np.flip(np.cumsum(np.flip(x, -1), -1), -1) - x, unary_rank1, rtol=1e-4),
+    Case("linalg.inv", tf.linalg.inv, np.linalg.inv, one(square_shape), (_well_conditioned,), rtol=1e-4),
+    Case("linalg.det", tf.linalg.det, np.linalg.det, one(square_shape), (_well_conditioned,), rtol=1e-4),
+    Case("linalg.solve", tf.linalg.solve, np.linalg.solve,
+         st.tuples(st.integers(1, 3), st.integers(1, 2)).map(lambda s: ((s[0], s[0]), s)),
+         (_well_conditioned, U(-2, 2)), rtol=1e-4),
+    Case("while_loop", lambda x: tf.while_loop(lambda i, y: i < 3, _repeat_body(x), [0, x])[1],
+         _loop_ref, unary_any),
 ]
 
 # Public callables that are not element-wise ops of tensors, with the test that covers each.

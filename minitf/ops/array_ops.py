@@ -32,14 +32,45 @@ def _static_shape(shape):
     return tuple(int(d) for d in TensorShape(shape))
 
 
+def _output_shape(shape):
+    """The shape of a tensor to create: whole numbers, none negative (TensorFlow's Fill checks the same)."""
+    if not isinstance(shape, (Tensor, int)) and any(isinstance(d, float) for d in list(shape)):
+        raise TypeError(f"Cannot convert {list(shape)} to EagerTensor of dtype int32\n"
+                        "  A shape is whole numbers: write [2, 3], not [2.0, 3.0].")
+    shape = _static_shape(shape)
+    for d in shape:
+        if d < 0:
+            raise InvalidArgumentError(f"Dimension {d} must be >= 0", "Fill",
+                                       f"Got the shape {list(shape)}: every dim must be 0 or more.")
+    return shape
+
+
+def _reshape_target(shape):
+    """``reshape``'s shape argument: int32/int64 values (a float list or tensor gets TensorFlow's attr error)."""
+    values = shape._value if isinstance(shape, Tensor) else np.asarray(
+        shape.as_list() if isinstance(shape, TensorShape) else shape)
+    if values.size and values.dtype.kind == "f":
+        raise InvalidArgumentError("Value for attr 'Tshape' of float is not in the list of allowed values: int32, "
+                                   "int64", "Reshape", "A shape is whole numbers: write [2, 2], not [2.0, 2.0].")
+    return _static_shape(shape)
+
+
 # reshape: d reshape(x) = reshape(dy, x.shape)
 def _check_reshape(x, shape):
     unknown = [i for i, d in enumerate(shape) if d == -1]
     if len(unknown) > 1:
         raise InvalidArgumentError(f"Only one input size may be -1, not both {unknown[0]} and {unknown[1]}",
                                    "Reshape")
+    for i, d in enumerate(shape):
+        if d < -1:
+            raise InvalidArgumentError(f"Size {i} must be non-negative, not {d}", "Reshape",
+                                       "Sizes are 0 or more; one of them may be -1 (inferred).")
     known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
     size = x._value.size
+    if unknown and known == 0 and size == 0:
+        raise InvalidArgumentError(
+            "Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes "
+            "are non-zero", "Reshape", f"Give every size of {list(shape)} explicitly (no -1).")
     if (unknown and (known == 0 or size % known)) or (not unknown and known != size):
         raise InvalidArgumentError(
             f"Input to reshape is a tensor with {size} values, but the requested shape "
@@ -81,7 +112,7 @@ def reshape_like(x, like):
 def reshape(tensor, shape, name=None):
     """Return ``tensor`` with the same values in a new shape; one dim may be ``-1`` (inferred)."""
     tensor = convert_to_tensor(tensor)
-    shape = _static_shape(shape)
+    shape = _reshape_target(shape)
     if tensor._value.shape == shape:
         return tensor
     return bind(Reshape, tensor, shape=shape)
@@ -316,6 +347,10 @@ def stack(values, axis=0, name=None):
             f"Shapes of all inputs must match: values[0].shape = {shape_text(first)} != "
             f"values[i].shape = {shape_text(other)}", "Pack")
     ndim = values[0].ndim
+    if not -ndim - 1 <= axis < ndim + 1:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim - 1}, {ndim + 1})\n"
+                         f"  stack adds a new axis to tensors of rank {ndim}: it can go at positions "
+                         f"{-ndim - 1} to {ndim}.")
     axis = axis % (ndim + 1)
     return concat([expand_dims(v, axis) for v in values], axis)
 
@@ -446,6 +481,12 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=-1, dtype=None, 
         raise InvalidArgumentError(f"one_hot indices must be integers, got {indices.dtype.name}", "OneHot",
                                    "Cast the labels first: minitf.cast(labels, minitf.int32).")
     dtype = dtypes.as_dtype(dtype) if dtype else dtypes.float32
+    if axis != -1 and not 0 <= axis <= indices.ndim:
+        raise InvalidArgumentError(f"Expected axis to be -1 or between [0, {indices.ndim + 1}).  But received: "
+                                   f"{axis}", "OneHot", "axis is where the new one-hot dim goes in the output.")
+    if int(depth) < 0:
+        raise InvalidArgumentError(f"depth must be non-negative, got: {int(depth)}", "OneHot",
+                                   "depth is the number of classes.")
     hot = equal(expand_dims(indices, -1), range(int(depth), dtype=indices.dtype))  # out of range: all False
     if on_value is None and off_value is None:
         out = cast(hot, dtype)
@@ -520,17 +561,17 @@ Fill = Primitive("Fill", _fill)
 def fill(dims, value, name=None):
     """Return a tensor of shape ``dims`` filled with ``value`` (its dtype comes from ``value``)."""
     value = convert_to_tensor(value)
-    return bind(Fill, shape=_static_shape(dims), value=value._value.item(), dtype=value.dtype)
+    return bind(Fill, shape=_output_shape(dims), value=value._value.item(), dtype=value.dtype)
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return bind(Fill, shape=_static_shape(shape), value=0, dtype=dtypes.as_dtype(dtype))
+    return bind(Fill, shape=_output_shape(shape), value=0, dtype=dtypes.as_dtype(dtype))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of ones (float32 unless ``dtype`` says otherwise)."""
-    return bind(Fill, shape=_static_shape(shape), value=1, dtype=dtypes.as_dtype(dtype))
+    return bind(Fill, shape=_output_shape(shape), value=1, dtype=dtypes.as_dtype(dtype))
 
 
 def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
@@ -556,9 +597,16 @@ def range(start, limit=None, delta=1, dtype=None, name=None):
     args = [int(a) if isinstance(a, Tensor) else a for a in args]
     if dtype is None:
         dtype = dtypes.float32 if any(isinstance(a, float) for a in args) else dtypes.int32
-    if args[2] == 0:
+    start, limit, delta = args
+    if delta == 0:
         raise InvalidArgumentError("Requires delta != 0: 0", "Range")
-    return bind(Range, start=args[0], limit=args[1], delta=args[2], dtype=dtypes.as_dtype(dtype))
+    if delta > 0 and start > limit:
+        raise InvalidArgumentError(f"Requires start <= limit when delta > 0: {start}/{limit}", "Range",
+                                   "Counting up needs limit >= start; for a countdown pass a negative delta.")
+    if delta < 0 and start < limit:
+        raise InvalidArgumentError(f"Requires start >= limit when delta < 0: {start}/{limit}", "Range",
+                                   "Counting down needs limit <= start; to count up pass a positive delta.")
+    return bind(Range, start=start, limit=limit, delta=delta, dtype=dtypes.as_dtype(dtype))
 
 
 def linspace(start, stop, num, name=None):

@@ -163,12 +163,21 @@ def negative(x, name=None):
     return bind(Neg, convert_to_tensor(x))
 
 
-# floor division and modulo: piecewise constant, so not differentiable (as in TensorFlow)
+# floor division and modulo: piecewise constant, so not differentiable (as in TensorFlow). An integer divided by
+# zero raises, as TensorFlow's kernels do; checked in the forward rule, so a replayed graph checks it too.
+def _check_integer_divisor(y, op):
+    if y.dtype.kind in "iu" and not y.all():
+        raise InvalidArgumentError("Integer division by zero", op,
+                                   "Integers have no inf: make the divisor nonzero, or cast both to a float dtype.")
+
+
 def _floordiv(xp, x, y):
+    _check_integer_divisor(y, "FloorDiv")
     return x // y
 
 
 def _floormod(xp, x, y):
+    _check_integer_divisor(y, "FloorMod")
     return x % y
 
 
@@ -614,9 +623,14 @@ def sigmoid(x, name=None):
 
 
 def softplus(features, name=None):
-    """Return ``log(1 + exp(x))`` without overflow or lost digits: ``max(x, 0) + log1p(exp(-|x|))``."""
+    """Return ``log(1 + exp(x))`` without overflow or lost digits: ``max(x, 0) + log1p(exp(-|x|))``.
+
+    ``max(x, 0)`` and ``-|x|`` come from one ``where`` on ``x >= 0`` (as in TensorFlow's cross-entropy), so at
+    ``x = 0`` their gradients (1 and -1) meet the log term's and give sigmoid(0) = 0.5, not 1.
+    """
     x = convert_to_tensor(features)
-    return maximum(x, zeros_like(x)) + log1p(exp(negative(abs(x))))
+    positive = x >= 0
+    return where(positive, x, zeros_like(x)) + log1p(exp(where(positive, negative(x), x)))
 
 
 def squared_difference(x, y, name=None):

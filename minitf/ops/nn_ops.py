@@ -45,6 +45,8 @@ def log_softmax(logits, axis=-1, name=None):
 
 # softmax: one op, as TensorFlow's; d softmax(x) = out * (dy - sum(dy * out, axis))
 def _softmax(xp, x, axis):
+    if x.size == 0:  # nothing to normalize: an empty axis, or an empty batch
+        return x.copy()
     e = xp.exp(x - x.max(axis=axis, keepdims=True))  # the maximum is subtracted first: exp never overflows
     e /= e.sum(axis=axis, keepdims=True)  # in place: e is a fresh array
     return e
@@ -81,7 +83,9 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     labels = convert_to_tensor(labels, dtype=logits.dtype)
     if labels._value.shape != logits._value.shape:
         raise ValueError(f"logits and labels must have the same shape, received ({logits.shape} vs {labels.shape}).")
-    return maximum(logits, zeros_like(logits)) - logits * labels + log1p(exp(negative(abs(logits))))
+    positive = logits >= 0  # one where for max(x, 0) and -|x|, as TensorFlow: the gradient at 0 is 0.5 - z
+    relu_logits = where(positive, logits, zeros_like(logits))
+    return relu_logits - logits * labels + log1p(exp(where(positive, negative(logits), logits)))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):

@@ -26,7 +26,7 @@ from minitf.ops.math_ops import (
     zeros_like,
 )
 from minitf.primitive import Primitive, bind
-from minitf.tensor import convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor
 
 
 def _expand(dy, axis, keepdims=False):
@@ -36,8 +36,24 @@ def _expand(dy, axis, keepdims=False):
 
 def _reduction(name, prim, x, axis, keepdims):
     x = convert_to_tensor(x)
-    axis = checks.normalize_axis(name, axis, x.ndim)
+    axis = checks.normalize_axis(name, axis, x.ndim) if axis is None else _reduction_axes(name, axis, x.ndim)
     return bind(prim, x, axis=axis, keepdims=bool(keepdims))
+
+
+def _reduction_axes(name, axis, ndim):
+    """``axis`` checked as TensorFlow checks ``reduction_indices``: integers, in range, none repeated."""
+    values = axis._value.tolist() if isinstance(axis, Tensor) else axis
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
+    if any(isinstance(a, float) for a in values):
+        raise InvalidArgumentError("Value for attr 'Tidx' of float is not in the list of allowed values: int32, "
+                                   "int64", name, f"axis takes whole numbers, got {axis!r}.")
+    axes = checks.normalize_axis(name, values, ndim)
+    if len(axes) != len(values):
+        seen = set()
+        repeated = next(a % ndim for a in values if a % ndim in seen or seen.add(a % ndim))
+        raise InvalidArgumentError(f"Invalid reduction arguments: Axes contains duplicate dimension: {repeated}",
+                                   name, f"Name each axis once: got axis={values} for a tensor of rank {ndim}.")
+    return axes
 
 
 def _check_numeric(x, axis, keepdims):
@@ -92,6 +108,9 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
 
 # reduce_max: the gradient goes to the maxima, shared equally between ties
 def _max(xp, x, axis, keepdims):
+    if x.size == 0:  # the maximum of nothing is the lowest value (-inf), as in TensorFlow; NumPy raises
+        lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        return xp.full(x.sum(axis=axis, keepdims=keepdims).shape, lowest, dtype=x.dtype)
     return x.max(axis=axis, keepdims=keepdims)
 
 
@@ -133,8 +152,12 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
 # Compositions.
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
-    """Minimum over ``axis``: ``-reduce_max(-x)``."""
-    return negative(reduce_max(negative(convert_to_tensor(input_tensor)), axis, keepdims))
+    """Minimum over ``axis``: ``-reduce_max(-x)`` (for integers ``c - reduce_max(c - x)``, which cannot overflow)."""
+    x = convert_to_tensor(input_tensor)
+    if x.dtype.is_integer:  # c = -1 (the largest value if unsigned) maps [min, max] onto itself, reversed
+        c = -1 if x._value.dtype.kind == "i" else x.dtype.max
+        return c - reduce_max(c - x, axis, keepdims)
+    return negative(reduce_max(negative(x), axis, keepdims))
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
