@@ -32,7 +32,7 @@ from minitf.dtypes import (  # noqa: F401
     int64,
     uint8,
 )
-from minitf.function import TensorSpec, function  # noqa: F401
+from minitf.function import TensorSpec, function, name_scope  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
     concat,

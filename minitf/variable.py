@@ -98,6 +98,11 @@ def _read_variable_grad(dy, out, x):
 ReadVariableOp = Primitive("ReadVariableOp", _read_variable, vjp=(_read_variable_grad,))
 
 
+# hook(variable), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
+# a minitf.function trace notes the variables it creates, to refuse one created on every call.
+creation_hooks = []
+
+
 class _Holder:
     __slots__ = ("_value",)
 
@@ -141,6 +146,8 @@ class Variable(Tensor):
         self._trainable = bool(trainable)
         self.constraint = constraint
         self._snapshot = None
+        for hook in creation_hooks:
+            hook(self)
 
     @property
     def name(self):
