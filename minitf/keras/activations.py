@@ -6,6 +6,7 @@ with no rule of its own. ``get`` turns the names layers accept
 live in ``keras.layers``, not here.
 """
 
+import weakref
 
 import minitf as tf
 from minitf.keras import _lookup
@@ -14,6 +15,21 @@ __all__ = ["celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "h
            "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
            "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
            "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
+
+# id(probabilities) -> the logits they came from, while the probabilities exist (as tf.keras sets _keras_logits)
+_LOGITS = {}
+
+
+def remember_logits(probabilities, logits):
+    """Remember that ``probabilities`` came from ``logits``, so a cross-entropy can use the logits instead."""
+    key = id(probabilities)
+    _LOGITS[key] = logits
+    weakref.finalize(probabilities, _LOGITS.pop, key, None)
+
+
+def logits_of(probabilities):
+    """The logits ``probabilities`` came from (a Keras softmax or sigmoid output), or None."""
+    return _LOGITS.get(id(probabilities))
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -63,7 +79,7 @@ def sigmoid(x):
     The result remembers ``x`` (as tf.keras does), so a binary cross-entropy of it is computed from the logits.
     """
     out = tf.sigmoid(x)
-    out._keras_logits = x
+    remember_logits(out, x)
     return out
 
 
@@ -80,7 +96,7 @@ def softmax(x, axis=-1):
     """
     out = tf.nn.softmax(x, axis=axis)
     if axis in (-1, out.ndim - 1):
-        out._keras_logits = x
+        remember_logits(out, x)
     return out
 
 

@@ -9,7 +9,7 @@ the stable ``minitf.nn`` forms for logits and clip probabilities to
 """
 
 import minitf as tf
-from minitf.keras import _lookup
+from minitf.keras import _lookup, activations
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "Loss", "LossFunctionWrapper",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
@@ -45,7 +45,7 @@ def match_ranks(a, b):
 
 def _from_logits(y_pred, from_logits):
     """Use the logits a softmax/sigmoid output came from, when Keras kept them (as tf.keras does)."""
-    logits = None if from_logits else getattr(y_pred, "_keras_logits", None)
+    logits = None if from_logits else activations.logits_of(y_pred)
     return (y_pred, from_logits) if logits is None else (logits, True)
 
 
