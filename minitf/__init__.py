@@ -121,6 +121,7 @@ from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401
 from minitf.variable import Variable  # noqa: F401
 
 __version__ = "0.1.0"
