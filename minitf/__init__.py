@@ -33,7 +33,7 @@ from minitf.dtypes import (  # noqa: F401
     uint8,
 )
 from minitf.explain import explain_gradient  # noqa: F401 - minitf only (MINITF_EXPLAIN=1 turns explain mode on)
-from minitf.function import TensorSpec, function  # noqa: F401
+from minitf.function import TensorSpec, function, name_scope  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
     concat,
@@ -122,6 +122,7 @@ from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
+from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401
 from minitf.variable import Variable  # noqa: F401
 
 __version__ = "0.1.0"

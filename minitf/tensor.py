@@ -137,9 +137,8 @@ class Tensor:
     """
 
     # _slice_of: (variable, index) for a slice of a Variable, so that v[0].assign(...) works.
-    # _keras_logits: the logits a softmax/sigmoid output came from (Keras sets it, as tf.keras does),
-    # so that a cross-entropy of probabilities can be computed stably from the logits instead.
-    __slots__ = ("_value", "_slice_of", "_keras_logits")
+    # __weakref__: tensors can be weakly referenced (Keras remembers the logits of a softmax output that way).
+    __slots__ = ("_value", "_slice_of", "__weakref__")
     __array_priority__ = 100  # makes `ndarray + tensor` call Tensor.__radd__
 
     @property

@@ -63,29 +63,6 @@ ASSIGN_OPS = (AssignVariableOp, AssignAddVariableOp, AssignSubVariableOp, Resour
               ResourceScatterNdUpdate)
 
 
-class ResourceUpdate(Primitive):
-    """A stateful op that computes new values for several variables in one step (TF's ``ResourceApplyAdam``).
-
-    Its first ``count`` inputs are the variables it updates, the rest are tensors it reads;
-    ``impl`` returns the variables' new values, one array each, and ``update_variables`` swaps
-    them in. An optimizer updates a weight and its slots this way; a traced graph replays it as
-    one operation.
-    """
-
-    __slots__ = ("count",)
-
-    def __init__(self, name, impl, count):
-        super().__init__(name, impl)
-        self.count = count
-
-
-def update_variables(prim, variables, *inputs, **params):
-    """Run the ResourceUpdate ``prim`` on ``variables`` and ``inputs``, and give each variable its new value."""
-    new_values = bind(prim, *variables, *inputs, **params)._value  # this op's output is the tuple of new values
-    for variable, value in zip(variables, new_values):
-        variable._value = value
-
-
 # Reading a variable inside a traced graph (d read(v) = dy); eager code reads variables directly.
 def _read_variable(xp, x):
     return x
@@ -96,6 +73,11 @@ def _read_variable_grad(dy, out, x):
 
 
 ReadVariableOp = Primitive("ReadVariableOp", _read_variable, vjp=(_read_variable_grad,))
+
+
+# hook(variable), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
+# a minitf.function trace notes the variables it creates, to refuse one created on every call.
+creation_hooks = []
 
 
 class _Holder:
@@ -141,6 +123,8 @@ class Variable(Tensor):
         self._trainable = bool(trainable)
         self.constraint = constraint
         self._snapshot = None
+        for hook in creation_hooks:
+            hook(self)
 
     @property
     def name(self):

@@ -23,6 +23,8 @@ LAYERS = [
     ["minitf.ops"],
     ["minitf.variable"],
     ["minitf.tape"],
+    ["minitf.graph"],
+    ["minitf.tracer", "minitf.executor"],
     ["minitf.function"],
     ["minitf.explain"],
     ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test"],

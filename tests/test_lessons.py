@@ -9,7 +9,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 from minitf import lessons  # noqa: E402
-from minitf.lessons import ch1, ch2, ch3, ch4  # noqa: E402
+from minitf.lessons import ch1, ch2, ch3  # noqa: E402
 from minitf.lessons.widgets import PNG_SIGNATURE, png_size  # noqa: E402
 
 SMALL_TRAINER = pytest.param(lambda: lessons.LinearClassifierTrainer(*lessons.gaussian_clouds(20)),
@@ -76,7 +76,8 @@ def test_every_lesson_displays_with_a_static_picture_and_a_short_text(make):
     first_status_line = lesson.text.split("\n")[0]
     assert bundle["text/plain"] == (f"{type(lesson).__name__} (an interactive widget: run the notebook to use it)\n"
                                     + first_status_line)
-    assert lesson.caption()[0].startswith("settings: ") and first_status_line[:40] in "\n".join(lesson.caption())
+    caption = lesson.caption()  # RetraceWatcher's starts with its function's code, then the settings
+    assert any(line.startswith("settings: ") for line in caption) and first_status_line[:40] in "\n".join(caption)
     assert set(lesson._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
     assert "image/png" not in lesson._repr_mimebundle_(exclude=["image/png"])
 
@@ -291,7 +292,7 @@ def test_linear_classifier_trainer_vertical_line_is_drawn():
 
 @pytest.mark.parametrize("exercise, answer", [
     ("1.1", -75), ("1.2", 9.4), ("1.3", 13), ("2.1", (37, 64)), ("2.2", 11.0), ("2.3", 38410),
-    ("3.1", 22.6), ("3.2", 2080), ("3.3", 2.0), ("4.1", 36.0), ("4.2", 4), ("4.3", 4.0),
+    ("3.1", 22.6), ("3.2", 2080), ("3.3", 2.0), ("4.1", 18.0), ("4.2", 4), ("4.3", 4.0),
 ])
 def test_every_exercise_accepts_its_answer_and_rejects_a_wrong_one(exercise, answer, capsys):
     assert lessons.is_right(exercise, answer)
@@ -308,7 +309,7 @@ CODE_EXERCISES = [n for n, e in lessons.EXERCISES.items() if isinstance(e, lesso
 
 
 def test_each_chapter_has_number_and_code_exercises():
-    for chapter in "123":
+    for chapter in "1234":
         assert len([n for n in NUMBER_EXERCISES if n.startswith(chapter + ".")]) >= 2
         assert len([n for n in CODE_EXERCISES if n.startswith(chapter + ".")]) >= 2
 
@@ -321,9 +322,9 @@ def test_every_solution_passes_its_check_and_is_shown_only_when_asked(number, ca
                                        f"lessons.solution(\"{number}\", show=True) prints it.\n")
     lessons.solution(number, show=True)
     shown = capsys.readouterr().out
-    assert shown.startswith(f"Solution {number}:\n\ndef ")
+    assert shown.startswith((f"Solution {number}:\n\ndef ", f"Solution {number}:\n\nclass "))  # a layer is a class
     if number in CODE_EXERCISES:
-        assert f"def {exercise.name}(" in shown and "_solution" not in shown
+        assert (f"def {exercise.name}(" in shown or f"class {exercise.name}(" in shown) and "_solution" not in shown
         lessons.check(number, exercise.solution)
         assert capsys.readouterr().out.startswith(f"Exercise {number}: right, on all {len(exercise.cases)} hidden")
 
@@ -409,57 +410,6 @@ def test_check_answer_with_tensors_none_junk_and_unknown_numbers(capsys):
     assert "no answer yet" in capsys.readouterr().out
     with pytest.raises(KeyError, match="Known exercises: 1.1"):
         lessons.check_answer("9.9", 1)
-
-
-def test_regression_data_is_seeded_standardized_and_split():
-    (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = lessons.regression_data()
-    assert x_train.shape == (2400, 8) and y_train.shape == (2400, 1)
-    assert x_valid.shape == x_test.shape == (800, 8) and y_valid.shape == y_test.shape == (800, 1)
-    assert x_train.dtype == y_train.dtype == np.float32
-    np.testing.assert_allclose(x_train.mean(axis=0), 0.0, atol=1e-5)
-    np.testing.assert_allclose(x_train.std(axis=0), 1.0, atol=1e-5)
-    again = lessons.regression_data()
-    np.testing.assert_array_equal(again[2][1], y_test)
-    assert not np.array_equal(lessons.regression_data(seed=1)[0][0], x_train)
-
-
-def test_retrace_watcher_traces_once_per_signature():
-    watcher = lessons.RetraceWatcher()
-    assert watcher.text.startswith("Next call: f(tf.constant(2.0)), with a float32 tensor of shape (). 0 calls and 0")
-    assert len(watcher.children) == 3  # two rows of controls and the status line, no picture
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (1, True)
-    assert "traced a new graph" in watcher.text and "def watched(x: float32[]):" in watcher.text
-    watcher.n.value = 4
-    assert watcher.text.startswith("Next call: f(tf.constant(4.0)), with a float32 tensor of shape (). 1 calls and 1")
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (1, False)
-    assert "returned 17: reused a graph" in watcher.text
-    watcher.kind.value = "float32 vector (n values)"
-    watcher.call_button.click()
-    assert (watcher.traces, watcher.retraced) == (2, True)
-    assert "f(tf.range(1, 5, dtype=tf.float32))" in watcher.text and "float32[4]" in watcher.text
-    assert "returned 31" in watcher.text
-    watcher.reset_button.click()
-    assert (watcher.calls, watcher.traces) == (0, 0)
-
-
-def test_retrace_watcher_python_ints_retrace_per_value_and_warn():
-    watcher = lessons.RetraceWatcher(kind="Python int")
-    for n in (1, 2, 3, 4, 5):
-        watcher.n.value = n
-        watcher.call_button.click()
-    assert (watcher.calls, watcher.traces, watcher.retraced) == (5, 5, True)
-    assert "Const = Const(value=5)" in watcher.text and "def watched():" in watcher.text
-    assert "minitf warned: 5 out of the last 5 calls to <function watched> triggered" in watcher.text
-    watcher.call_button.click()
-    assert (watcher.calls, watcher.traces, watcher.retraced) == (6, 5, False)
-    assert "reused a graph" in watcher.text and "warned" not in watcher.text
-    assert ch4.describe(2.5) == "the Python float 2.5"
-    assert [ch4.spelled(kind, 3) for kind in ch4.ARGUMENT_KINDS] == [
-        "3", "3.5", "tf.constant(3.0)", "tf.range(1, 4, dtype=tf.float32)", "tf.constant(3)"]
-    with pytest.raises(ValueError, match="Unknown argument kind"):
-        ch4.make_argument("complex", 1)
 
 
 def test_a_code_exercise_can_check_a_class_such_as_a_layer(capsys):

@@ -14,8 +14,8 @@ nbformat = pytest.importorskip("nbformat")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-# Chapter 4 joins this list once it is regenerated with the static pictures (its owner regenerates it).
-CHAPTERS = ["01_what_is_deep_learning", "02_mathematical_building_blocks", "03_keras_and_tensorflow"]
+CHAPTERS = ["01_what_is_deep_learning", "02_mathematical_building_blocks", "03_keras_and_tensorflow",
+            "04_custom_models_and_training"]
 
 
 def widget_outputs(name):

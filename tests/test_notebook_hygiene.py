@@ -82,9 +82,9 @@ def problems(nb):
     return found
 
 
-def test_the_four_chapters_are_there():
+def test_the_five_chapters_are_there():
     names = [os.path.basename(path) for path in CHAPTERS]
-    assert [name[:3] for name in names] == ["01_", "02_", "03_", "04_"], names
+    assert [name[:3] for name in names] == ["01_", "02_", "03_", "04_", "05_"], names
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=os.path.basename)

@@ -350,7 +350,8 @@ class LambdaCallback(Callback):
 class ModelCheckpoint(Callback):
     """Save the model (or only its weights) after each epoch, or only when ``monitor`` improves.
 
-    ``filepath`` may hold ``{epoch}`` and log names: ``"ckpt-{epoch:02d}-{val_loss:.2f}.weights.npz"``.
+    ``filepath`` may hold ``{epoch}`` and log names: ``"ckpt-{epoch:02d}-{val_loss:.2f}.weights.h5"``; its
+    directory is created when missing, as Keras does.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -359,6 +360,9 @@ class ModelCheckpoint(Callback):
         if save_freq != "epoch":
             raise ValueError("minitf's ModelCheckpoint saves once per epoch: use save_freq='epoch'.")
         self.filepath = os.fspath(filepath)
+        if save_weights_only and not self.filepath.endswith(".weights.h5"):
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must "
+                             f"end in `.weights.h5` (Keras weights format). Received: filepath={self.filepath}")
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -385,6 +389,8 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

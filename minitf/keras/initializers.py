@@ -8,12 +8,14 @@ The Glorot, He and LeCun families are ``VarianceScaling`` with fixed arguments.
 
 import math
 
+import numpy as np
+
 import minitf as tf
 from minitf.keras import _lookup
 
 __all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
-           "LecunNormal", "LecunUniform", "Ones", "RandomNormal", "RandomUniform", "TruncatedNormal",
-           "VarianceScaling", "Zeros", "get", "serialize", "deserialize"]
+           "LecunNormal", "LecunUniform", "Ones", "OrthogonalInitializer", "RandomNormal", "RandomUniform",
+           "TruncatedNormal", "VarianceScaling", "Zeros", "get", "serialize", "deserialize"]
 
 
 def _shape(shape):
@@ -128,6 +130,34 @@ class TruncatedNormal(Initializer):
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class OrthogonalInitializer(Initializer):
+    """A random orthogonal matrix (Saxe et al., 2014) times ``gain``: rows or columns orthonormal.
+
+    A shape ``(..., n)`` is treated as a matrix of ``prod(shape[:-1])`` rows and ``n`` columns.
+    The matrix is the Q of the QR decomposition of a standard normal one, with signs fixed so
+    that it is uniformly distributed (computed with NumPy: an initializer runs once).
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None):
+        shape = _shape(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape} "
+                             f"of rank {len(shape)}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        normal = tf.random.normal((max(rows, cols), min(rows, cols)), seed=self.seed, dtype=tf.float64).numpy()
+        q, r = np.linalg.qr(normal)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return tf.constant(self.gain * q.reshape(shape), dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
 
 
 def compute_fans(shape):
@@ -248,14 +278,18 @@ random_normal, random_uniform, truncated_normal, variance_scaling = (
     RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling)
 glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform = (
     GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)
+orthogonal = Orthogonal = OrthogonalInitializer
 
 _CLASSES = (Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal, LecunUniform, Ones,
-            RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros)
+            OrthogonalInitializer, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros)
 _TABLE = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update(zeros=Zeros, ones=Ones, constant=Constant, identity=Identity, random_normal=RandomNormal,
               random_uniform=RandomUniform, truncated_normal=TruncatedNormal, variance_scaling=VarianceScaling,
               glorot_uniform=GlorotUniform, glorot_normal=GlorotNormal, he_normal=HeNormal, he_uniform=HeUniform,
-              lecun_normal=LecunNormal, lecun_uniform=LecunUniform)
+              lecun_normal=LecunNormal, lecun_uniform=LecunUniform, orthogonal_initializer=OrthogonalInitializer)
+# Keras 3's aliases
+_TABLE.update(uniform=RandomUniform, normal=RandomNormal, one=Ones, zero=Zeros, orthogonal=OrthogonalInitializer,
+              Orthogonal=OrthogonalInitializer)
 
 
 def get(identifier):

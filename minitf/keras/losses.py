@@ -9,13 +9,14 @@ the stable ``minitf.nn`` forms for logits and clip probabilities to
 """
 
 import minitf as tf
-from minitf.errors import InvalidArgumentError
-from minitf.keras import _lookup, pitfalls
+from minitf.keras import _lookup, activations, pitfalls
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "LossFunctionWrapper",
-           "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
-           "categorical_crossentropy", "get", "huber", "mae", "mean_absolute_error", "mean_squared_error", "mse",
-           "serialize", "deserialize", "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "Loss", "LossFunctionWrapper",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
+           "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "get", "huber",
+           "kl_divergence", "kld", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
+           "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "serialize", "deserialize",
+           "sparse_categorical_crossentropy"]
 
 EPSILON = 1e-7
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
@@ -45,7 +46,7 @@ def match_ranks(a, b):
 def _from_logits(y_pred, from_logits, loss_name):
     """Use the logits a softmax/sigmoid output came from, when Keras kept them (as tf.keras does)."""
     pitfalls.check_from_logits(loss_name, y_pred, from_logits)
-    logits = None if from_logits else getattr(y_pred, "_keras_logits", None)
+    logits = None if from_logits else activations.logits_of(y_pred)
     return (y_pred, from_logits) if logits is None else (logits, True)
 
 
@@ -67,6 +68,31 @@ def mean_absolute_error(y_true, y_pred):
     """``mean(|y_true - y_pred|, axis=-1)``: one loss per sample."""
     y_true, y_pred = _prepare(y_true, y_pred)
     return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / |y_true|, axis=-1)``, with ``|y_true|`` kept above 1e-7.
+
+    >>> mean_absolute_percentage_error([[2., 4.]], [[1., 5.]]).numpy()
+    array([37.5], dtype=float32)
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return 100.0 * tf.reduce_mean(tf.abs(y_true - y_pred) / tf.maximum(tf.abs(y_true), EPSILON), axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean((log(1 + y_pred) - log(1 + y_true)) ** 2, axis=-1)``, both clipped below at 1e-7."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    difference = tf.math.log(tf.maximum(y_pred, EPSILON) + 1.0) - tf.math.log(tf.maximum(y_true, EPSILON) + 1.0)
+    return tf.reduce_mean(tf.square(difference), axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to [1e-7, 1]."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = tf.clip_by_value(y_true, EPSILON, 1.0)
+    y_pred = tf.clip_by_value(y_pred, EPSILON, 1.0)
+    return tf.reduce_sum(y_true * tf.math.log(y_true / y_pred), axis=-1)
 
 
 def huber(y_true, y_pred, delta=1.0):
@@ -150,29 +176,18 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     labels = tf.cast(labels, tf.int64)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError(f"Only axis=-1 is supported for sparse_categorical_crossentropy. Received: axis={axis}")
-    if from_logits:
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
-    classes = y_pred.shape[-1]
-    _check_labels(labels, classes)
-    p = y_pred / tf.reduce_sum(y_pred, axis=-1, keepdims=True)
-    log_p = tf.math.log(tf.clip_by_value(p, EPSILON, 1.0 - EPSILON))
-    return -tf.reduce_sum(tf.one_hot(labels, classes, dtype=log_p.dtype) * log_p, axis=-1)
-
-
-def _check_labels(labels, classes):
-    """Raise TensorFlow's error for a label outside ``[0, classes)`` (``one_hot`` would silently give zeros)."""
-    values = labels._value
-    if values.size and (values.min() < 0 or values.max() >= classes):
-        bad = values[(values < 0) | (values >= classes)].ravel()[0]
-        raise InvalidArgumentError(
-            f"Received a label value of {bad} which is outside the valid range of [0, {classes}).",
-            "SparseSoftmaxCrossEntropyWithLogits",
-            f"Labels are class indices 0..{classes - 1}: does the last layer have one unit per class?")
+    if not from_logits:  # as Keras: log-probabilities are logits whose softmax gives the probabilities back
+        y_pred = tf.math.log(tf.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    # one op, which checks the labels against [0, classes) whenever it runs (a replayed graph too)
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=y_pred)
 
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 bce = BCE = binary_crossentropy
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
 
 
 def _check_reduction(reduction):
@@ -187,7 +202,8 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
     """Weight per-sample ``losses`` by ``sample_weight`` and reduce them as ``reduction`` says.
 
     ``"sum_over_batch_size"`` divides the weighted sum by the number of losses (not by the sum of
-    the weights), as Keras does; ``"sum"`` returns the sum; ``"none"`` the weighted losses.
+    the weights), as Keras does; ``"sum"`` returns the sum; ``"none"`` the weighted losses. The
+    losses of an empty batch (shape ``(0,)``) come back unreduced, as Keras 3 returns them.
     """
     if sample_weight is not None:
         sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), losses.dtype)
@@ -195,8 +211,8 @@ def reduce_weighted(losses, sample_weight=None, reduction="sum_over_batch_size")
         while sample_weight.ndim > 0 and sample_weight.ndim < losses.ndim:
             sample_weight = tf.expand_dims(sample_weight, -1)
         losses = losses * sample_weight
-    if reduction in ("none", None):
-        return losses
+    if reduction in ("none", None) or tuple(losses.shape) == (0,):
+        return losses  # as Keras 3: the losses of an empty batch are returned as they are, shape (0,)
     if reduction == "sum":
         return tf.reduce_sum(losses)
     return tf.reduce_mean(losses)  # the sum over the number of losses, counted when the op runs
@@ -289,6 +305,27 @@ class MeanAbsoluteError(LossFunctionWrapper):
         super().__init__(mean_absolute_error, reduction=reduction, name=name)
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute error as a percentage of the target: ``100 * mean(|y_true - y_pred| / |y_true|)``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared error of ``log(1 + y)``: relative errors, for targets spanning orders of magnitude."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error"):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence of ``y_pred`` from ``y_true`` (both probability distributions)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
+        super().__init__(kl_divergence, reduction=reduction, name=name)
+
+
 class Huber(LossFunctionWrapper):
     """Huber loss: squared for errors up to ``delta``, linear beyond (see ``huber``)."""
 
@@ -326,13 +363,17 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits)
 
 
-_CLASSES = (BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
-            SparseCategoricalCrossentropy)
-_FUNCTIONS = (binary_crossentropy, categorical_crossentropy, huber, mean_absolute_error, mean_squared_error,
+_CLASSES = (BinaryCrossentropy, CategoricalCrossentropy, Huber, KLDivergence, MeanAbsoluteError,
+            MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, SparseCategoricalCrossentropy)
+_FUNCTIONS = (binary_crossentropy, categorical_crossentropy, huber, kl_divergence, mean_absolute_error,
+              mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
               sparse_categorical_crossentropy)
 _TABLE = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
+# Keras 3's aliases (and tf.keras's huber_loss)
 _TABLE.update(mse=mean_squared_error, MSE=mean_squared_error, mae=mean_absolute_error, MAE=mean_absolute_error,
-              bce=binary_crossentropy, BCE=binary_crossentropy, huber_loss=huber)
+              bce=binary_crossentropy, BCE=binary_crossentropy, kld=kl_divergence, KLD=kl_divergence,
+              mape=mean_absolute_percentage_error, MAPE=mean_absolute_percentage_error,
+              msle=mean_squared_logarithmic_error, MSLE=mean_squared_logarithmic_error, huber_loss=huber)
 
 
 def get(identifier):

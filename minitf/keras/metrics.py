@@ -379,14 +379,19 @@ class Recall(_ConfusionCounts):
 _CLASSES = (Accuracy, BinaryAccuracy, CategoricalAccuracy, Mean, MeanAbsoluteError, MeanSquaredError, Precision,
             Recall, RootMeanSquaredError, SparseCategoricalAccuracy, Sum)
 _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-              losses.mean_absolute_error, losses.mean_squared_error, losses.binary_crossentropy,
+              losses.mean_absolute_error, losses.mean_squared_error, losses.mean_absolute_percentage_error,
+              losses.mean_squared_logarithmic_error, losses.binary_crossentropy,
               losses.categorical_crossentropy, losses.sparse_categorical_crossentropy)
 _TABLE = {cls.__name__: cls for cls in _CLASSES}
 _TABLE.update({"mean": Mean, "sum": Sum, "precision": Precision, "recall": Recall,
                "root_mean_squared_error": RootMeanSquaredError})
 _TABLE.update({fn.__name__: fn for fn in _FUNCTIONS})
+# Keras 3's aliases
 _TABLE.update(mae=losses.mean_absolute_error, MAE=losses.mean_absolute_error, mse=losses.mean_squared_error,
-              MSE=losses.mean_squared_error, acc=accuracy)
+              MSE=losses.mean_squared_error, acc=accuracy, bce=losses.binary_crossentropy,
+              BCE=losses.binary_crossentropy, mape=losses.mean_absolute_percentage_error,
+              MAPE=losses.mean_absolute_percentage_error, msle=losses.mean_squared_logarithmic_error,
+              MSLE=losses.mean_squared_logarithmic_error)
 
 
 def get(identifier):

@@ -14,6 +14,7 @@ Nothing here runs work per op; the explain-mode checks return at once when the m
 import math
 
 from minitf import explain
+from minitf.keras import activations
 
 _CLASSES = {"binary_crossentropy": "Sigmoid", "categorical_crossentropy": "Softmax",
             "sparse_categorical_crossentropy": "Softmax"}
@@ -45,7 +46,7 @@ def categorical_labels_error(y_true, y_pred):
 
 def check_from_logits(loss_name, y_pred, from_logits):
     """Warn, as Keras does, when ``from_logits=True`` is given an output that went through softmax or sigmoid."""
-    if from_logits and getattr(y_pred, "_keras_logits", None) is not None:
+    if from_logits and activations.logits_of(y_pred) is not None:
         activation = _CLASSES.get(loss_name, "Softmax")
         explain.warn(f'"`{loss_name}` received `from_logits=True`, but the `output` argument was produced by a '
                      f'{activation} activation and thus does not represent logits. Was this intended?"\n'

@@ -11,11 +11,15 @@ This is the only part of minitf that imports ipywidgets and matplotlib, and
     ch2.py        a 2-D tensor operation as geometry, gradient descent on a 1-D loss, SGD paths on a 2-D loss
     ch3.py        Gaussian clouds and a linear-classifier trainer that says when it diverges
     (each chN.py also defines its chapter's exercises and their solutions)
-    ch4.py        a synthetic regression data set, and a function you can watch retrace
+    ch4.py        a synthetic regression data set, the Huber figure, a function you can watch retrace
+    ch5.py        chapter 5's exercises only (its widget is TapeView)
+    graph_picture.py  a tape's record or a traced graph drawn as boxes and arrows; FunctionGraphView
+    tapeview.py   TapeView: the backward pass of a tape, stepped one op at a time on that picture
     exercises.py  the exercises: check_answer for numbers, check for code, solution to check or show one
     widgets.py    the base class: controls, a status line, a picture redrawn off-screen, a static snapshot
 """
 
+from minitf.lessons import ch5  # noqa: F401  (registers chapter 5's exercises)
 from minitf.lessons.ch1 import (  # noqa: F401
     IMAGENET_TOP5_ERROR,
     RepresentationExplorer,
@@ -25,6 +29,8 @@ from minitf.lessons.ch1 import (  # noqa: F401
 )
 from minitf.lessons.ch2 import GradientDescent1D, TensorGeometry  # noqa: F401
 from minitf.lessons.ch3 import LinearClassifierTrainer, gaussian_clouds  # noqa: F401
-from minitf.lessons.ch4 import RetraceWatcher, regression_data  # noqa: F401
+from minitf.lessons.ch4 import RetraceWatcher, huber_figure, regression_data  # noqa: F401
 from minitf.lessons.exercises import EXERCISES, check, check_answer, is_right, solution  # noqa: F401
+from minitf.lessons.graph_picture import FunctionGraphView  # noqa: F401
+from minitf.lessons.tapeview import TapeView  # noqa: F401
 from minitf.lessons.widgets import Lesson, png_bytes  # noqa: F401

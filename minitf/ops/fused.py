@@ -112,6 +112,14 @@ FUSED_RULES = {Tanh: _fused_tanh_rule, Relu: _fused_relu_rule, Mean: _fused_mean
                SparseSoftmaxCrossEntropyWithLogits: _fused_sparse_xent_rule}
 
 
+def definition_of(rule):
+    """The composed rule that the fused ``rule`` stands for (what it computes), or None for any other rule."""
+    for prim, fused_rule in FUSED_RULES.items():
+        if rule is fused_rule:
+            return COMPOSED_RULES[prim]
+    return None
+
+
 def use_fused_rules(on=True):
     """Run the four gradient rules above as fused ops (the default), or as the composed rules they replace."""
     for prim, rule in (FUSED_RULES if on else COMPOSED_RULES).items():

@@ -1,6 +1,7 @@
 """Callbacks: the hooks fit calls and in what order, History, EarlyStopping, LambdaCallback, ModelCheckpoint,
 TerminateOnNaN, LearningRateScheduler and the live plot."""
 
+import os
 import subprocess
 import sys
 
@@ -177,14 +178,24 @@ def test_early_stopping_in_fit():
 # -- the other callbacks ------------------------------------------------------------------------------------
 def test_model_checkpoint_saves_the_best(tmp_path):
     model, x, y = model_and_data()
-    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "best.weights.npz"), monitor="loss", save_best_only=True,
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "best.weights.h5"), monitor="loss", save_best_only=True,
                                            save_weights_only=True)
     model.fit(x, y, epochs=3, callbacks=[checkpoint], verbose=0)
     best = model.get_weights()
     model.fit(x, y * 100, epochs=1, verbose=0)
-    model.load_weights(tmp_path / "best.weights.npz")
+    model.load_weights(tmp_path / "best.weights.h5")
     for a, b in zip(best, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_model_checkpoint_of_weights_needs_a_weights_h5_name_and_creates_its_directory(tmp_path):
+    """Keras 3: ValueError for save_weights_only=True without .weights.h5; the directory is made when missing."""
+    with pytest.raises(ValueError, match=r"the filepath provided must end in `\.weights\.h5`"):
+        callbacks.ModelCheckpoint(str(tmp_path / "best.npz"), save_weights_only=True)
+    model, x, y = model_and_data()
+    path = tmp_path / "runs" / "one" / "epoch-{epoch}.weights.h5"
+    model.fit(x, y, epochs=1, callbacks=[callbacks.ModelCheckpoint(str(path), save_weights_only=True)], verbose=0)
+    assert os.listdir(tmp_path / "runs" / "one") == ["epoch-1.weights.h5"]
 
 
 def test_model_checkpoint_file_names_and_whole_models(tmp_path):

@@ -36,6 +36,19 @@ ACTIVATIONS = {
     "relu6": lambda x: np.clip(x, 0, 6),
     "hard_sigmoid": lambda x: np.clip((x + 3) / 6, 0, 1),
     "exponential": np.exp,
+    # the rest of Keras 3's activation table
+    "celu": lambda x: np.maximum(x, 0) + np.minimum(np.expm1(np.minimum(x, 0)), 0),
+    "hard_silu": lambda x: x * np.clip((x + 3) / 6, 0, 1),
+    "hard_swish": lambda x: x * np.clip((x + 3) / 6, 0, 1),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "log_sigmoid": lambda x: -np.logaddexp(0, -x),
+    "mish": lambda x: x * np.tanh(np.logaddexp(0, x)),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "soft_shrink": lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0)),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0),
+    "squareplus": lambda x: (x + np.sqrt(x * x + 4)) / 2,
+    "sparse_plus": lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1) / 2, 0, 1),
 }
 
 
@@ -205,3 +218,81 @@ def test_constraints_closed_forms():
         "max_value": 3, "axis": 1}
     with pytest.raises(ValueError, match="Could not interpret constraint identifier: 'max'"):
         constraints.get("max")
+
+
+# Keras 3's string identifiers (keras/src/*/__init__.py: class names, their snake_case, and the aliases)
+INITIALIZER_ALIASES = {"uniform": "RandomUniform", "normal": "RandomNormal", "one": "Ones", "zero": "Zeros",
+                       "ones": "Ones", "zeros": "Zeros", "truncated_normal": "TruncatedNormal",
+                       "orthogonal": "OrthogonalInitializer", "Orthogonal": "OrthogonalInitializer",
+                       "orthogonal_initializer": "OrthogonalInitializer", "random_normal": "RandomNormal",
+                       "glorot_uniform": "GlorotUniform", "he_normal": "HeNormal",
+                       "variance_scaling": "VarianceScaling"}
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZER_ALIASES))
+def test_keras_3_initializer_aliases(name):
+    assert type(initializers.get(name)).__name__ == INITIALIZER_ALIASES[name]
+    layer = tf.keras.layers.Dense(3, kernel_initializer=name)
+    assert layer(tf.ones((1, 4))).shape == (1, 3)
+
+
+def test_orthogonal_initializer_gives_orthonormal_rows_or_columns():
+    for shape in [(3, 5), (6, 2), (2, 3, 4)]:
+        w = initializers.get("orthogonal")(shape).numpy().reshape(-1, shape[-1]).astype(np.float64)
+        gram = w @ w.T if w.shape[0] < w.shape[1] else w.T @ w
+        np.testing.assert_allclose(gram, np.eye(len(gram)), atol=1e-5)
+    doubled = initializers.OrthogonalInitializer(gain=2.0)((4, 4)).numpy()
+    np.testing.assert_allclose(doubled.T @ doubled, 4 * np.eye(4), atol=1e-4)
+    with pytest.raises(ValueError, match="at least two-dimensional"):
+        initializers.get("orthogonal")((4,))
+
+
+ACTIVATION_STRINGS = ["celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+                      "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
+                      "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+                      "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink"]
+
+
+@pytest.mark.parametrize("name", ACTIVATION_STRINGS)
+def test_every_keras_3_activation_name_works_as_a_dense_activation_string(name):
+    layer = tf.keras.layers.Dense(4, activation=name, kernel_initializer="identity")
+    x = np.array([[-1.5, -0.2, 0.3, 2.0]], np.float32)
+    expected = activations.get(name)(tf.constant(x)).numpy()
+    np.testing.assert_allclose(layer(x).numpy()[:, :expected.shape[1]], expected, rtol=1e-6)
+    assert tf.keras.layers.Dense.from_config(layer.get_config()).get_config()["activation"] == (
+        "silu" if name == "swish" else "hard_silu" if name == "hard_swish" else name)
+
+
+def test_glu_and_threshold():
+    x = tf.constant([[1.0, -2.0, 0.0, 3.0]])
+    np.testing.assert_allclose(activations.glu(x).numpy(), [[1.0 * _sigmoid(0.0), -2.0 * _sigmoid(3.0)]], rtol=1e-6)
+    with pytest.raises(ValueError, match="divisible by 2"):
+        activations.glu(tf.ones((1, 3)))
+    np.testing.assert_allclose(activations.threshold(x, 0.5, -1.0).numpy(), [[1.0, -1.0, -1.0, 3.0]])
+
+
+def _sparsemax(z):
+    """NumPy reference: the Euclidean projection of each row onto the probability simplex."""
+    out = np.empty_like(z)
+    for i, row in enumerate(z):
+        ordered = np.sort(row)[::-1]
+        cumulative = np.cumsum(ordered)
+        k = np.max(np.nonzero(1 + np.arange(1, len(row) + 1) * ordered > cumulative)[0]) + 1
+        out[i] = np.maximum(row - (cumulative[k - 1] - 1) / k, 0)
+    return out
+
+
+def test_sparsemax_projects_onto_the_simplex_with_exact_zeros():
+    z = np.random.default_rng(0).normal(size=(6, 5)) * 2
+    got = activations.sparsemax(tf.constant(z)).numpy()
+    np.testing.assert_allclose(got, _sparsemax(z), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=-1), 1.0)
+    assert (got == 0).any()
+    np.testing.assert_allclose(activations.sparsemax(tf.constant(z.T), axis=0).numpy(), got.T, rtol=1e-10)
+    x = tf.constant([[0.1, 1.2, 1.0, -2.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = tf.reduce_sum(activations.sparsemax(x) * tf.constant([[1.0, 2.0, 3.0, 4.0]]))
+    # on the support {1.2, 1.0} the Jacobian is I - 1/k: the cotangent minus its mean there, 0 elsewhere
+    np.testing.assert_allclose(tape.gradient(value, x).numpy(), [[0.0, -0.5, 0.5, 0.0]], atol=1e-6)
+

@@ -494,3 +494,21 @@ def test_build_without_an_input_shape():
     layer = Bias()
     np.testing.assert_array_equal(layer(np.zeros((2, 2), "float32")).numpy(), np.ones((2, 2)))
     assert layer.built and len(layer.weights) == 1
+
+
+@pytest.mark.parametrize("argument", ["kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                      "kernel_constraint"])
+def test_dense_with_an_unknown_name_fails_when_made_not_when_called(argument):
+    """Keras resolves initializers (and regularizers, constraints) in the layer's __init__."""
+    with pytest.raises(ValueError, match="Could not interpret .* identifier: 'glorot_unifrom'"):
+        layers.Dense(2, **{argument: "glorot_unifrom"})
+    with pytest.raises(ValueError, match="Could not interpret initializer identifier: 'onez'"):
+        layers.BatchNormalization(gamma_initializer="onez")
+
+
+def test_a_layer_called_on_none_says_so():
+    for layer in (layers.Dense(2), layers.Flatten(), keras.Sequential([layers.Dense(1)])):
+        with pytest.raises(ValueError, match=r"was called on None: it needs a tensor or an array of inputs"):
+            layer(None)
+        assert not layer.built
+

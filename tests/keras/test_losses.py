@@ -258,3 +258,54 @@ def test_a_loss_traced_for_any_batch_size_counts_the_batch_when_it_runs(loss):
         p = tf.constant(np.linspace(0.1, 0.9, n, dtype=np.float32)[:, None])
         w = tf.constant(np.arange(1, n + 1, dtype=np.float32))
         assert float(traced(y, p, w)) == pytest.approx(float(loss(y, p, sample_weight=w)), rel=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
+def test_labels_of_probabilities_are_checked_by_the_one_engine_op_each_time_a_traced_loss_runs():
+    """Keras 3 sends probabilities through sparse_softmax_cross_entropy_with_logits as clipped log-probabilities."""
+    loss = losses.SparseCategoricalCrossentropy()
+    probabilities = tf.constant([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    traced = tf.function(lambda y, p: loss(y, p))
+    expected = -np.mean(np.log([0.2, 0.8]))
+    assert float(traced(tf.constant([0, 2]), probabilities)) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(InvalidArgumentError, match=r"label value of 3 .*\[0, 3\)(.|\n)*SparseSoftmaxCrossEntropy"):
+        traced(tf.constant([0, 3]), probabilities)  # the same trace, replayed with a bad label
+
+
+# Keras 3's loss table: class names, function names, and bce/BCE, kld/KLD, mae/MAE, mse/MSE, mape/MAPE, msle/MSLE
+LOSS_ALIASES = {"bce": "binary_crossentropy", "BCE": "binary_crossentropy", "kld": "kl_divergence",
+                "KLD": "kl_divergence", "mae": "mean_absolute_error", "MAE": "mean_absolute_error",
+                "mse": "mean_squared_error", "MSE": "mean_squared_error", "mape": "mean_absolute_percentage_error",
+                "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+                "MSLE": "mean_squared_logarithmic_error"}
+
+
+@pytest.mark.parametrize("alias", sorted(LOSS_ALIASES))
+def test_keras_3_loss_aliases(alias):
+    assert losses.get(alias) is getattr(losses, LOSS_ALIASES[alias])
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss=alias)
+    assert np.isfinite(model.evaluate(np.ones((4, 3), "float32"), np.full((4, 2), 0.5, "float32"), verbose=0))
+
+
+def test_percentage_logarithmic_and_kl_losses_match_their_formulas():
+    y_true = np.array([[0.2, 0.8], [0.5, 0.5]], np.float32)
+    y_pred = np.array([[0.4, 0.6], [0.9, 0.1]], np.float32)
+    np.testing.assert_allclose(losses.MeanAbsolutePercentageError()(y_true, y_pred).numpy(),
+                               np.mean(100 * np.abs(y_true - y_pred) / y_true), rtol=1e-6)
+    np.testing.assert_allclose(losses.MeanSquaredLogarithmicError()(y_true, y_pred).numpy(),
+                               np.mean((np.log1p(y_pred) - np.log1p(y_true)) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(losses.KLDivergence()(y_true, y_pred).numpy(),
+                               np.mean(np.sum(y_true * np.log(y_true / y_pred), axis=-1)), rtol=1e-5)
+    # targets of 0: the percentage is taken of 1e-7 rather than dividing by zero, as Keras does
+    assert np.isfinite(losses.mape([[0.0]], [[1.0]]).numpy()).all()
+
+
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.BinaryCrossentropy(), losses.Huber(),
+                                  losses.MeanSquaredError(reduction="sum")])
+def test_a_loss_of_an_empty_batch_returns_the_empty_losses_as_keras_3(loss):
+    """Keras 3's reduce_values returns values of shape (0,) unreduced: no NaN from a mean of nothing."""
+    result = loss(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32))
+    assert result.shape == (0,) and result.dtype == tf.float32
+    sparse = losses.SparseCategoricalCrossentropy()(np.zeros((0,), np.int64), np.zeros((0, 3), np.float32))
+    assert sparse.shape == (0,)

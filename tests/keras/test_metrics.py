@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
+from minitf import keras
 from minitf.keras import losses, metrics
 
 
@@ -268,3 +269,12 @@ def test_custom_metric_from_deep_learning_with_python():
     assert int(rmse.total_samples) == 3 and rmse.total_samples.dtype == tf.int32
     rmse.reset_state()
     assert float(rmse.mse_sum) == 0.0 and int(rmse.total_samples) == 0
+
+
+@pytest.mark.parametrize("alias", ["bce", "BCE", "mae", "MAE", "mse", "MSE", "mape", "MAPE", "msle", "MSLE",
+                                   "acc", "accuracy", "binary_accuracy", "root_mean_squared_error", "precision"])
+def test_keras_3_metric_aliases_work_in_compile(alias):
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="mse", metrics=[alias])
+    history = model.fit(np.ones((4, 3), "float32"), np.array([[0.0], [1.0], [1.0], [0.0]], "float32"), verbose=0)
+    assert list(history.history) == ["loss", alias] and np.isfinite(history.history[alias][0])

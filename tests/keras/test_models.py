@@ -53,8 +53,46 @@ def test_sequential_errors():
     model = keras.Sequential([layers.Dense(2, name="same")])
     with pytest.raises(ValueError, match="unique names. Name 'same'"):
         model.add(layers.Dense(2, name="same"))
-    with pytest.raises(TypeError, match="must be an instance of class Layer"):
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added(.|\n)*Lambda"):
         model.add(lambda x: x)
+
+
+def test_sequential_of_a_non_layer_raises_keras_3_value_error():
+    """Keras 3: ValueError "Only instances of `keras.Layer` can be added to a Sequential model. Received: 42"."""
+    with pytest.raises(ValueError, match=r"^Only instances of `keras.Layer` can be added to a Sequential model\. "
+                                         r"Received: 42 \(of type <class 'int'>\)"):
+        keras.Sequential([42])
+
+
+def test_a_sequential_may_repeat_one_layer_object_which_shares_its_weights():
+    """Keras accepts the same layer object twice (Hands-On ML reuses one residual block): one set of weights."""
+    block = layers.Dense(3, kernel_initializer="identity", bias_initializer="ones", name="block")
+    model = keras.Sequential([layers.Dense(3, input_shape=(3,), kernel_initializer="identity"), block, block])
+    assert [layer.name for layer in model.layers][1:] == ["block", "block"]
+    assert len(model.weights) == 4 and model.count_params() == 24  # the block's kernel and bias counted once
+    np.testing.assert_allclose(model(np.zeros((1, 3), "float32")).numpy(), [[2.0, 2.0, 2.0]])  # bias added twice
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 3), "float32")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    # out = x + b + b = 3 everywhere; d loss / d out = 2 * 3 / 12; the shared bias gets both uses' gradients,
+    # each summed over the 4 examples: 2 * 4 * 0.5
+    np.testing.assert_allclose(grads[3].numpy(), np.full(3, 4.0), rtol=1e-6)
+    history = model.fit(x, y, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="unique names. Name 'block'"):
+        model.add(layers.Dense(3, name="block"))  # another object with the same name is still refused
+
+
+def test_a_saved_sequential_that_repeats_a_layer_loads_with_the_layer_shared(tmp_path):
+    block = layers.Dense(3, name="block")
+    model = keras.Sequential([layers.Dense(3, input_shape=(3,)), block, block])
+    model.save(tmp_path / "shared.keras")
+    loaded = keras.models.load_model(tmp_path / "shared.keras")
+    assert loaded.layers[1] is loaded.layers[2] and len(loaded.weights) == 4
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_get_layer():
@@ -169,20 +207,44 @@ def test_model_without_call_and_without_super_init():
 
 
 # -- compile --------------------------------------------------------------------------------------------
-def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match="must compile your model"):
-        small_sequential().fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
-
-
-def test_unknown_names_in_compile():
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_training_or_evaluating_before_compile_raises_keras_3_value_error(method):
+    """Keras 3: ValueError "You must call `compile()` before using the model."."""
     model = small_sequential()
-    with pytest.raises(ValueError, match="Could not interpret loss identifier: 'msee'"):
-        model.compile(optimizer="sgd", loss="msee")
-    with pytest.raises(ValueError, match="optimizer"):
-        model.compile(optimizer="adamw2", loss="mse")
-    model.compile(optimizer="sgd", loss="mse", metrics=["acurracy"])
-    with pytest.raises(ValueError, match="metric"):
-        model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+    with pytest.raises(ValueError, match=r"^You must call `compile\(\)` before using the model\.\n"
+                                         rf".*model\.compile\(optimizer, loss\) before `{method}\(\)`"):
+        getattr(model, method)(np.ones((2, 3)), np.ones((2, 2)))
+
+
+def _compile_state(model):
+    return {key: model.__dict__.get(key) for key in ("optimizer", "loss", "compiled_loss", "compiled_metrics",
+                                                       "_is_compiled", "_compile_config", "_run_eagerly")}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"loss": "msee"}, "Could not interpret loss identifier: 'msee'"),
+    ({"loss": "mse", "optimizer": "adamw2"}, "optimizer"),
+    ({"loss": "mse", "metrics": ["acurracy"]}, "Could not interpret metric identifier: 'acurracy'"),
+    ({"loss": "mse", "metrics": ["mae", 42]}, "Could not interpret metric identifier: 42"),
+    ({"loss": "mse", "weighted_metrics": ["maee"]}, "metric identifier: 'maee'"),
+])
+@pytest.mark.parametrize("compiled_before", [False, True])
+def test_compile_with_an_unknown_name_raises_and_leaves_the_model_as_it_was(arguments, message, compiled_before):
+    model = small_sequential()
+    if compiled_before:
+        model.compile(optimizer="adam", loss="mae", metrics=["mse"], run_eagerly=True)
+    before = _compile_state(model)
+    with pytest.raises(ValueError, match=message):
+        model.compile(**{"optimizer": "sgd", "run_eagerly": False, **arguments})
+    after = _compile_state(model)
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
+    if compiled_before:
+        model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)  # still compiled as before
+        assert type(model.optimizer).__name__ == "Adam" and model.run_eagerly
+
+
+def test_invalid_compile_keyword():
+    model = small_sequential()
     with pytest.raises(TypeError, match="Invalid keyword argument"):
         model.compile(optimizer="sgd", loss="mse", metric=["mae"])
 

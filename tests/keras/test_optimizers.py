@@ -318,9 +318,8 @@ def test_a_traced_training_step_replays_the_update(name):
     np.testing.assert_allclose(results[1], results[0], rtol=1e-5)
 
 
-@pytest.mark.skipif(not hasattr(tf, "function"), reason="needs minitf.function")
-def test_a_traced_update_is_one_op_that_updates_the_weight_and_its_slots():
-    """Like TensorFlow's ResourceApplyRMSProp: one stateful op per variable, reading the variables it updates."""
+def test_a_traced_update_is_made_of_ordinary_ops_and_assignments():
+    """As Keras 3's update_step: minitf ops and assignments to the weight and its slots, no fused update op."""
     w = tf.Variable([1.0, -2.0], name="w")
     opt = optimizers.RMSprop(learning_rate=0.1, momentum=0.5)
 
@@ -332,10 +331,9 @@ def test_a_traced_update_is_one_op_that_updates_the_weight_and_its_slots():
 
     step(tf.constant([1.0, 3.0]))
     text = step.get_concrete_function(tf.constant([1.0, 3.0])).pretty_printed_graph()
-    update_lines = [line for line in text.splitlines() if "ResourceApplyRMSProp(" in line]
-    assert len(update_lines) == 1, text
-    assert update_lines[0].strip().startswith("ResourceApplyRMSProp(w, w_velocity, w_momentum, ")
-    assert "FusedUpdateOutput" not in text and "AssignVariableOp(w," not in text
+    assert "ResourceApply" not in text
+    assert "AssignVariableOp(w_velocity, " in text and "AssignVariableOp(w_momentum, " in text
+    assert "AssignSubVariableOp(w, " in text and "Sqrt(" in text
     # the replayed update matches an eager one
     w_eager = tf.Variable([1.0, -2.0])
     opt_eager = optimizers.RMSprop(learning_rate=0.1, momentum=0.5)
@@ -346,3 +344,74 @@ def test_a_traced_update_is_one_op_that_updates_the_weight_and_its_slots():
     step(tf.constant([1.0, 3.0]))
     np.testing.assert_allclose(w.numpy(), w_eager.numpy(), rtol=1e-6)
     np.testing.assert_allclose(opt.variables[-1].numpy(), opt_eager.variables[-1].numpy(), rtol=1e-6)
+
+
+def test_an_update_under_a_tape_is_recorded_as_ops():
+    """A tape sees the update's ops (the step is not hidden in a raw-array rule); the gradient read before stays."""
+    w = tf.Variable([1.0, 2.0], name="w")
+    g = tf.constant([1.0, 1.0])
+    opt = optimizers.SGD(learning_rate=0.5, momentum=0.5)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(g)
+        y = tf.reduce_sum(w * w)
+        opt.apply_gradients([(g, w)])
+    step_ops = [op for op in tape.recorded_ops() if any(t is g for t in op.inputs)]
+    assert [op.name for op in step_ops] == ["Mul"]  # learning_rate * gradient, as a recorded op
+    np.testing.assert_allclose(w.numpy(), [0.5, 1.5])
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), [2.0, 4.0])  # of the value y read
+
+
+def test_apply_gradients_of_an_empty_list_raises_value_error():
+    """Keras 3 and tf.keras both raise ValueError; minitf says why (nothing to update)."""
+    opt = optimizers.SGD()
+    with pytest.raises(ValueError, match="empty list of \\(gradient, variable\\) pairs"):
+        opt.apply_gradients([])
+    with pytest.raises(ValueError, match="empty list"):
+        opt.apply_gradients(zip([], []))
+    assert int(opt.iterations) == 0
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop"])
+def test_a_gradient_of_another_float_dtype_is_cast_to_the_variable_dtype(name):
+    """TensorFlow accepts a float64 gradient for a float32 variable (Keras 3 casts it in update_step)."""
+    w32, w64 = tf.Variable([1.0, -2.0]), tf.Variable([1.0, -2.0])
+    opt32, opt64 = optimizers.get(name), optimizers.get(name)
+    opt32.apply_gradients([(tf.constant([0.5, 0.25], dtype=tf.float64), w32)])
+    opt64.apply_gradients([(tf.constant([0.5, 0.25]), w64)])
+    assert w32.dtype == tf.float32
+    np.testing.assert_allclose(w32.numpy(), w64.numpy(), rtol=1e-6)
+    assert all(v.dtype == tf.float32 for v in opt32.variables[2:])  # the slots keep the variable's dtype
+
+
+@pytest.mark.parametrize("rate", ["0.01", "adam", None, True])
+def test_a_learning_rate_that_is_not_a_number_raises_value_error(rate):
+    with pytest.raises(ValueError, match="Invalid learning_rate") as info:
+        optimizers.SGD(learning_rate=rate)
+    assert "learning_rate=0.001" in str(info.value)
+    opt = optimizers.SGD(learning_rate=0.1)
+    with pytest.raises(ValueError, match="Invalid learning_rate"):
+        opt.learning_rate = rate
+    assert float(opt.learning_rate) == pytest.approx(0.1)
+
+
+def test_a_gradient_of_the_wrong_shape_raises_and_changes_nothing():
+    """TensorFlow: "Cannot update variable with shape [2] using a Tensor with shape [3], shapes must be equal"."""
+    a, b = tf.Variable([1.0, 2.0], name="a"), tf.Variable([3.0, 4.0], name="b")
+    opt = optimizers.Adam(learning_rate=0.1)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        opt.apply_gradients([(tf.constant([1.0, 1.0]), a), (tf.constant([1.0]), b)])  # broadcastable, still wrong
+    message = str(info.value)
+    assert message.startswith("Cannot update variable with shape [2] using a Tensor with shape [1], shapes must be "
+                              "equal.")
+    assert "'b:0'" in message and "zip(gradients, variables)" in message
+    np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])  # checked before anything changed
+    assert int(opt.iterations) == 0 and not opt.built
+
+
+@pytest.mark.parametrize("name", ["adam", "Adam", "ADAM", "rmsprop", "RMSprop", "RMSProp", "sgd", "SGD", "Sgd",
+                                  "nadam", "Nadam", "adagrad", "Adagrad"])
+def test_optimizer_names_are_case_insensitive_as_in_keras_3(name):
+    assert type(optimizers.get(name)).__name__.lower() == name.lower()
+    assert type(optimizers.deserialize({"class_name": name, "config": {}})).__name__.lower() == name.lower()
+    with pytest.raises(ValueError, match="Could not interpret optimizer identifier: 'adamm'"):
+        optimizers.get("adamm")

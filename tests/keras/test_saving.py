@@ -1,4 +1,4 @@
-"""Saving: weights as one .npz of plain arrays (atomic, validated before anything is assigned) and whole
+"""Saving: weights as one .weights.h5 file of plain arrays (atomic, validated before anything is assigned) and whole
 models with load_model and custom_objects."""
 
 import os
@@ -34,7 +34,7 @@ def test_save_and_load_weights_round_trip(tmp_path):
     x, y = data()
     model = make_model()
     model.fit(x, y, epochs=2, verbose=0)
-    path = tmp_path / "model.weights.npz"
+    path = tmp_path / "model.weights.h5"
     model.save_weights(path)
     other = make_model()
     other.load_weights(path)
@@ -44,9 +44,9 @@ def test_save_and_load_weights_round_trip(tmp_path):
 
 def test_the_file_is_plain_arrays_without_pickle(tmp_path):
     model = make_model()
-    path = tmp_path / "w"
+    path = tmp_path / "w.weights.h5"
     model.save_weights(path)
-    assert os.listdir(tmp_path) == ["w"]  # exactly the path given, no temporary file left behind
+    assert os.listdir(tmp_path) == ["w.weights.h5"]  # exactly the path given, no temporary file left behind
     with np.load(path, allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
     assert all(a.dtype != object for a in arrays.values())
@@ -67,17 +67,17 @@ def test_subclassed_model_weights(tmp_path):
     model, other = TwoLayers(), TwoLayers()
     x = np.ones((2, 3), "float32")
     model(x)
-    model.save_weights(tmp_path / "w.npz")
+    model.save_weights(tmp_path / "w.weights.h5")
     with pytest.raises(ValueError, match="not built yet"):
-        other.load_weights(tmp_path / "w.npz")
+        other.load_weights(tmp_path / "w.weights.h5")
     other(x)
-    other.load_weights(tmp_path / "w.npz")
+    other.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_array_equal(model(x).numpy(), other(x).numpy())
 
 
 def test_save_weights_is_atomic(tmp_path, monkeypatch):
     model = make_model()
-    path = tmp_path / "w.npz"
+    path = tmp_path / "w.weights.h5"
     model.save_weights(path)
     original = path.read_bytes()
 
@@ -89,14 +89,14 @@ def test_save_weights_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         make_model().save_weights(path)
     assert path.read_bytes() == original
-    assert os.listdir(tmp_path) == ["w.npz"]
+    assert os.listdir(tmp_path) == ["w.weights.h5"]
 
 
 def test_overwrite_false(tmp_path):
     model = make_model()
-    model.save_weights(tmp_path / "w.npz")
+    model.save_weights(tmp_path / "w.weights.h5")
     with pytest.raises(FileExistsError, match="overwrite=True"):
-        model.save_weights(tmp_path / "w.npz", overwrite=False)
+        model.save_weights(tmp_path / "w.weights.h5", overwrite=False)
 
 
 @pytest.mark.parametrize("case", ["architecture", "shape", "dtype", "truncated", "garbage", "foreign_npz",
@@ -104,7 +104,7 @@ def test_overwrite_false(tmp_path):
 def test_a_file_that_does_not_match_raises_and_leaves_the_model_untouched(tmp_path, case):
     model = make_model()
     before = model.get_weights()
-    path = tmp_path / "bad.npz"
+    path = tmp_path / "bad.weights.h5"
     if case == "architecture":
         keras.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)]).save_weights(path)
         message = "holds 4 weights, but model '.*' has 8"
@@ -114,46 +114,95 @@ def test_a_file_that_does_not_match_raises_and_leaves_the_model_untouched(tmp_pa
     elif case == "dtype":
         arrays = {k: v for k, v in np.load(_saved(model, tmp_path)).items()}
         arrays["weight_0000"] = arrays["weight_0000"].astype("float64")
-        np.savez(path, **arrays)
+        _savez(path, **arrays)
         message = "has dtype float32, but the matching array .* has dtype float64"
     elif case == "truncated":
         path.write_bytes(_saved(model, tmp_path).read_bytes()[:200])
-        message = "not a minitf weights file"
+        message = "a zip archive that is damaged or truncated, not a minitf weights file"
     elif case == "garbage":
         path.write_bytes(b"\x00garbage" * 50)
-        message = "not a minitf weights file"
+        message = "holds data of another kind, not a minitf weights file"
     elif case == "foreign_npz":
-        np.savez(path, a=np.zeros(3))
+        _savez(path, a=np.zeros(3))
         message = "not one written by save_weights"
     elif case == "pickled":
-        np.savez(path, __minitf_weights__=np.array(1), weight_0000=np.array([{"a": 1}], dtype=object))
+        _savez(path, __minitf_weights__=np.array(1), weight_0000=np.array([{"a": 1}], dtype=object))
         message = "not a minitf weights file"
     else:
         arrays = {k: v for k, v in np.load(_saved(model, tmp_path)).items()}
         del arrays["weight_0001"]
-        np.savez(path, **arrays)
+        _savez(path, **arrays)
         message = "damaged"
     model.set_weights([w + 1 for w in before])  # so that a partial load would show
     expected = model.get_weights()
-    with pytest.raises(ValueError, match=message):
+    unreadable = case in ("truncated", "garbage", "foreign_npz", "pickled", "missing_weight")
+    with pytest.raises(OSError if unreadable else ValueError, match=message):  # OSError: as h5py raises in Keras
         model.load_weights(path)
     assert_same_weights(model.get_weights(), expected)
 
 
+@pytest.mark.parametrize("case", ["empty", "hdf5", "directory"])
+def test_an_empty_file_an_hdf5_file_or_a_directory_raise_os_errors_and_change_nothing(tmp_path, case):
+    model = make_model()
+    expected = model.get_weights()
+    path = tmp_path / "x.weights.h5"
+    if case == "empty":
+        path.write_bytes(b"")
+        error, message = OSError, "the file is empty, not a minitf weights file"
+    elif case == "hdf5":
+        path.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
+        error, message = OSError, "an HDF5 file \\(as Keras writes\\), which minitf does not read"
+    else:
+        path.mkdir()
+        error, message = IsADirectoryError, "it is a directory, not a weights file"
+    with pytest.raises(error, match=message):
+        model.load_weights(path)
+    assert_same_weights(model.get_weights(), expected)
+
+
+def test_weights_file_names_follow_keras_3(tmp_path):
+    """Keras 3: save_weights needs a name ending in .weights.h5; load_weights reads .weights.h5 and .keras files."""
+    model = make_model()
+    for name in ("w", "w.npz", "w.h5", "w.weights"):
+        refused = rf"^The filename must end in `\.weights\.h5`\. Received: filepath=.*{name}"
+        with pytest.raises(ValueError, match=refused):
+            model.save_weights(tmp_path / name)
+        with pytest.raises(ValueError, match="^File format not supported"):
+            model.load_weights(tmp_path / name)
+    assert os.listdir(tmp_path) == []
+    model.save(tmp_path / "m.keras")
+    other = make_model()
+    other.load_weights(tmp_path / "m.keras")
+    assert_same_weights(other.get_weights(), model.get_weights())
+
+
+def test_save_weights_into_a_missing_directory_raises_file_not_found(tmp_path):
+    """As Keras (h5py), save_weights does not create directories; ModelCheckpoint does."""
+    model = make_model()
+    with pytest.raises(FileNotFoundError, match=r"directory '.*missing' does not exist(.|\n)*os\.makedirs"):
+        model.save_weights(tmp_path / "missing" / "w.weights.h5")
+    assert not (tmp_path / "missing").exists()
+
+
+def _savez(path, **arrays):
+    with open(path, "wb") as file:  # np.savez adds ".npz" to a name without it
+        np.savez(file, **arrays)
+
+
 def _saved(model, tmp_path):
-    path = tmp_path / "good.npz"
+    path = tmp_path / "good.weights.h5"
     model.save_weights(path)
     return path
 
 
 def test_missing_file():
-    with pytest.raises(FileNotFoundError, match="no file found at nowhere.npz"):
-        make_model().load_weights("nowhere.npz")
+    with pytest.raises(FileNotFoundError, match="no file found at nowhere.weights.h5"):
+        make_model().load_weights("nowhere.weights.h5")
 
 
 def test_unbuilt_model_cannot_save_weights(tmp_path):
     with pytest.raises(ValueError, match="not built yet"):
-        keras.Sequential([layers.Dense(1)]).save_weights(tmp_path / "w.npz")
+        keras.Sequential([layers.Dense(1)]).save_weights(tmp_path / "w.weights.h5")
 
 
 # -- whole models -------------------------------------------------------------------------------------------
@@ -170,7 +219,7 @@ def test_save_and_load_sequential_model(tmp_path):
     assert type(loaded.optimizer).__name__ == "Adam" and float(loaded.optimizer.learning_rate) == pytest.approx(0.01)
     loaded.fit(x, y, verbose=0)  # compiled again, so it can keep training
     uncompiled = keras.models.load_model(tmp_path / "model.keras", compile=False)
-    with pytest.raises(RuntimeError, match="must compile"):
+    with pytest.raises(ValueError, match="must call `compile\\(\\)`"):
         uncompiled.evaluate(x, y, verbose=0)
 
 
@@ -285,7 +334,7 @@ def test_load_model_rejects_other_files(tmp_path):
         keras.models.load_model(tmp_path / "junk.keras")
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
         archive.writestr("config.json", '{"format": "something else"}')
-        archive.writestr("model.weights.npz", b"")
+        archive.writestr("model.weights.h5", b"")
     with pytest.raises(ValueError, match="not a model saved by minitf"):
         keras.models.load_model(tmp_path / "other.zip")
     with pytest.raises(FileNotFoundError):

@@ -16,7 +16,6 @@ import numpy as np
 import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
-from minitf.ops.math_ops import cast
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
 from minitf.variable import Variable
 
@@ -166,6 +165,7 @@ class Layer:
         dynamic: accepted for Keras compatibility (every minitf layer runs eagerly when called).
     """
 
+    _base_class_name = "Layer"  # named in the error for a subclass that forgot super().__init__()
     _call_takes_training = True  # set per subclass from the signature of its ``call``
     _build_takes_shape = True  # False for a subclass whose ``build(self)`` takes no input shape
 
@@ -290,12 +290,16 @@ class Layer:
                 raise ValueError(f"Layer '{self.name}' was called without inputs.")
             args = (kwargs.pop("inputs"),)
         inputs = args[0]
+        if inputs is None:
+            raise ValueError(f"Layer '{self.name}' (type {type(self).__name__}) was called on None: it needs a "
+                             "tensor or an array of inputs.\n  Did the code that made the inputs return nothing "
+                             "(a function without `return`)?")
         if not isinstance(inputs, Tensor):
             from minitf.keras.layers.input_layer import KerasTensor, symbolic_call
 
             if any(isinstance(t, KerasTensor) for t in nest.flatten(inputs)):
                 return symbolic_call(self, args, kwargs)
-        if inputs.__class__ is not Tensor or (self._autocast and inputs._value.dtype.kind == "f"
+        if not isinstance(inputs, Tensor) or (self._autocast and inputs.dtype.is_floating
                                               and inputs.dtype != self._dtype):
             inputs = self._convert_inputs(inputs)
         args = (inputs,) + args[1:]
@@ -345,7 +349,7 @@ class Layer:
             if not isinstance(value, Tensor):
                 value = convert_to_tensor(np.asarray(value) if isinstance(value, (list, tuple)) else value)
             if self._autocast and value.dtype.is_floating and value.dtype != dtype:
-                value = cast(value, dtype)
+                value = tf.cast(value, dtype)
             return value
 
         if isinstance(inputs, (list, tuple, dict)):
@@ -605,12 +609,9 @@ class Layer:
         return cls(**config)
 
 
-# Attributes that hold bookkeeping rather than the layer's parts.
-_UNTRACKED = frozenset({
-    "_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses", "_initial_weights",
-    "_build_input_shape", "_output_shape", "optimizer", "history", "stop_training", "_input_tensors",
-    "_output_tensors", "_example_output", "_graph_nodes", "compiled_loss", "compiled_metrics", "_step_functions",
-    "_added_metrics"})
+# The Layer's own bookkeeping: attributes that may hold weights or layers but are not the layer's parts.
+_UNTRACKED = frozenset({"_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses",
+                        "_initial_weights", "_added_metrics"})
 
 
 def _marks_built(build):
@@ -628,11 +629,8 @@ def _marks_built(build):
     return wrapper
 
 
-
 def _base_name(layer):
-    from minitf.keras.models.model import Model
-
-    return "Model" if isinstance(layer, Model) else "Layer"
+    return type(layer)._base_class_name
 
 
 def _unique(variables):

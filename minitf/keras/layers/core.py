@@ -8,15 +8,11 @@ Each layer is ``build`` (create weights once the input shape is known) plus
 
 import math
 
+import minitf as tf
 from minitf import nest
 from minitf.keras import pitfalls
 from minitf.keras.layers.base import Layer
-from minitf.keras.utils.serialization import deserialize, get_custom_objects, serialize
-from minitf.ops.array_ops import concat, reshape, stack
-from minitf.ops.array_ops import shape as tf_shape
-from minitf.ops.linalg_ops import matmul
-from minitf.ops.math_ops import add_n, cast, greater_equal
-from minitf.ops.random_ops import uniform
+from minitf.keras.utils.serialization import checked, deserialize, get_custom_objects, serialize
 
 
 def _is_positive_int(value):
@@ -66,12 +62,12 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = _activation(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_initializer = checked(kernel_initializer, "initializers")
+        self.bias_initializer = checked(bias_initializer, "initializers")
+        self.kernel_regularizer = checked(kernel_regularizer, "regularizers")
+        self.bias_regularizer = checked(bias_regularizer, "regularizers")
+        self.kernel_constraint = checked(kernel_constraint, "constraints")
+        self.bias_constraint = checked(bias_constraint, "constraints")
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -96,7 +92,7 @@ class Dense(Layer):
     def call(self, inputs):
         kernel = self.kernel
         if inputs.dtype != kernel.dtype:
-            inputs = cast(inputs, kernel.dtype)
+            inputs = tf.cast(inputs, kernel.dtype)
         shape = inputs.shape
         if shape.rank < 2 or shape[-1] != kernel.shape[0]:
             detail = (f"expected min_ndim=2, found ndim={shape.rank}" if shape.rank < 2 else
@@ -104,7 +100,7 @@ class Dense(Layer):
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: {detail}, but received '
                              f"input with shape {tuple(shape)}\n  The layer was built for inputs of shape "
                              f"{tuple(self._build_input_shape or ())}; a built layer keeps its input size.")
-        outputs = matmul(inputs, kernel)
+        outputs = tf.matmul(inputs, kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
         if self.activation is not None:
@@ -148,7 +144,7 @@ class Flatten(Layer):
     def call(self, inputs):
         # -1 for the batch: the same op then serves every batch size in a traced step
         features = math.prod(inputs.shape[1:]) if inputs.ndim > 1 else 1
-        return reshape(inputs, (-1, features))
+        return tf.reshape(inputs, (-1, features))
 
     def get_config(self):
         config = super().get_config()
@@ -168,7 +164,7 @@ class Reshape(Layer):
         if -1 in target:  # work out the unknown dim from one example, so the batch dim can stay -1
             known = math.prod(d for d in target if d != -1)
             target = tuple(math.prod(inputs.shape[1:]) // known if d == -1 else d for d in target)
-        return reshape(inputs, (-1,) + target)
+        return tf.reshape(inputs, (-1,) + target)
 
     def get_config(self):
         config = super().get_config()
@@ -203,10 +199,11 @@ class Dropout(Layer):
             pitfalls.training_not_passed(self)  # explain mode: a custom loop that forgot training=True
         if not training or self.rate == 0:
             return inputs
-        shape = tf_shape(inputs)  # read when the op runs, so a traced step works for any batch size
+        shape = tf.shape(inputs)  # read when the op runs, so a traced step works for any batch size
         if self.noise_shape is not None:
-            shape = stack([d if d is not None else shape[i] for i, d in enumerate(self.noise_shape)])
-        keep = cast(greater_equal(uniform(shape, dtype=inputs.dtype, seed=self.seed), self.rate), inputs.dtype)
+            shape = tf.stack([d if d is not None else shape[i] for i, d in enumerate(self.noise_shape)])
+        draws = tf.random.uniform(shape, dtype=inputs.dtype, seed=self.seed)
+        keep = tf.cast(tf.greater_equal(draws, self.rate), inputs.dtype)
         return inputs * keep * (1.0 / (1.0 - self.rate))
 
     def get_config(self):
@@ -261,7 +258,7 @@ class Concatenate(Layer):
 
     def call(self, inputs):
         _check_list(self, inputs)
-        return concat(list(inputs), axis=self.axis)
+        return tf.concat(list(inputs), axis=self.axis)
 
     def get_config(self):
         config = super().get_config()
@@ -274,7 +271,7 @@ class Add(Layer):
 
     def call(self, inputs):
         _check_list(self, inputs)
-        return add_n(list(inputs))
+        return tf.add_n(list(inputs))
 
 
 def _check_list(layer, inputs):

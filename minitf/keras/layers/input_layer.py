@@ -8,10 +8,10 @@ To know its shape, each KerasTensor carries an example: a batch of one, zeros
 (unknown dims are taken as 1), that the layers really run on once.
 """
 
+import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.keras.layers.base import Layer
-from minitf.ops.array_ops import zeros
 from minitf.tensor import TensorShape
 
 
@@ -72,7 +72,7 @@ class KerasTensor:
 
 def example_for(shape, dtype=dtypes.float32):
     """A batch of zeros of ``shape`` with unknown dims (the batch size too) taken as 1."""
-    return zeros([1 if d is None else d for d in shape], dtype=dtype)
+    return tf.zeros([1 if d is None else d for d in shape], dtype=dtype)
 
 
 def symbolic_call(layer, args, kwargs):

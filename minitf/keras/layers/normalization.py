@@ -7,12 +7,10 @@ non-trainable weights) for inference; layer normalization uses each example's ow
 statistics, the same in training and inference.
 """
 
+import minitf as tf
 from minitf.keras import pitfalls
 from minitf.keras.layers.base import Layer
-from minitf.keras.utils.serialization import deserialize, serialize
-from minitf.ops.array_ops import reshape, stop_gradient
-from minitf.ops.math_ops import rsqrt
-from minitf.ops.nn_ops import moments
+from minitf.keras.utils.serialization import checked, deserialize, serialize
 
 
 def _axes(axis, rank, layer):
@@ -36,9 +34,12 @@ class _Normalization(Layer):
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
-        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_initializer = checked(beta_initializer, "initializers")
+        self.gamma_initializer = checked(gamma_initializer, "initializers")
+        self.beta_regularizer = checked(beta_regularizer, "regularizers")
+        self.gamma_regularizer = checked(gamma_regularizer, "regularizers")
+        self.beta_constraint = checked(beta_constraint, "constraints")
+        self.gamma_constraint = checked(gamma_constraint, "constraints")
 
     def _build_params(self, input_shape):
         rank = len(input_shape)
@@ -66,10 +67,10 @@ class _Normalization(Layer):
                              f"{tuple(inputs.shape)}")
 
     def _param(self, weight):
-        return reshape(weight, self._broadcast_shape)
+        return tf.reshape(weight, self._broadcast_shape)
 
     def _normalize(self, inputs, mean, variance):
-        scale = rsqrt(variance + self.epsilon)
+        scale = tf.math.rsqrt(variance + self.epsilon)
         if self.gamma is not None:
             scale = scale * self._param(self.gamma)
         outputs = (inputs - mean) * scale
@@ -110,8 +111,8 @@ class BatchNormalization(_Normalization):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.momentum = float(momentum)
-        self.moving_mean_initializer = moving_mean_initializer
-        self.moving_variance_initializer = moving_variance_initializer
+        self.moving_mean_initializer = checked(moving_mean_initializer, "initializers")
+        self.moving_variance_initializer = checked(moving_variance_initializer, "initializers")
 
     def build(self, input_shape):
         self._build_params(input_shape)
@@ -129,7 +130,7 @@ class BatchNormalization(_Normalization):
         if training is None:
             pitfalls.training_not_passed(self)  # explain mode: a custom loop that forgot training=True
         if training and self.trainable:
-            mean, variance = moments(inputs, self._reduction_axes, keepdims=True)
+            mean, variance = tf.nn.moments(inputs, self._reduction_axes, keepdims=True)
             self._update_moving(self.moving_mean, mean)
             self._update_moving(self.moving_variance, variance)
         else:
@@ -137,7 +138,7 @@ class BatchNormalization(_Normalization):
         return self._normalize(inputs, mean, variance)
 
     def _update_moving(self, variable, batch_value):
-        batch_value = reshape(stop_gradient(batch_value), self._param_shape)
+        batch_value = tf.reshape(tf.stop_gradient(batch_value), self._param_shape)
         variable.assign(variable * self.momentum + batch_value * (1.0 - self.momentum))
 
     def get_config(self):
@@ -167,5 +168,5 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         self._check_rank(inputs)
-        mean, variance = moments(inputs, self._param_axes, keepdims=True)
+        mean, variance = tf.nn.moments(inputs, self._param_axes, keepdims=True)
         return self._normalize(inputs, mean, variance)

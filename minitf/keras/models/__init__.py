@@ -1,12 +1,13 @@
 """``keras.models``: Model (subclassing and functional), Sequential, and saving.
 
-    model.py          Model: compile, fit/evaluate/predict, train_step, summary, saving methods
+    model.py          Model: Trainer (keras/trainers) plus Layer; building, layers, summary, saving methods
+    functional.py     Functional: keras.Model(inputs, outputs), a graph of layer calls
     sequential.py     Sequential: a stack of layers
-    compile_utils.py  what compile() makes of its loss and metrics arguments
     summary.py        the table model.summary() prints
-    saving.py         save_weights/load_weights (.npz) and save/load_model
+    saving.py         save_weights/load_weights (.weights.h5 files of NumPy arrays) and save/load_model
 """
 
+from minitf.keras.models.functional import Functional
 from minitf.keras.models.model import Model
 from minitf.keras.models.saving import load_model
 from minitf.keras.models.sequential import Sequential
@@ -34,4 +35,4 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     model.save(filepath, overwrite=overwrite)
 
 
-__all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]

@@ -1,11 +1,14 @@
-"""Saving and loading: weights as one ``.npz`` file of plain arrays, whole models as a small zip.
+"""Saving and loading: weights in one ``.weights.h5`` file, whole models as a small zip.
 
-``save_weights`` writes every weight, in ``model.weights`` order, to a NumPy
-``.npz`` file (no pickle: it is read back with ``allow_pickle=False``). The file
-is written to a temporary name beside the target, then renamed over it, so a
-crash never leaves half a file. ``load_weights`` checks the whole file against
-the model (count, shapes, dtypes) before assigning anything: a file that does
-not match raises a clear error and leaves the model as it was.
+``save_weights`` writes every weight, in ``model.weights`` order, to a file whose
+name ends in ``.weights.h5`` as Keras 3 requires; its content is a NumPy ``.npz``
+archive of plain arrays, not HDF5 (no pickle: it is read back with
+``allow_pickle=False``). The file is written to a temporary name beside the
+target, then renamed over it, so a crash never leaves half a file.
+``load_weights`` reads the whole file and checks it against the model (count,
+shapes, dtypes) before assigning anything: a file that cannot be read raises an
+``OSError`` saying what the file is, one that does not match a ``ValueError``,
+and either way the model is left as it was.
 
 ``save``/``load_model`` store a zip with ``config.json`` (the architecture and
 the ``compile`` arguments, as JSON) and ``model.weights.npz``. Optimizer state
@@ -22,8 +25,9 @@ import zipfile
 import numpy as np
 
 from minitf import nest
-from minitf.keras.layers.input_layer import InputLayer, KerasTensor
+from minitf.keras import layers
 from minitf.keras.utils.serialization import custom_object_scope, deserialize, get_custom_objects, serialize
+from minitf.tensor import TensorShape
 
 _FORMAT_KEY = "__minitf_weights__"
 _NAMES_KEY = "__names__"
@@ -42,13 +46,20 @@ def _weights_arrays(model):
     return arrays
 
 
+_WEIGHTS_SUFFIX = ".weights.h5"
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
 def _atomic_write(filepath, write, overwrite=True):
     """Call ``write(file)`` on a temporary file beside ``filepath``, then move it into place."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
     directory = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
+    if not os.path.isdir(directory):
+        missing = os.path.dirname(filepath)
+        raise FileNotFoundError(f"Unable to save to {filepath}: the directory {missing!r} does not exist.\n  "
+                                f"Create it first: os.makedirs({missing!r}, exist_ok=True).")
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-" + os.path.basename(filepath) + "-")
     try:
         with os.fdopen(fd, "wb") as file:
@@ -63,31 +74,56 @@ def _atomic_write(filepath, write, overwrite=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Write ``model.weights`` to ``filepath`` as an ``.npz`` of arrays (exactly that path, no suffix added)."""
+    """Write ``model.weights`` to ``filepath`` (a name ending in ``.weights.h5``, as Keras 3 requires).
+
+    Raises:
+        ValueError: the name does not end in ``.weights.h5``, or the model is not built.
+        FileNotFoundError: the directory does not exist (as Keras, minitf does not create it).
+    """
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(_WEIGHTS_SUFFIX):
+        raise ValueError(f"The filename must end in `{_WEIGHTS_SUFFIX}`. Received: filepath={filepath}\n  Name the "
+                         f"file like 'model{_WEIGHTS_SUFFIX}' (minitf stores NumPy arrays in it, not HDF5).")
     arrays = _weights_arrays(model)
     _atomic_write(filepath, lambda file: np.savez(file, **arrays), overwrite)
 
 
 def _read_weights(source, label):
-    """The arrays of a weights file, in order, with their saved names; raises ValueError if it is not one."""
+    """The arrays of a weights file, in order, with their saved names; OSError if it is not one."""
     try:
         with np.load(source, allow_pickle=False) as data:
             contents = {key: data[key] for key in data.files}
-    except FileNotFoundError:
-        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise ValueError(f"Unable to load weights from {label}: it is not a minitf weights file (an .npz of "
-                         f"plain arrays written by save_weights). Reading it failed with: {error}") from None
+        raise OSError(f"Unable to load weights from {label}: {_what_it_is(source)}, not a minitf weights file (a "
+                      f"NumPy .npz archive of arrays written by save_weights).\n  Reading it failed with: "
+                      f"{error}") from None
     if _FORMAT_KEY not in contents:
-        raise ValueError(f"Unable to load weights from {label}: it is an .npz file but not one written by "
-                         f"save_weights (keys found: {sorted(contents)[:8]}).")
+        raise OSError(f"Unable to load weights from {label}: it is a NumPy .npz archive, but not one written by "
+                      f"save_weights (keys found: {sorted(contents)[:8]}).")
     count = sum(1 for key in contents if key.startswith("weight_"))
     keys = [f"weight_{i:04d}" for i in range(count)]
     if any(key not in contents for key in keys):
-        raise ValueError(f"Unable to load weights from {label}: the file is damaged (weights are missing).")
+        raise OSError(f"Unable to load weights from {label}: the file was written by save_weights but is damaged "
+                      "(weights are missing).")
     names = [str(n) for n in contents.get(_NAMES_KEY, np.array([], dtype=str)).tolist()]
     names += ["?"] * (count - len(names))
     return [contents[key] for key in keys], names
+
+
+def _what_it_is(source):
+    """A few words on what a file that is not a weights file holds (for the error message)."""
+    if isinstance(source, io.BytesIO):
+        head = source.getvalue()[:8]
+    else:
+        with open(source, "rb") as file:
+            head = file.read(8)
+    if not head:
+        return "the file is empty"
+    if head.startswith(_HDF5_SIGNATURE):
+        return "it is an HDF5 file (as Keras writes), which minitf does not read"
+    if head.startswith(b"PK"):
+        return "it is a zip archive that is damaged or truncated"
+    return "it holds data of another kind"
 
 
 def assign_checked(model, arrays, names, label):
@@ -114,75 +150,46 @@ def assign_checked(model, arrays, names, label):
 
 
 def load_weights(model, filepath):
-    """Load a file written by ``save_weights`` into ``model``; on any mismatch raise and change nothing."""
+    """Load a file written by ``save_weights`` (or a ``.keras`` model file) into ``model``, all or nothing.
+
+    Raises:
+        ValueError: a name Keras 3 does not load weights from, or weights that do not match the model.
+        FileNotFoundError, IsADirectoryError, OSError: no file there, a directory, or a file that is
+            not a weights file (empty, truncated, corrupt, another format).
+    """
     filepath = os.fspath(filepath)
+    if not filepath.endswith((_WEIGHTS_SUFFIX, ".keras")):
+        raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only supports V3 `.keras` and "
+                         f"`{_WEIGHTS_SUFFIX}` files.\n  Load the file save_weights wrote (a name ending in "
+                         f"{_WEIGHTS_SUFFIX}) or one model.save wrote (.keras).")
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"Unable to load weights from {filepath}: it is a directory, not a weights file.")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"Unable to load weights: no file found at {filepath}.")
-    arrays, names = _read_weights(filepath, filepath)
+    if filepath.endswith(".keras"):
+        arrays, names = _read_weights(io.BytesIO(_read_model_archive(filepath)[1]), filepath)
+    else:
+        arrays, names = _read_weights(filepath, filepath)
     assign_checked(model, arrays, names, filepath)
 
 
 # -- layers from configs ----------------------------------------------------------------------------
-def deserialize_layer(config):
-    """A layer (or model) from ``{"class_name": ..., "config": ...}``; custom classes via ``custom_objects``."""
-    from minitf.keras import layers
-    from minitf.keras.models.model import Model
+def _model_classes():
+    """The built-in model classes by the name a saved config gives them (imported here: they import this module)."""
+    from minitf.keras.models.functional import Functional
     from minitf.keras.models.sequential import Sequential
 
+    return {"Sequential": Sequential, "Functional": Functional, "Model": Functional}  # "Model": older saves
+
+
+def deserialize_layer(config):
+    """A layer (or model) from ``{"class_name": ..., "config": ...}``; custom classes via ``custom_objects``."""
     name = config["class_name"]
-    cls = get_custom_objects().get(name) or getattr(layers, name, None) or {
-        "Sequential": Sequential, "Model": Model}.get(name)
+    cls = get_custom_objects().get(name) or getattr(layers, name, None) or _model_classes().get(name)
     if cls is None or not isinstance(cls, type):
         raise ValueError(f"Unknown layer: '{name}'. If it is your own class, pass it to load_model in "
                          f"custom_objects={{'{name}': {name}}}.")
     return cls.from_config(config.get("config", {}))
-
-
-def functional_config(model):
-    """The graph of a functional model as JSON-able data: layers, the calls between them, inputs, outputs."""
-    layers, nodes = model._graph_layers, model._graph_nodes
-    layer_index = {id(layer): i for i, layer in enumerate(layers)}
-    node_index = {id(node): i for i, node in enumerate(nodes)}
-
-    def encode(value):
-        if isinstance(value, KerasTensor):
-            flat = nest.flatten(value._node.outputs)
-            position = next(i for i, t in enumerate(flat) if t is value)
-            return {"__keras_tensor__": [node_index[id(value._node)], position]}
-        if isinstance(value, (list, tuple)):
-            return [encode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: encode(v) for k, v in value.items()}
-        return value
-
-    return {"name": model.name, "layers": [serialize(layer) for layer in layers],
-            "nodes": [{"layer": layer_index[id(n.layer)], "args": encode(list(n.args)), "kwargs": encode(n.kwargs)}
-                      for n in nodes],
-            "inputs": encode(model._input_tensors), "outputs": encode(model._output_tensors)}
-
-
-def functional_from_config(config, cls):
-    """Rebuild a functional model by calling the re-created layers as the saved graph says."""
-    layers = [deserialize_layer(c) for c in config["layers"]]
-    produced = []
-
-    def decode(value):
-        if isinstance(value, dict) and "__keras_tensor__" in value:
-            node, position = value["__keras_tensor__"]
-            return nest.flatten(produced[node])[position]
-        if isinstance(value, list):
-            return [decode(v) for v in value]
-        if isinstance(value, dict):
-            return {k: decode(v) for k, v in value.items()}
-        return value
-
-    for node in config["nodes"]:
-        layer = layers[node["layer"]]
-        if isinstance(layer, InputLayer):
-            produced.append(layer.output)
-        else:
-            produced.append(layer(*decode(node["args"]), **decode(node["kwargs"])))
-    return cls(decode(config["inputs"]), decode(config["outputs"]), name=config.get("name"))
 
 
 # -- whole models -------------------------------------------------------------------------------------
@@ -223,9 +230,20 @@ def save_model(model, filepath, overwrite=True):
     _atomic_write(filepath, write, overwrite)
 
 
-def _shape_lists(shape):
-    from minitf.tensor import TensorShape
+def _read_model_archive(filepath):
+    """The config and the weights file held in a ``.keras`` zip written by ``save_model``."""
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.npz")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ValueError(f"{filepath} is not a model saved by minitf's model.save(): {error}") from None
+    if config.get("format") != _MODEL_FORMAT:
+        raise ValueError(f"{filepath} is not a model saved by minitf's model.save().")
+    return config, weights
 
+
+def _shape_lists(shape):
     if isinstance(shape, TensorShape):
         return [shape.as_list()]
     return [s.as_list() for s in nest.flatten(shape)]
@@ -246,20 +264,10 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No file or directory found at {filepath}")
-    try:
-        with zipfile.ZipFile(filepath) as archive:
-            config = json.loads(archive.read("config.json"))
-            weights = archive.read("model.weights.npz")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ValueError(f"{filepath} is not a model saved by minitf's model.save(): {error}") from None
-    if config.get("format") != _MODEL_FORMAT:
-        raise ValueError(f"{filepath} is not a model saved by minitf's model.save().")
+    config, weights = _read_model_archive(filepath)
     with custom_object_scope(custom_objects):
-        from minitf.keras.models.model import Model
-        from minitf.keras.models.sequential import Sequential
-
         name = config["class_name"]
-        cls = get_custom_objects().get(name) or {"Sequential": Sequential, "Model": Model}.get(name)
+        cls = get_custom_objects().get(name) or _model_classes().get(name)
         if cls is None:
             raise ValueError(f"Unknown model class: '{name}'. Pass it to load_model in "
                              f"custom_objects={{'{name}': {name}}}.")

@@ -9,6 +9,8 @@ Otherwise the model builds itself on its first batch of data.
 from minitf.keras.layers.base import _NO_SUPER_INIT, Layer, as_shape
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
 from minitf.keras.models.model import Model
+from minitf.keras.models.saving import deserialize_layer
+from minitf.keras.utils.serialization import serialize
 from minitf.tensor import Tensor, TensorShape
 
 
@@ -41,9 +43,11 @@ class Sequential(Model):
     def add(self, layer):
         """Append a layer to the stack (building it now if the input shape is known).
 
+        The same layer object may be added more than once: its weights are then shared by every
+        place it runs (as in Keras), so its output shape must fit its own input.
+
         Raises:
-            TypeError: ``layer`` is not a Layer.
-            ValueError: a layer with the same name is already in the model.
+            ValueError: ``layer`` is not a Layer, or another layer with the same name is already in the model.
         """
         if isinstance(layer, KerasTensor):
             layer = layer._node.layer
@@ -54,11 +58,12 @@ class Sequential(Model):
             object.__setattr__(self, "_input_dtype", layer._dtype)
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"The added layer must be an instance of class Layer. Received: layer={layer!r} of type "
-                            f"{type(layer).__name__}.")
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer!r} (of type {type(layer)})\n  Pass layer objects, e.g. "
+                             "keras.layers.Dense(10); wrap a function of the inputs in keras.layers.Lambda(function).")
         if "_layer_initialized" not in layer.__dict__:
             raise RuntimeError(_NO_SUPER_INIT.format(cls="Layer"))
-        if any(existing.name == layer.name for existing in self._stack):
+        if any(existing.name == layer.name and existing is not layer for existing in self._stack):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                              "argument to pass a unique name.")
@@ -120,19 +125,19 @@ class Sequential(Model):
         return x
 
     def get_config(self):
-        from minitf.keras.utils.serialization import serialize
-
         return {"name": self.name, "layers": [serialize(layer) for layer in self._stack],
                 "batch_input_shape": self._batch_input_shape}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from minitf.keras.models.saving import deserialize_layer
-
         model = cls(name=config.get("name"))
         shape = config.get("batch_input_shape")
+        made = {}  # names are unique in a Sequential, so a name seen again is the same (shared) layer
         for layer_config in config.get("layers", []):
-            model.add(deserialize_layer(layer_config))
+            name = layer_config.get("config", {}).get("name")
+            if name not in made:
+                made[name] = deserialize_layer(layer_config)
+            model.add(made[name])
         if shape is not None and not model.built:
             model.build(tuple(shape))
         return model

@@ -31,6 +31,8 @@ def get(identifier):
     """
     if isinstance(identifier, Optimizer):
         return identifier
+    if isinstance(identifier, str) and identifier.lower() in _TABLE:
+        identifier = identifier.lower()  # Keras 3 looks built-in names up case-insensitively: "Adam", "ADAM"
     if isinstance(identifier, (str, dict)) or (isinstance(identifier, type) and issubclass(identifier, Optimizer)):
         return _lookup.resolve(identifier, _TABLE, "optimizer")
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}\n"
@@ -42,4 +44,7 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
+    """An optimizer from ``{"class_name": ..., "config": ...}``; built-in class names in any case, as Keras 3."""
+    if isinstance(config, dict) and str(config.get("class_name", "")).lower() in _TABLE:
+        config = {**config, "class_name": config["class_name"].lower()}
     return _lookup.deserialize(config, {**_TABLE, **(custom_objects or {})}, "optimizer")

@@ -1,28 +1,17 @@
 """The update rules: SGD (with momentum), RMSprop, Adam, Nadam and Adagrad.
 
-Each rule is a pure function of backend arrays, ``rule(xp, w, g, lr, t, *slots)``
-returning the new variable and slot values, made into one op by
-``fused_update`` (TensorFlow's fused training ops have the same names). Each
-optimizer class writes only ``build`` (its slots) and ``update_step`` (which
-runs its rule for one variable), following Keras 3's formulas.
+Each optimizer class writes only ``build`` (its slots) and ``update_step``: its
+formula for one variable in minitf ops, with the new values given to the
+variable and its slots by ``assign``/``assign_add``/``assign_sub``, following
+Keras 3's formulas. Being ordinary ops, the updates are recorded by a tape and
+replayed by a traced ``minitf.function`` like any other computation.
 """
 
+import minitf as tf
 from minitf.keras.initializers import Constant
-from minitf.keras.optimizers.optimizer import Optimizer, fused_update
+from minitf.keras.optimizers.optimizer import Optimizer
 
 __all__ = ["SGD", "Adagrad", "Adam", "Nadam", "RMSprop"]
-
-
-@fused_update("ResourceApplyGradientDescent")
-def gradient_descent_rule(xp, w, g, lr, t):
-    return w - lr * g
-
-
-@fused_update("ResourceApplyKerasMomentum")
-def momentum_rule(xp, w, g, lr, t, velocity, *, momentum, nesterov):
-    velocity = momentum * velocity - lr * g
-    step = momentum * velocity - lr * g if nesterov else velocity
-    return w + step, velocity
 
 
 class SGD(Optimizer):
@@ -50,30 +39,17 @@ class SGD(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         if not self.momentum:
-            self.apply_rule(gradient_descent_rule, variable, gradient, learning_rate)
+            self.assign_sub(variable, learning_rate * gradient)
             return
         velocity = self.momentums[self._get_variable_index(variable)]
-        self.apply_rule(momentum_rule, variable, gradient, learning_rate, [velocity], momentum=self.momentum,
-                        nesterov=self.nesterov)
+        self.assign(velocity, self.momentum * velocity - learning_rate * gradient)
+        if self.nesterov:
+            self.assign_add(variable, self.momentum * velocity - learning_rate * gradient)
+        else:
+            self.assign_add(variable, velocity)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
-
-
-@fused_update("ResourceApplyRMSProp")
-def rmsprop_rule(xp, w, g, lr, t, velocity, *slots, rho, momentum, epsilon, centered):
-    slots = list(slots)
-    velocity = rho * velocity + (1 - rho) * g * g
-    new_slots, variance = [velocity], velocity
-    if centered:  # subtract the squared running mean of the gradient: a variance, not a second moment
-        mean_g = rho * slots.pop(0) + (1 - rho) * g
-        new_slots.append(mean_g)
-        variance = velocity - mean_g * mean_g
-    increment = lr * g / xp.sqrt(variance + epsilon)
-    if momentum:
-        increment = momentum * slots.pop(0) + increment
-        new_slots.append(increment)
-    return (w - increment, *new_slots)
 
 
 class RMSprop(Optimizer):
@@ -102,25 +78,24 @@ class RMSprop(Optimizer):
         self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        slots = [self.velocities[i]] + [s[i] for s in (self.average_gradients, self.momentums) if s]
-        self.apply_rule(rmsprop_rule, variable, gradient, learning_rate, slots, rho=self.rho,
-                        momentum=self.momentum, epsilon=self.epsilon, centered=self.centered)
+        i, rho = self._get_variable_index(variable), self.rho
+        # each slot's new value is used as computed (rather than read back from the slot): fewer ops to replay
+        velocity = rho * self.velocities[i] + (1 - rho) * gradient * gradient
+        self.assign(self.velocities[i], velocity)
+        variance = velocity
+        if self.centered:  # subtract the squared running mean of the gradient: a variance, not a second moment
+            average_gradient = rho * self.average_gradients[i] + (1 - rho) * gradient
+            self.assign(self.average_gradients[i], average_gradient)
+            variance = velocity - average_gradient * average_gradient
+        increment = learning_rate * gradient / tf.sqrt(variance + self.epsilon)
+        if self.momentum:
+            increment = self.momentum * self.momentums[i] + increment
+            self.assign(self.momentums[i], increment)
+        self.assign_sub(variable, increment)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
                 "centered": self.centered}
-
-
-@fused_update("ResourceApplyAdam")
-def adam_rule(xp, w, g, lr, t, m, v, *v_max, beta_1, beta_2, epsilon):
-    m = m + (g - m) * (1 - beta_1)
-    v = v + (g * g - v) * (1 - beta_2)
-    alpha = lr * (1 - beta_2**t) ** 0.5 / (1 - beta_1**t)  # both bias corrections folded into the step size
-    if v_max:  # AMSGrad: never let the denominator shrink
-        v_max = xp.maximum(v_max[0], v)
-        return w - alpha * m / (xp.sqrt(v_max) + epsilon), m, v, v_max
-    return w - alpha * m / (xp.sqrt(v) + epsilon), m, v
 
 
 class Adam(Optimizer):
@@ -135,6 +110,7 @@ class Adam(Optimizer):
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        self._step_sizes = {}
 
     def build(self, var_list):
         super().build(var_list)
@@ -143,11 +119,23 @@ class Adam(Optimizer):
         self.velocity_hats = (
             [self.add_variable_from_reference(v, "velocity_hat") for v in var_list] if self.amsgrad else [])
 
+    def prepare_step(self):
+        self._step_sizes = {}  # this update's step size per variable dtype: the same for every variable
+
     def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        slots = [self.momentums[i], self.velocities[i]] + ([self.velocity_hats[i]] if self.amsgrad else [])
-        self.apply_rule(adam_rule, variable, gradient, learning_rate, slots, beta_1=self.beta_1,
-                        beta_2=self.beta_2, epsilon=self.epsilon)
+        i, beta_1, beta_2 = self._get_variable_index(variable), self.beta_1, self.beta_2
+        m, v = self.momentums[i], self.velocities[i]
+        alpha = self._step_sizes.get(variable.dtype)
+        if alpha is None:  # both bias corrections folded into the step size
+            t = self.step_number(variable.dtype)
+            alpha = self._step_sizes[variable.dtype] = learning_rate * tf.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        self.assign_add(m, (gradient - m) * (1 - beta_1))
+        self.assign_add(v, (gradient * gradient - v) * (1 - beta_2))
+        if self.amsgrad:  # never let the denominator shrink
+            v_hat = self.velocity_hats[i]
+            self.assign(v_hat, tf.maximum(v_hat, v))
+            v = v_hat
+        self.assign_sub(variable, alpha * m / (tf.sqrt(v) + self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -157,17 +145,6 @@ class Adam(Optimizer):
 def _nadam_u(beta_1, t):
     """Nadam's momentum schedule: ``beta_1 * (1 - 0.5 * 0.96 ** t)``."""
     return beta_1 * (1.0 - 0.5 * 0.96**t)
-
-
-@fused_update("ResourceApplyNadam")
-def nadam_rule(xp, w, g, lr, t, m, v, u_product, *, beta_1, beta_2, epsilon):
-    u_product = u_product.astype(w.dtype)  # the product of the schedule up to step t, kept by the optimizer
-    u_t, u_next = _nadam_u(beta_1, t), _nadam_u(beta_1, t + 1)
-    m = m + (g - m) * (1 - beta_1)
-    v = v + (g * g - v) * (1 - beta_2)
-    m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
-    v_hat = v / (1 - beta_2**t)
-    return w - lr * m_hat / (xp.sqrt(v_hat) + epsilon), m, v
 
 
 class Nadam(Optimizer):
@@ -195,18 +172,19 @@ class Nadam(Optimizer):
         self.u_product.assign(self.u_product * _nadam_u(self.beta_1, self.step_number(self.u_product.dtype)))
 
     def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        self.apply_rule(nadam_rule, variable, gradient, learning_rate, [self.momentums[i], self.velocities[i]],
-                        extra=[self.u_product], beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        i, beta_1, beta_2 = self._get_variable_index(variable), self.beta_1, self.beta_2
+        m, v = self.momentums[i], self.velocities[i]
+        t = self.step_number(variable.dtype)
+        u_product = tf.cast(self.u_product, variable.dtype)  # the schedule's product up to step t
+        u_t, u_next = _nadam_u(beta_1, t), _nadam_u(beta_1, t + 1)
+        self.assign_add(m, (gradient - m) * (1 - beta_1))
+        self.assign_add(v, (gradient * gradient - v) * (1 - beta_2))
+        m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * gradient / (1 - u_product)
+        v_hat = v / (1 - beta_2**t)
+        self.assign_sub(variable, learning_rate * m_hat / (tf.sqrt(v_hat) + self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
-
-@fused_update("ResourceApplyAdagradV2")
-def adagrad_rule(xp, w, g, lr, t, accumulator, *, epsilon):
-    accumulator = accumulator + g * g
-    return w - lr * g / xp.sqrt(accumulator + epsilon), accumulator
 
 
 class Adagrad(Optimizer):
@@ -226,7 +204,8 @@ class Adagrad(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         accumulator = self.accumulators[self._get_variable_index(variable)]
-        self.apply_rule(adagrad_rule, variable, gradient, learning_rate, [accumulator], epsilon=self.epsilon)
+        self.assign_add(accumulator, gradient * gradient)
+        self.assign_sub(variable, learning_rate * gradient / tf.sqrt(accumulator + self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

@@ -1,79 +1,36 @@
 """The ``Optimizer`` base class: everything an optimizer does except its update rule.
 
-It filters and clips gradients, builds the per-variable state (slots) once,
+It checks and clips gradients, builds the per-variable state (slots) once,
 reads the learning rate (a float or a schedule), calls the subclass's
 ``update_step`` for each variable, applies variable constraints, and counts
-``iterations``. The update rules themselves live in ``algorithms.py``, each as
-one fused op (``fused_update``), the way TensorFlow's ``ResourceApplyAdam`` is.
-
-Run eagerly on the CPU, a rule works straight on the arrays, which keeps a training
-step fast. On a GPU, or while a tape or a ``minitf.function`` trace records, the same rule goes
-through ``bind`` as one stateful op that updates the weight and its slots
-together (a ``ResourceUpdate``), so a traced training step replays correctly: the
-learning rate, the step count and the slots are read when the graph runs, never
-frozen as Python numbers at trace time.
+``iterations``. The update rules live in ``algorithms.py``; each is a few
+minitf ops and assignments (``variable.assign_sub(lr * g)``), as Keras 3's
+``update_step`` is, so a tape and the ``minitf.function`` tracer see them as
+ordinary ops: a traced training step replays the update with the learning
+rate, step count and slots the variables hold when it runs.
 """
 
+import numbers
 import warnings
 
-import numpy as np
-
 import minitf as tf
-from minitf import backend, primitive
+from minitf.errors import InvalidArgumentError, shape_text
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
-from minitf.tensor import Tensor, wrap
-from minitf.variable import ResourceUpdate, update_variables
+from minitf.tensor import Tensor
 
 
-def _on_python_numbers():
-    """True when the update rules run on the arrays with the learning rate and step as Python numbers.
-
-    Only eagerly on the CPU: on a GPU, reading the two numbers would copy them to the host and wait for
-    the GPU every step, so there the rules run as ops, reading both on the device (as in a traced step).
-    """
-    return not primitive.recorders and backend.xp is np
-
-
-class FusedUpdate:
-    """A pure update rule on arrays, runnable directly (fast) or as one recorded op (``primitive``).
-
-    Made by the ``fused_update`` decorator; ``Optimizer.apply_rule`` runs it.
-    """
-
-    def __init__(self, name, rule):
-        self.name, self.rule = name, rule
-        self._primitives = {}  # number of variables updated (the weight and its slots) -> ResourceUpdate
-
-    def primitive(self, count):
-        """The stateful op that updates ``count`` variables: inputs ``(w, *slots, g, lr, iterations, *extra)``."""
-        prim = self._primitives.get(count)
-        if prim is None:
-            def impl(xp, w, *arrays, **hyperparameters):
-                # as a recorded op, the learning rate and step count arrive as 0-d arrays: give them w's dtype
-                slots, (g, lr, iterations, *extra) = arrays[:count - 1], arrays[count - 1:]
-                t = (iterations + 1).astype(w.dtype)
-                out = self.rule(xp, w, g, lr.astype(w.dtype), t, *slots, *extra, **hyperparameters)
-                return out if isinstance(out, tuple) else (out,)
-
-            prim = self._primitives[count] = ResourceUpdate(self.name, impl, count)
-        return prim
-
-    def __repr__(self):
-        return f"<fused update {self.name}>"
-
-
-def fused_update(name):
-    """Decorator: turn a pure update rule on arrays into a ``FusedUpdate`` that ``Optimizer.apply_rule`` runs.
-
-    The rule is ``rule(xp, w, g, lr, t, *state, **hyperparameters) -> (new_w, *new_state)`` on
-    backend arrays: ``w`` the variable, ``g`` its gradient, ``lr`` the learning rate and ``t`` the
-    number of this step (1 for the first), both scalars (Python numbers, or 0-d arrays of ``w``'s
-    dtype in a traced graph); a rule without state returns ``new_w`` alone. One rule per
-    variable and step keeps eager training fast and traced graphs small, like TensorFlow's fused
-    training ops (``ResourceApplyAdam``); updates are never differentiated, so it has no gradient.
-    """
-    return lambda rule: FusedUpdate(name, rule)
+def _learning_rate_value(value):
+    """A float learning rate as a Python float; anything else (a string, a bool, None) raises."""
+    if isinstance(value, Tensor) and value.shape.rank == 0 and value.dtype.is_floating:
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"Invalid learning_rate: {value!r} (a {type(value).__name__}). Expected a float, a "
+            "keras.optimizers.schedules.LearningRateSchedule, or a callable with no arguments.\n"
+            f"  Write the number itself, e.g. learning_rate=0.001"
+            + (f" rather than learning_rate={value!r}." if isinstance(value, str) else "."))
+    return float(value)
 
 
 class Optimizer:
@@ -82,8 +39,7 @@ class Optimizer:
     ``build`` creates the slots (``self.add_variable_from_reference(v, "momentum")``);
     ``update_step`` updates one variable with minitf ops and ``self.assign``/``assign_add``/
     ``assign_sub``; ``gradient`` and ``learning_rate`` are tensors of the variable's dtype, and
-    ``self.iterations`` counts the updates already applied. The built-in optimizers instead run a
-    fused rule on the backend arrays (``apply_rule``), which is faster.
+    ``self.iterations`` counts the updates already applied (``step_number()`` is this one's).
 
     Args:
         learning_rate: a float, a ``LearningRateSchedule``, or a callable with no arguments.
@@ -110,11 +66,9 @@ class Optimizer:
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.built = False
         self._variables = []
-        self._eager_step = (0.0, 0)  # (learning rate, step number) of the update being applied eagerly
         self._index = {}  # id(model variable) -> its position in the slot lists
         self._tracked = []  # the model variables themselves (keeps their ids unique)
         self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
-        self._one = tf.constant(1, dtype=tf.int64)
         self._learning_rate = None
         self.learning_rate = learning_rate
 
@@ -143,7 +97,7 @@ class Optimizer:
         if isinstance(value, schedules.LearningRateSchedule) or (callable(value) and not isinstance(value, Tensor)):
             self._learning_rate = value
         elif isinstance(self._learning_rate, tf.Variable):
-            self._learning_rate.assign(float(value))
+            self._learning_rate.assign(_learning_rate_value(value))
         elif self._learning_rate is not None:
             raise TypeError(
                 "This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
@@ -151,7 +105,7 @@ class Optimizer:
                 "to be settable, you should instantiate the optimizer with a float `learning_rate` argument."
             )
         else:
-            self._learning_rate = self.add_variable((), initializer=initializers.Constant(float(value)),
+            self._learning_rate = self.add_variable((), initializer=initializers.Constant(_learning_rate_value(value)),
                                                     name="learning_rate")
 
     def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
@@ -188,6 +142,7 @@ class Optimizer:
 
     # -- updates -----------------------------------------------------------------------------
     def assign(self, variable, value):
+        """``variable.assign(value)``: how ``update_step`` sets a slot or a weight."""
         variable.assign(value)
 
     def assign_add(self, variable, value):
@@ -195,33 +150,6 @@ class Optimizer:
 
     def assign_sub(self, variable, value):
         variable.assign_sub(value)
-
-    def apply_rule(self, rule, variable, gradient, learning_rate, slots=(), extra=(), **hyperparameters):
-        """Run a ``fused_update`` rule for one variable and assign the new variable and slot values.
-
-        When nothing records (plain eager execution) the rule is called on the arrays directly;
-        under a tape or a ``minitf.function`` trace it goes through ``bind`` as one op, so the
-        trace replays it with the values the variables have then. Both run the same rule.
-
-        Args:
-            rule: a ``FusedUpdate`` (from the ``fused_update`` decorator).
-            slots: the variable's slot Variables, updated with the rule's extra outputs (in order).
-            extra: more tensors the rule reads but does not update (Nadam's schedule product).
-            **hyperparameters: Python numbers passed to the rule (``beta_1=0.9``).
-        """
-        if not _on_python_numbers():
-            targets = (variable, *slots)
-            update_variables(rule.primitive(len(targets)), targets, gradient, learning_rate, self._iterations,
-                             *extra, **hyperparameters)
-            return
-        lr, t = self._eager_step
-        out = rule.rule(backend.xp, variable._value, gradient._value, lr, t, *[s._value for s in slots],
-                        *[e._value for e in extra], **hyperparameters)
-        if not slots:
-            variable.assign(wrap(out))
-            return
-        for target, value in zip((variable, *slots), out):
-            target.assign(wrap(value))
 
     def update_step(self, gradient, variable, learning_rate):
         raise NotImplementedError(f"{type(self).__name__} must implement update_step(gradient, variable, "
@@ -231,14 +159,11 @@ class Optimizer:
         """Called once per ``apply_gradients``, before any ``update_step``: for state shared by all variables."""
 
     def step_number(self, dtype=tf.float32):
-        """The number of the update being applied (1 for the first).
+        """The number of the update being applied (1 for the first), a tensor of ``dtype``.
 
-        A Python int when running eagerly on the CPU; a tensor computed from ``iterations`` on a GPU
-        or while a tape or a ``minitf.function`` trace records, so that a replayed graph counts on.
+        Computed from ``iterations`` with ops, so a replayed graph counts on.
         """
-        if not _on_python_numbers():
-            return tf.cast(self._iterations + 1, dtype)
-        return self._eager_step[1]
+        return tf.cast(self._iterations + 1, dtype)
 
     def _learning_rate_tensor(self):
         value = self.learning_rate
@@ -258,17 +183,25 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars):
         """Apply one update to each variable: ``optimizer.apply_gradients(zip(grads, variables))``.
 
-        ``None`` gradients (variables the loss does not depend on) are skipped with a warning.
+        ``None`` gradients (variables the loss does not depend on) are skipped with a warning. A
+        gradient of another float dtype than its variable is cast to the variable's dtype, as
+        TensorFlow does. Every gradient is checked before any variable changes.
 
         Returns:
             ``iterations``, incremented by one.
 
         Raises:
-            ValueError: every gradient is ``None``, or a variable the optimizer was not built with.
+            ValueError: no pairs at all, every gradient ``None``, or a variable the optimizer was not
+                built with.
+            InvalidArgumentError: a gradient whose shape is not its variable's.
         """
         pairs = list(grads_and_vars)
+        if not pairs:
+            raise ValueError("apply_gradients() received an empty list of (gradient, variable) pairs: there is "
+                             "nothing to update.\n  Pass zip(gradients, variables) with the model's "
+                             "trainable_variables; a model that was never called has none yet.")
         missing = [v for g, v in pairs if g is None]
-        if missing and len(missing) == len(pairs):
+        if len(missing) == len(pairs):
             raise ValueError(f"No gradients provided for any variable: {[v.name for v in missing]}.\n"
                              "  Does the loss depend on them? Compute it inside the GradientTape from these "
                              "variables, without leaving minitf (no .numpy() in between).")
@@ -276,18 +209,14 @@ class Optimizer:
             warnings.warn(f"Gradients do not exist for variables {[v.name for v in missing]} when minimizing the "
                           "loss. If you're using `model.compile()`, did you forget to provide a `loss` argument?",
                           stacklevel=2)
-        if not pairs:
-            return self._iterations
+        all_vars = [v for _, v in pairs]
+        pairs = [(_gradient_for(g, v), v) for g, v in pairs if g is not None]
         if not self.built:
-            all_vars = [v for _, v in pairs]
             Optimizer.build(self, all_vars)  # the bookkeeping, even if a subclass's build forgets super()
             self.build(all_vars)
-        pairs = [(g, v) for g, v in pairs if g is not None]
         variables = [v for _, v in pairs if self._get_variable_index(v) is not None]
-        grads = self._clip([tf.convert_to_tensor(g, dtype=v.dtype) for g, v in pairs])
+        grads = self._clip([g for g, _ in pairs])
         learning_rate = self._learning_rate_tensor()
-        if _on_python_numbers():
-            self._eager_step = (float(learning_rate), int(self._iterations) + 1)
         rates = {learning_rate.dtype: learning_rate}  # the learning rate cast to each variable dtype
         self.prepare_step()
         for gradient, variable in zip(grads, variables):
@@ -298,7 +227,7 @@ class Optimizer:
             self.update_step(gradient, variable, rate)
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable))
-        self._iterations.assign_add(self._one)
+        self._iterations.assign_add(1)
         return self._iterations
 
     def minimize(self, loss, var_list, tape=None):
@@ -344,3 +273,18 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"
+
+
+def _gradient_for(gradient, variable):
+    """``gradient`` as a tensor of ``variable``'s dtype and shape (another float dtype is cast, as TF does)."""
+    if isinstance(gradient, Tensor) and gradient.dtype != variable.dtype and gradient.dtype.is_floating \
+            and variable.dtype.is_floating:
+        gradient = tf.cast(gradient, variable.dtype)
+    gradient = tf.convert_to_tensor(gradient, dtype=variable.dtype)
+    if gradient.shape != variable.shape:
+        raise InvalidArgumentError(
+            f"Cannot update variable with shape {shape_text(variable.shape)} using a Tensor with shape "
+            f"{shape_text(gradient.shape)}, shapes must be equal.", "AssignSubVariableOp",
+            f"The gradient for '{variable.name}' must have the variable's shape {tuple(variable.shape)}; was it "
+            "paired with the wrong variable? zip(gradients, variables) needs both lists in the same order.")
+    return gradient

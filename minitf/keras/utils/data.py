@@ -10,13 +10,10 @@ import math
 
 import numpy as np
 
+import minitf as tf
 from minitf import nest
 from minitf.keras import backend, pitfalls
-from minitf.ops.array_ops import gather
-from minitf.ops.array_ops import range as tf_range
-from minitf.ops.math_ops import cast
-from minitf.ops.random_ops import shuffle as tf_shuffle
-from minitf.tensor import Tensor, convert_to_tensor, wrap
+from minitf.tensor import Tensor, convert_to_tensor
 
 
 def unpack_x_y_sample_weight(data):
@@ -56,7 +53,7 @@ def to_tensor(value):
                              f"x.astype('float32').")
         value = convert_to_tensor(value)
     if value.dtype.is_floating and value.dtype.name != backend.floatx():
-        value = cast(value, backend.floatx())
+        value = tf.cast(value, backend.floatx())
     return value
 
 
@@ -122,10 +119,10 @@ class ArrayData:
         """
         x, y, sample_weight = self.x, self.y, self.sample_weight
         if self.shuffle and self.size > 1:
-            order = tf_shuffle(tf_range(self.size))
+            order = tf.random.shuffle(tf.range(self.size))
 
             def permute(t):
-                return gather(t, order)
+                return tf.gather(t, order)
 
             x, y, sample_weight = _apply(permute, x), _apply(permute, y), _apply(permute, sample_weight)
         size, batch_size = self.size, self.batch_size
@@ -133,7 +130,7 @@ class ArrayData:
             start, stop = step * batch_size, min((step + 1) * batch_size, size)
 
             def take(t, start=start, stop=stop):
-                return wrap(t._value[start:stop])  # a view of the (immutable) data: no copy, nothing to record
+                return t[start:stop]  # a view of the (immutable) data: no copy
 
             yield _apply(take, x), _apply(take, y), _apply(take, sample_weight)
 
@@ -195,8 +192,23 @@ def _apply(function, structure):
     return nest.map_structure(function, structure)
 
 
+def _numbers_in_a_list(value):
+    """Whether ``value`` is a Python list or tuple of plain numbers (nested or not), not of arrays."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, (int, float, bool)) for v in nest.flatten(value))
+
+
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
-    """``ArrayData`` for arrays, ``IterableData`` for anything else that yields batches."""
+    """``ArrayData`` for arrays, ``IterableData`` for anything else that yields batches.
+
+    Raises:
+        ValueError: Python lists of numbers, which Keras 3 does not take as data (arrays or tensors only).
+    """
+    for name, value in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if _numbers_in_a_list(value) or isinstance(value, (int, float)):
+            raise ValueError(f"Unrecognized data type: {name}={value!r} (of type {type(value)})\n  Keras 3 takes "
+                             f"NumPy arrays or tensors as data, not Python numbers or lists of them: pass "
+                             f"np.array({name}) (one row per example).")
     if is_array_like(x):
         return ArrayData(x, y, sample_weight, 32 if batch_size is None else batch_size, shuffle, steps)
     if y is not None:

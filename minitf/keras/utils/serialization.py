@@ -71,3 +71,13 @@ def deserialize(identifier, namespace):
     if isinstance(identifier, str) and identifier in custom:
         return custom[identifier]
     return module.get(identifier)
+
+
+def checked(identifier, namespace):
+    """``identifier`` unchanged, once it is known to resolve in ``namespace``: layers check theirs when made.
+
+    Keras resolves a layer's initializers, regularizers and constraints in ``__init__``, so a
+    misspelled name fails where it was written, not at the first call.
+    """
+    deserialize(identifier, namespace)
+    return identifier

@@ -7,9 +7,8 @@ model's regularization losses and keeps the running mean reported as ``loss``.
 binary, categorical or sparse categorical accuracy, as in Keras.
 """
 
-from minitf.ops.array_ops import shape as tf_shape
-from minitf.ops.array_ops import stop_gradient
-from minitf.ops.math_ops import add_n, cast
+import minitf as tf
+from minitf.keras.utils.serialization import deserialize, get_custom_objects
 
 
 def _losses():
@@ -39,12 +38,8 @@ def resolve_loss(identifier):
     if isinstance(identifier, type) and issubclass(identifier, losses.Loss):
         return identifier()
     if isinstance(identifier, dict):
-        from minitf.keras.utils.serialization import deserialize
-
         return resolve_loss(deserialize(identifier, "losses"))
     if isinstance(identifier, str):
-        from minitf.keras.utils.serialization import get_custom_objects
-
         found = get_custom_objects().get(identifier) or losses.get(identifier)
         if isinstance(found, losses.Loss):
             return found
@@ -84,13 +79,13 @@ class CompiledLoss:
             parts.append(value if self.weight is None else value * float(self.weight))
         dtype = parts[0].dtype if parts else None
         for extra in regularization_losses or ():
-            parts.append(extra if dtype is None or extra.dtype == dtype else cast(extra, dtype))
+            parts.append(extra if dtype is None or extra.dtype == dtype else tf.cast(extra, dtype))
         if not parts:
             return None
-        total = add_n(parts) if len(parts) > 1 else parts[0]
+        total = tf.add_n(parts) if len(parts) > 1 else parts[0]
         # the batch size read when the step runs: a traced step also serves a smaller last batch
-        batch = cast(tf_shape(y_pred)[0], total.dtype) if getattr(y_pred, "ndim", 0) else 1
-        self.tracker.update_state(stop_gradient(total), sample_weight=batch)
+        batch = tf.cast(tf.shape(y_pred)[0], total.dtype) if getattr(y_pred, "ndim", 0) else 1
+        self.tracker.update_state(tf.stop_gradient(total), sample_weight=batch)
         self.tracker_used = True
         return total
 
@@ -113,6 +108,8 @@ class CompiledMetrics:
     def __init__(self, metrics=None, weighted_metrics=None):
         self._specs = _as_list(metrics, "metrics")
         self._weighted_specs = _as_list(weighted_metrics, "weighted_metrics")
+        for spec in self._specs + self._weighted_specs:
+            _check_metric(spec)
         self._metrics = None
         self._weighted = None
 
@@ -156,6 +153,16 @@ def _is_metric(obj):
     return all(hasattr(obj, name) for name in ("update_state", "result", "reset_state"))
 
 
+def _check_metric(spec):
+    """Raise at ``compile`` for a metric that cannot resolve, rather than at the first batch of ``fit``."""
+    if isinstance(spec, str):
+        if spec not in _ACCURACY and spec not in _CROSSENTROPY and spec not in get_custom_objects():
+            _metrics().get(spec)  # raises for an unknown name, with the closest known ones
+    elif not (callable(spec) or _is_metric(spec)):
+        raise ValueError(f"Could not interpret metric identifier: {spec!r}. Pass a name such as 'accuracy' or 'mae', "
+                         "a function of (y_true, y_pred), or a keras.metrics.Metric.")
+
+
 def _resolve_metric(spec, y_true, y_pred):
     """A Metric object for one entry of ``compile(metrics=[...])``."""
     metrics = _metrics()
@@ -166,8 +173,6 @@ def _resolve_metric(spec, y_true, y_pred):
     if isinstance(spec, str):
         if spec in _ACCURACY or spec in _CROSSENTROPY:
             return _by_shape(spec, y_true, y_pred)
-        from minitf.keras.utils.serialization import get_custom_objects
-
         found = get_custom_objects().get(spec) or metrics.get(spec)
         if isinstance(found, type):
             return found(name=spec)
