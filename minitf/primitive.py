@@ -13,12 +13,10 @@ graph is replayed by ``minitf.executor.run_graph``, which calls each primitive's
 ``forward`` the same way, or goes through ``bind`` when a recorder is active.
 """
 
-from operator import attrgetter
-
 from minitf import backend
 from minitf.tensor import Tensor
 
-_array_of = attrgetter("_value")  # a tensor's backend array
+_new = object.__new__
 
 # Active recorders (tapes, tracers), outermost first. Each has record(prim, inputs, params, out).
 recorders = []
@@ -60,8 +58,9 @@ def bind(prim, *inputs, **params):
     """
     if prim.check is not None:
         prim.check(*inputs, **params)
-    out = Tensor.__new__(Tensor)
-    out._value = prim.forward(backend.xp, *map(_array_of, inputs), **params)
-    for recorder in recorders:
-        recorder.record(prim, inputs, params, out)
+    out = _new(Tensor)
+    out._value = prim.forward(backend.xp, *[x._value for x in inputs], **params)
+    if recorders:
+        for recorder in recorders:
+            recorder.record(prim, inputs, params, out)
     return out

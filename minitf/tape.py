@@ -19,11 +19,11 @@ import functools
 import inspect
 import warnings
 
-from minitf import nest
+from minitf import backend, nest
 from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor, wrap
 from minitf.variable import Variable
 
 # hook(tape, targets, flat_sources, flat_results), called at the end of every ``gradient`` call
@@ -419,8 +419,8 @@ def _zero_for_unconnected(unconnected_gradients):
 
 def _seed(target, seed, index):
     """The gradient a backward pass starts from: ``seed`` (output_gradients), or ones like ``target``."""
-    if seed is None:  # d target / d target
-        return ones_like(target)
+    if seed is None:  # d target / d target: ones (for the usual scalar loss, a constant rather than an op)
+        return ones_like(target) if target._value.ndim else wrap(backend.xp.ones((), target._value.dtype))
     seed = convert_to_tensor(seed, dtype=target.dtype)
     if seed.shape != target.shape:
         raise ValueError(f"output_gradients[{index}] has shape {seed.shape}, but its target has shape "
