@@ -61,7 +61,7 @@ def _fused_relu_rule(dy, out, x):
 
 # MeanGrad(dy, x) = dy / count, repeated over the averaged axes of x; linear in dy: its gradient is the mean again
 def _mean_grad(xp, dy, like, axis, keepdims):
-    spread = dy if keepdims else dy.reshape(expanded_shape(dy.shape, axis))
+    spread = dy if keepdims or not dy.ndim else dy.reshape(expanded_shape(dy.shape, axis))  # (a scalar spreads as is)
     count = like.size // max(dy.size, 1) if like.size else 1
     return broadcast_array(xp, spread / dy.dtype.type(count), like.shape)
 
