@@ -132,7 +132,7 @@ class GradientTape:
             return
         for arg in args:
             if isinstance(arg, Variable):  # record the values the op read
-                args = tuple(self._read(x) if isinstance(x, Variable) else x for x in args)
+                args = tuple([self._read(x) if isinstance(x, Variable) else x for x in args])
                 break
         tracked = self._tracked
         for arg in args:
@@ -420,7 +420,7 @@ def _zero_for_unconnected(unconnected_gradients):
 def _seed(target, seed, index):
     """The gradient a backward pass starts from: ``seed`` (output_gradients), or ones like ``target``."""
     if seed is None:  # d target / d target: ones (for the usual scalar loss, a constant rather than an op)
-        return ones_like(target) if target._value.ndim else wrap(backend.xp.ones((), target._value.dtype))
+        return ones_like(target) if target._value.ndim else wrap(backend.xp.asarray(1, dtype=target._value.dtype))
     seed = convert_to_tensor(seed, dtype=target.dtype)
     if seed.shape != target.shape:
         raise ValueError(f"output_gradients[{index}] has shape {seed.shape}, but its target has shape "

@@ -152,7 +152,8 @@ class Variable(Tensor):
     read_value = value
 
     def _new_value(self, value, what):
-        value = convert_to_tensor(value, dtype=self.dtype)  # raises for a tensor of another dtype
+        if not (isinstance(value, Tensor) and value._value.dtype == self._value.dtype):
+            value = convert_to_tensor(value, dtype=self.dtype)  # raises for a tensor of another dtype
         if value._value.shape != self._value.shape:
             raise ValueError(
                 f"Cannot {what} variable '{self._name}': Shape mismatch. The variable shape {self.shape}, "

@@ -57,7 +57,7 @@ def _reduction_axes(name, axis, ndim):
 
 
 def _check_numeric(x, axis, keepdims):
-    if x.dtype.is_bool:
+    if x._value.dtype.kind == "b":
         raise InvalidArgumentError("Reductions need numbers, not bool", "Sum",
                                    "Use reduce_any/reduce_all, or minitf.cast(x, minitf.int32) to count.")
 
