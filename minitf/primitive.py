@@ -39,10 +39,7 @@ class Primitive:
     __slots__ = ("name", "forward", "vjp", "check")
 
     def __init__(self, name, forward, vjp=None, check=None):
-        self.name = name
-        self.forward = forward
-        self.vjp = vjp
-        self.check = check
+        self.name, self.forward, self.vjp, self.check = name, forward, vjp, check
 
     def __repr__(self):
         return f"Primitive({self.name})"
