@@ -190,17 +190,19 @@ def mlp_data(batch=128):
     return x, y, weights
 
 
-def mlp_numpy_step(x, y, params, lr=0.01):
+def mlp_numpy_step(x, y, params, lr=0.01, xp=np):
+    """The MLP's SGD step by hand, with NumPy (the CPU floor) or with CuPy as ``xp`` (the GPU floor)."""
     w1, b1, w2, b2 = params
     z1 = x @ w1 + b1
-    h = np.maximum(z1, 0)
+    h = xp.maximum(z1, 0)
     logits = h @ w2 + b2
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    e = xp.exp(logits - logits.max(axis=1, keepdims=True))
     p = e / e.sum(axis=1, keepdims=True)
     n = len(y)
-    loss = -np.log(p[np.arange(n), y]).mean()
+    rows = xp.arange(n)
+    loss = -xp.log(p[rows, y]).mean()
     dlogits = p
-    dlogits[np.arange(n), y] -= 1
+    dlogits[rows, y] -= 1
     dlogits /= n
     dw2, db2 = h.T @ dlogits, dlogits.sum(axis=0)
     dz1 = (dlogits @ w2.T) * (z1 > 0)
@@ -501,32 +503,10 @@ def gpu_matmul_4096(cp, n=4096):
     return GpuWorkload(f"GPU: matmul {n}x{n} float32", impls, "80% of cupy.matmul or more", flops=2.0 * n**3)
 
 
-def mlp_cupy_step(cp, x, y, params, lr=0.01):
-    """The MLP's SGD step by hand in CuPy: mlp_numpy_step's arithmetic, on the GPU."""
-    w1, b1, w2, b2 = params
-    z1 = x @ w1 + b1
-    h = cp.maximum(z1, 0)
-    logits = h @ w2 + b2
-    e = cp.exp(logits - logits.max(axis=1, keepdims=True))
-    p = e / e.sum(axis=1, keepdims=True)
-    n = len(y)
-    rows = cp.arange(n)
-    loss = -cp.log(p[rows, y]).mean()
-    dlogits = p
-    dlogits[rows, y] -= 1
-    dlogits /= n
-    dw2, db2 = h.T @ dlogits, dlogits.sum(axis=0)
-    dz1 = (dlogits @ w2.T) * (z1 > 0)
-    dw1, db1 = x.T @ dz1, dz1.sum(axis=0)
-    for p_, g in zip(params, (dw1, db1, dw2, db2)):
-        p_ -= lr * g
-    return loss
-
-
 def gpu_mlp_step(cp, batch):
     x, y, weights = mlp_data(batch)
     cx, cy, cparams = cp.asarray(x), cp.asarray(y), [cp.array(w) for w in weights]  # copies: the steps update them
-    first_floor = float(mlp_cupy_step(cp, cx, cy, [cp.array(w) for w in weights]))
+    first_floor = float(mlp_numpy_step(cx, cy, [cp.array(w) for w in weights], xp=cp))
     tf.config.set_backend("numpy")
     cpu_x, cpu_y, cpu_vars = tf.constant(x), tf.constant(y, dtype=tf.int32), [tf.Variable(w) for w in weights]
     tf.config.set_backend("cupy")
@@ -535,7 +515,7 @@ def gpu_mlp_step(cp, batch):
     traced = tf.function(lambda x, y: mlp_minitf_step(x, y, traced_vars))
     np.testing.assert_allclose(float(mlp_minitf_step(tx, ty, [tf.Variable(w) for w in weights])), first_floor,
                                rtol=1e-4)
-    impls = {"cupy": lambda: mlp_cupy_step(cp, cx, cy, cparams),
+    impls = {"cupy": lambda: mlp_numpy_step(cx, cy, cparams, xp=cp),
              "minitf": _on("cupy", lambda: mlp_minitf_step(tx, ty, variables)),
              "minitf traced": _on("cupy", lambda: traced(tx, ty)),
              "minitf on the CPU": _on("numpy", lambda: mlp_minitf_step(cpu_x, cpu_y, cpu_vars))}

@@ -19,7 +19,7 @@ from minitf import nest
 from minitf.function import function
 from minitf.keras import pitfalls
 from minitf.keras.callbacks import CallbackList
-from minitf.keras.layers.base import _NO_SUPER_INIT, _tracking
+from minitf.keras.layers.base import _NO_SUPER_INIT, _tracking, _unique
 from minitf.keras.trainers.compile_utils import CompiledLoss, CompiledMetrics, _is_metric
 from minitf.keras.utils.data import (
     is_array_like,
@@ -148,12 +148,7 @@ class Trainer:
                 found += self.compiled_loss.metrics
             found += self.compiled_metrics.metrics
         found += self._cached("metrics", self._attribute_metrics)
-        seen, unique = set(), []
-        for metric in found:
-            if id(metric) not in seen:
-                seen.add(id(metric))
-                unique.append(metric)
-        return unique
+        return _unique(found)
 
     def _attribute_metrics(self):
         """Metric objects held as attributes (or in attribute lists) of this model and its layers."""
