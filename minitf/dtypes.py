@@ -11,7 +11,7 @@ import numpy as np
 
 
 class DType:
-    """A tensor's element type, printed as ``minitf.float32``.
+    """A tensor's element type: ``print`` shows ``<dtype: 'float32'>``, ``repr`` ``tf.float32`` (TensorFlow's forms).
 
     >>> float32.name, float32.is_floating, int32.is_integer
     ('float32', True, True)
@@ -59,7 +59,10 @@ class DType:
         return info.max
 
     def __repr__(self):
-        return f"minitf.{self.name}"
+        return f"tf.{self.name}"
+
+    def __str__(self):
+        return f"<dtype: '{self.name}'>"
 
     def __eq__(self, other):
         if isinstance(other, DType):

@@ -55,7 +55,7 @@ class TensorSpec:
     >>> import minitf as tf
     >>> spec = tf.TensorSpec([None, 3])
     >>> spec
-    TensorSpec(shape=(None, 3), dtype=minitf.float32, name=None)
+    TensorSpec(shape=(None, 3), dtype=tf.float32, name=None)
     >>> spec.is_compatible_with(tf.ones([5, 3])), spec.is_compatible_with(tf.ones([5, 4]))
     (True, False)
     """

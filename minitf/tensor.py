@@ -133,7 +133,7 @@ class Tensor:
     >>> import minitf as tf
     >>> t = tf.constant([[1., 2.], [3., 4.]])
     >>> t.shape, t.dtype
-    (TensorShape([2, 2]), minitf.float32)
+    (TensorShape([2, 2]), tf.float32)
     """
 
     # _slice_of: (variable, index) for a slice of a Variable, so that v[0].assign(...) works.
@@ -394,7 +394,7 @@ def constant(value, dtype=None, shape=None, name=None):
     is repeated to fill it, or the values are reshaped to it.
 
     >>> constant([[1., 2.], [3., 4.]]).dtype
-    minitf.float32
+    tf.float32
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)

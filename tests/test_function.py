@@ -100,7 +100,7 @@ def test_input_signature_rejects_incompatible_input_with_a_type_error():
     f = tf.function(lambda x: x, input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
     with pytest.raises(TypeError, match=re.escape(
             "Binding inputs to minitf.function '<lambda>' failed due to `Can not cast TensorSpec(shape=(3,), "
-            "dtype=minitf.int32, name=None) to TensorSpec(shape=(None, 28, 28), dtype=minitf.float32, name=None)`")):
+            "dtype=tf.int32, name=None) to TensorSpec(shape=(None, 28, 28), dtype=tf.float32, name=None)`")):
         f(tf.constant([1, 2, 3]))
     with pytest.raises(TypeError, match="pass a float32 tensor of shape \\(None, 28, 28\\)"):
         f(tf.ones([2, 28, 27]))
@@ -112,7 +112,7 @@ def test_input_signature_rejects_incompatible_input_with_a_type_error():
 
 def test_tensor_spec_is_like_tensorflows():
     spec = tf.TensorSpec([None, 3], name="x")
-    assert repr(spec) == "TensorSpec(shape=(None, 3), dtype=minitf.float32, name='x')"
+    assert repr(spec) == "TensorSpec(shape=(None, 3), dtype=tf.float32, name='x')"
     assert spec.is_compatible_with(tf.ones([5, 3])) and not spec.is_compatible_with(tf.ones([5, 3], tf.float64))
     assert tf.TensorSpec.from_tensor(tf.ones([2])) == tf.TensorSpec([2])
 

@@ -62,9 +62,10 @@ def _check_numeric(x, axis, keepdims):
                                    "Use reduce_any/reduce_all, or minitf.cast(x, minitf.int32) to count.")
 
 
-# reduce_sum: d sum(x) = dy broadcast back over the summed axes
+# reduce_sum: d sum(x) = dy broadcast back over the summed axes. The sum keeps the input's dtype, as in
+# TensorFlow (NumPy would widen int32 to int64; int32 sums wrap around as TensorFlow's do).
 def _sum(xp, x, axis, keepdims):
-    return x.sum(axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 def _sum_grad(dy, out, x, axis, keepdims):
@@ -84,7 +85,8 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     return _reduction("Sum", Sum, input_tensor, axis, keepdims)
 
 
-# reduce_mean: d mean(x) = dy / count, spread over the averaged axes (count read from the shapes at run time)
+# reduce_mean: d mean(x) = dy / count, spread over the averaged axes (count read from the shapes at run time).
+# Integers are summed in a wider type, then divided with truncation toward zero (as TensorFlow's eager kernel).
 def _mean(xp, x, axis, keepdims):
     total = x.sum(axis=axis, keepdims=keepdims)
     count = x.size // max(total.size, 1) if x.size else 0  # how many elements each mean averages
@@ -129,7 +131,7 @@ def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
 
 # reduce_prod: d prod(x) / dx_i = product of the other elements, computed without dividing by zero
 def _prod(xp, x, axis, keepdims):
-    return x.prod(axis=axis, keepdims=keepdims)
+    return x.prod(axis=axis, keepdims=keepdims, dtype=x.dtype)  # the input's dtype, as reduce_sum
 
 
 def _prod_grad(dy, out, x, axis, keepdims):
@@ -161,8 +163,15 @@ def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    """Population variance over ``axis``: ``mean((x - mean(x)) ** 2)``."""
+    """Population variance over ``axis``: ``mean((x - mean(x)) ** 2)``, for floating tensors (as in TensorFlow).
+
+    Raises:
+        TypeError: an integer tensor (its mean would be truncated).
+    """
     x = convert_to_tensor(input_tensor)
+    if x.dtype.is_integer:
+        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype}.\n"
+                        "  Cast it first: minitf.math.reduce_variance(minitf.cast(x, minitf.float32)).")
     return reduce_mean(square(x - reduce_mean(x, axis, keepdims=True)), axis, keepdims)
 
 
