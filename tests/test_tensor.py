@@ -63,7 +63,8 @@ def test_shape_and_dtype_objects():
     assert repr(t.shape) == "TensorShape([2, 3])" and str(t.shape) == "(2, 3)"
     assert t.shape == [2, 3] and t.shape[1] == 3 and t.shape.as_list() == [2, 3] and t.ndim == 2
     assert t.shape.rank == 2 and t.shape.num_elements() == 6 and t.shape[1:] == tf.TensorShape([3])
-    assert repr(t.dtype) == "tf.float32" and str(t.dtype) == "<dtype: 'float32'>" and t.dtype.name == "float32" and t.dtype.is_floating
+    assert repr(t.dtype) == "tf.float32" and str(t.dtype) == "<dtype: 'float32'>"  # TensorFlow's forms
+    assert t.dtype.name == "float32" and t.dtype.is_floating
     assert tf.TensorShape([None, 3]).is_compatible_with([5, 3]) and not tf.TensorShape([None, 3]).is_fully_defined()
     assert tf.as_dtype("float64") is tf.float64 and tf.as_dtype(np.int32) is tf.int32
     with pytest.raises(TypeError, match="Supported dtypes"):
