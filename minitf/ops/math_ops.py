@@ -355,7 +355,7 @@ def abs(x, name=None):
     return bind(Abs, convert_to_tensor(x))
 
 
-# maximum/minimum: the gradient goes to the input that was chosen (x on ties)
+# maximum: the gradient goes to the input that was chosen (x on ties); minimum is built on it below
 def _maximum(xp, x, y):
     return xp.maximum(x, y)
 
@@ -377,25 +377,24 @@ def maximum(x, y, name=None):
     return bind(Maximum, x, y)
 
 
-def _minimum(xp, x, y):
-    return xp.minimum(x, y)
+def reversed_order(x):
+    """``x`` mapped onto its own dtype in reverse order, as ``-x`` is for floats (and applying it twice gives ``x``).
 
-
-def _minimum_grad_x(dy, out, x, y):
-    return where(x <= y, dy, zeros_like(dy))
-
-
-def _minimum_grad_y(dy, out, x, y):
-    return where(x <= y, zeros_like(dy), dy)
-
-
-Minimum = Primitive("Minimum", _minimum, vjp=(_minimum_grad_x, _minimum_grad_y), check=checks.elementwise("Minimum"))
+    ``minimum``, ``reduce_min`` and ``argmin`` are ``maximum``, ``reduce_max`` and ``argmax`` of it. Integers use
+    ``c - x``, which cannot overflow: ``-1 - x`` for signed ones, ``largest - x`` for unsigned ones; bools ``not x``.
+    """
+    if x.dtype.is_integer:
+        return (-1 if not x.dtype.is_unsigned else x.dtype.max) - x
+    return logical_not(x) if x.dtype.is_bool else negative(x)
 
 
 def minimum(x, y, name=None):
-    """Return the smaller of ``x`` and ``y`` element-wise."""
-    x, y = binary_operands(x, y)
-    return bind(Minimum, x, y)
+    """Return the smaller of ``x`` and ``y`` element-wise: ``maximum`` in reversed order.
+
+    Its gradient comes from ``maximum``'s: it goes to ``x`` where ``x <= y`` (ties too), as TensorFlow's Minimum.
+    """
+    x, y = _checked_operands("Minimum", x, y)
+    return reversed_order(maximum(reversed_order(x), reversed_order(y)))
 
 
 # cast: the gradient is cast back to the input's dtype
@@ -419,37 +418,25 @@ def cast(x, dtype, name=None):
     return bind(Cast, x, dtype=dtype)
 
 
-# comparisons and logic: boolean outputs, not differentiable
+# comparisons: Equal and Less are primitives, the other four are built from them (so NaN compares False in all
+# six, as in TensorFlow); boolean outputs, not differentiable
 def _equal(xp, x, y):
     return x == y
-
-
-def _not_equal(xp, x, y):
-    return x != y
 
 
 def _less(xp, x, y):
     return x < y
 
 
-def _less_equal(xp, x, y):
-    return x <= y
-
-
-def _greater(xp, x, y):
-    return x > y
-
-
-def _greater_equal(xp, x, y):
-    return x >= y
-
-
 Equal = Primitive("Equal", _equal, check=checks.elementwise("Equal"))
-NotEqual = Primitive("NotEqual", _not_equal, check=checks.elementwise("NotEqual"))
 Less = Primitive("Less", _less, check=checks.elementwise("Less"))
-LessEqual = Primitive("LessEqual", _less_equal, check=checks.elementwise("LessEqual"))
-Greater = Primitive("Greater", _greater, check=checks.elementwise("Greater"))
-GreaterEqual = Primitive("GreaterEqual", _greater_equal, check=checks.elementwise("GreaterEqual"))
+
+
+def _checked_operands(op, x, y):
+    """``x`` and ``y`` as tensors, checked under the name of the op the user called (for its error)."""
+    x, y = binary_operands(x, y)
+    checks.elementwise(op)(x, y)
+    return x, y
 
 
 def equal(x, y, name=None):
@@ -459,9 +446,8 @@ def equal(x, y, name=None):
 
 
 def not_equal(x, y, name=None):
-    """Return ``x != y`` element-wise, as a bool tensor."""
-    x, y = binary_operands(x, y)
-    return bind(NotEqual, x, y)
+    """Return ``x != y`` element-wise, as a bool tensor: ``not (x == y)``."""
+    return logical_not(equal(*_checked_operands("NotEqual", x, y)))
 
 
 def less(x, y, name=None):
@@ -471,21 +457,21 @@ def less(x, y, name=None):
 
 
 def less_equal(x, y, name=None):
-    """Return ``x <= y`` element-wise, as a bool tensor."""
-    x, y = binary_operands(x, y)
-    return bind(LessEqual, x, y)
+    """Return ``x <= y`` element-wise, as a bool tensor: ``x < y or x == y``."""
+    x, y = _checked_operands("LessEqual", x, y)
+    return logical_or(bind(Less, x, y), bind(Equal, x, y))
 
 
 def greater(x, y, name=None):
-    """Return ``x > y`` element-wise, as a bool tensor."""
-    x, y = binary_operands(x, y)
-    return bind(Greater, x, y)
+    """Return ``x > y`` element-wise, as a bool tensor: ``y < x``."""
+    x, y = _checked_operands("Greater", x, y)
+    return bind(Less, y, x)
 
 
 def greater_equal(x, y, name=None):
-    """Return ``x >= y`` element-wise, as a bool tensor."""
-    x, y = binary_operands(x, y)
-    return bind(GreaterEqual, x, y)
+    """Return ``x >= y`` element-wise, as a bool tensor: ``y < x or x == y``."""
+    x, y = _checked_operands("GreaterEqual", x, y)
+    return logical_or(bind(Less, y, x), bind(Equal, x, y))
 
 
 def _check_bool(name):

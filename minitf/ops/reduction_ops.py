@@ -18,8 +18,8 @@ from minitf.ops.math_ops import (
     log,
     logical_not,
     maximum,
-    negative,
     ones_like,
+    reversed_order,
     sqrt,
     square,
     where,
@@ -154,12 +154,9 @@ def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
 # Compositions.
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
-    """Minimum over ``axis``: ``-reduce_max(-x)`` (for integers ``c - reduce_max(c - x)``, which cannot overflow)."""
+    """Minimum over ``axis``: ``reduce_max`` in reversed order (``-reduce_max(-x)`` for floats)."""
     x = convert_to_tensor(input_tensor)
-    if x.dtype.is_integer:  # c = -1 (the largest value if unsigned) maps [min, max] onto itself, reversed
-        c = -1 if x._value.dtype.kind == "i" else x.dtype.max
-        return c - reduce_max(c - x, axis, keepdims)
-    return negative(reduce_max(negative(x), axis, keepdims))
+    return reversed_order(reduce_max(reversed_order(x), axis, keepdims))
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -208,31 +205,26 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     return logical_not(reduce_any(logical_not(x), axis, keepdims))
 
 
-# argmax/argmin: which index holds the largest (smallest) value; not differentiable
+# argmax: which index holds the largest value; not differentiable. argmin is argmax in reversed order.
 def _argmax(xp, x, axis, dtype):
     return xp.argmax(x, axis=axis).astype(dtype._np)
 
 
-def _argmin(xp, x, axis, dtype):
-    return xp.argmin(x, axis=axis).astype(dtype._np)
-
-
 ArgMax = Primitive("ArgMax", _argmax)
-ArgMin = Primitive("ArgMin", _argmin)
 
 
 def argmax(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the largest value along ``axis`` (axis 0 when not given, as in TensorFlow)."""
+    """Index of the largest value along ``axis`` (axis 0 when not given, as in TensorFlow); the first one on ties."""
     x = convert_to_tensor(input)
     axis = checks.normalize_axis("ArgMax", 0 if axis is None else axis, x.ndim)[0]
     return bind(ArgMax, x, axis=axis, dtype=dtypes.as_dtype(output_type))
 
 
 def argmin(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the smallest value along ``axis`` (axis 0 when not given)."""
+    """Index of the smallest value along ``axis`` (axis 0 when not given): ``argmax`` in reversed order."""
     x = convert_to_tensor(input)
     axis = checks.normalize_axis("ArgMin", 0 if axis is None else axis, x.ndim)[0]
-    return bind(ArgMin, x, axis=axis, dtype=dtypes.as_dtype(output_type))
+    return argmax(reversed_order(x), axis, output_type)
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=False, name=None):
