@@ -134,10 +134,10 @@ def of_python_value(value):
     _collect_kinds(value, kinds)
     if len(kinds & {"b", "U"}) + builtins.bool(kinds & {"i", "f"}) > 1:
         raise ValueError("Can't convert Python sequence with mixed types to Tensor.\n"
-                         f"  {_short(value)} mixes booleans, numbers or strings; a tensor holds one kind of value.")
+                         f"  {short_repr(value)} mixes booleans, numbers or strings; a tensor holds one kind of value.")
     if kinds & {"U", "c"}:  # TensorFlow holds strings and complex numbers; minitf does not
-        raise TypeError(f"Cannot convert {_short(value)} to a tensor: minitf tensors hold numbers and booleans only "
-                        "(no strings, no complex numbers).")
+        raise TypeError(f"Cannot convert {short_repr(value)} to a tensor: minitf tensors hold numbers and booleans "
+                        "only (no strings, no complex numbers).")
     if not kinds or "f" in kinds:
         return float32
     if "i" in kinds:
@@ -145,7 +145,8 @@ def of_python_value(value):
     return bool
 
 
-def _short(value):
+def short_repr(value):
+    """``repr(value)``, cut to fit in one line of an error message."""
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
 
@@ -168,7 +169,7 @@ def _collect_kinds(value, kinds):
         kinds.add("c")
     else:
         raise ValueError(
-            f"Attempt to convert a value ({_short(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
+            f"Attempt to convert a value ({short_repr(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
             "  minitf tensors hold numbers and booleans: pass a number, a bool, a (nested) list of them, "
             "a NumPy array or a tensor."
         )

@@ -20,7 +20,7 @@ import inspect
 import warnings
 
 from minitf import backend, nest
-from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, zeros
+from minitf.ops.array_ops import broadcast_to, one_hot, reshape, stack, sum_like, summed_axes, zeros
 from minitf.ops.math_ops import add, ones_like, zeros_like
 from minitf.primitive import Primitive, bind, recorders
 from minitf.tensor import Tensor, convert_to_tensor, wrap
@@ -112,7 +112,7 @@ class GradientTape:
                 raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, "
                                  "not minitf.Tensor or minitf.Variable.")
             if not t.dtype.is_floating:
-                warnings.warn(f"The dtype of the watched tensor must be floating (e.g. minitf.float32), "
+                warnings.warn(f"The dtype of the watched tensor must be floating (e.g. tf.float32), "
                               f"got {t.dtype!r}: its gradient will be None.", stacklevel=2)
                 continue
             self._watched[id(t)] = t
@@ -387,7 +387,7 @@ class BackwardStep:
     def _set(self, position, rule, raw, grad, total, accumulated):
         self.rules[position], self.raw[position], self.grads[position] = rule, raw, grad
         self.totals[position], self.accumulated[position] = total, accumulated
-        self.summed_axes[position] = _summed_axes(tuple(raw.shape), tuple(self.op.inputs[position].shape))
+        self.summed_axes[position] = summed_axes(tuple(raw.shape), tuple(self.op.inputs[position].shape))
 
     def __repr__(self):
         return f"<BackwardStep {self.op.name} #{self.op.index}, dy shape {list(self.dy.shape)}>"
@@ -400,12 +400,6 @@ class BackwardWalk:
 
     def __init__(self, steps, gradients):
         self.steps, self.gradients = steps, gradients
-
-
-def _summed_axes(from_shape, to_shape):
-    """The axes of ``from_shape`` that summing back to ``to_shape`` adds up (broadcasting undone)."""
-    lead = len(from_shape) - len(to_shape)
-    return tuple(range(lead)) + tuple(lead + i for i, d in enumerate(to_shape) if d == 1 and from_shape[lead + i] != 1)
 
 
 def _zero_for_unconnected(unconnected_gradients):

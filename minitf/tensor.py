@@ -331,14 +331,14 @@ def _as_array(value, dtype):
     target = dtype or inferred
     if array.size and target._np.kind not in _CONVERTIBLE[array.dtype.kind]:  # (an empty list has no dtype)
         raise TypeError(
-            f"Cannot convert {_short(value)} to EagerTensor of dtype {target.name}\n"
+            f"Cannot convert {dtypes.short_repr(value)} to EagerTensor of dtype {target.name}\n"
             f"  A value of dtype {array.dtype} would lose information; convert it explicitly "
             f"(e.g. minitf.cast) if that is what you want."
         )
     if target.is_integer and array.size and array.dtype.kind in "iu" and array.dtype.itemsize > target.size:
         info = np.iinfo(target._np)
         if array.max() > info.max or array.min() < info.min:
-            raise ValueError(f"Can't convert Python int to {target.name}: {_short(value)} is out of range.")
+            raise ValueError(f"Can't convert Python int to {target.name}: {dtypes.short_repr(value)} is out of range.")
     return array, target
 
 
@@ -347,11 +347,6 @@ def _shape_as_list(shape):
     if shape.rank is None or None in shape.as_list():
         raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
     return shape.as_list()
-
-
-def _short(value):
-    text = repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
@@ -413,7 +408,7 @@ def constant(value, dtype=None, shape=None, name=None):
             array = array.reshape(shape)
         else:
             raise TypeError(
-                f"Eager execution of minitf.constant with unsupported shape. Tensor {_short(value)} "
+                f"Eager execution of minitf.constant with unsupported shape. Tensor {dtypes.short_repr(value)} "
                 f"has {array.size} elements, but got `shape` {shape} with {size} elements."
             )
     return wrap(backend.asarray(array, dtype=target._np))

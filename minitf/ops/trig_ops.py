@@ -15,13 +15,6 @@ from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
 
 
-def _check_float(name):
-    def check(x):
-        checks.floating(name, x)
-
-    return check
-
-
 # Sin: d sin(x) = dy * cos(x)
 def _sin(xp, x):
     return xp.sin(x)
@@ -31,7 +24,7 @@ def _sin_grad(dy, out, x):
     return dy * cos(x)
 
 
-Sin = Primitive("Sin", _sin, vjp=(_sin_grad,), check=_check_float("Sin"))
+Sin = Primitive("Sin", _sin, vjp=(_sin_grad,), check=checks.floating_input("Sin"))
 
 
 def sin(x, name=None):
@@ -53,7 +46,7 @@ def _cos_grad(dy, out, x):
     return negative(dy * sin(x))
 
 
-Cos = Primitive("Cos", _cos, vjp=(_cos_grad,), check=_check_float("Cos"))
+Cos = Primitive("Cos", _cos, vjp=(_cos_grad,), check=checks.floating_input("Cos"))
 
 
 def cos(x, name=None):
@@ -91,7 +84,7 @@ def _erf_grad(dy, out, x):
     return dy * (_TWO_OVER_SQRT_PI * exp(negative(square(x))))
 
 
-Erf = Primitive("Erf", _erf, vjp=(_erf_grad,), check=_check_float("Erf"))
+Erf = Primitive("Erf", _erf, vjp=(_erf_grad,), check=checks.floating_input("Erf"))
 
 
 def erf(x, name=None):
