@@ -7,14 +7,14 @@ large ``x`` in elu), it is clamped first, so the unused branch never makes a nan
 
 import math
 
-from minitf.ops.math_ops import exp, log, maximum, minimum, negative, sigmoid, tanh, where, zeros_like
+from minitf.ops.math_ops import exp, negative, sigmoid, softplus, tanh, where
 from minitf.ops.trig_ops import erf
 from minitf.tensor import convert_to_tensor
 
 
 def _expm1_negative_part(x):
     """``exp(min(x, 0)) - 1``: elu's negative branch, finite (and with a finite gradient) for any ``x``."""
-    return exp(minimum(x, zeros_like(x))) - 1
+    return exp(where(x < 0, x, 0)) - 1
 
 
 def elu(features, name=None):
@@ -68,16 +68,11 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 
 def log_sigmoid(x, name=None):
-    """``log(sigmoid(x))`` without overflow: ``-log(1 + exp(-x))``, written as ``x - log(1 + exp(x))`` for x < 0.
+    """``log(sigmoid(x))`` without overflow: ``-softplus(-x)``.
 
-    Each branch is smooth and its ``exp`` is clamped to at most 1, so the value and the
-    gradient (``1 - sigmoid(x)``, 0.5 at 0) are exact for any ``x``.
+    Exact for any ``x``; its gradient is ``1 - sigmoid(x)`` (0.5 at 0).
     """
-    x = convert_to_tensor(x)
-    zero = zeros_like(x)
-    negative_branch = x - log(1 + exp(minimum(x, zero)))
-    positive_branch = negative(log(1 + exp(negative(maximum(x, zero)))))
-    return where(x < 0, negative_branch, positive_branch)
+    return negative(softplus(negative(x)))
 
 
 __all__ = ["elu", "selu", "gelu", "silu", "swish", "leaky_relu", "log_sigmoid"]

@@ -211,7 +211,7 @@ def _pow_grad_base(dy, out, x, y):
 
 def _pow_grad_exponent(dy, out, x, y):
     positive = x > 0
-    return where(positive, dy * out * log(where(positive, x, ones_like(x))), zeros_like(out))
+    return where(positive, dy * out * log(where(positive, x, 1)), 0)
 
 
 Pow = Primitive("Pow", _pow, vjp=(_pow_grad_base, _pow_grad_exponent), check=checks.elementwise("Pow"))
@@ -361,11 +361,11 @@ def _maximum(xp, x, y):
 
 
 def _maximum_grad_x(dy, out, x, y):
-    return where(x >= y, dy, zeros_like(dy))
+    return where(x >= y, dy, 0)
 
 
 def _maximum_grad_y(dy, out, x, y):
-    return where(x >= y, zeros_like(dy), dy)
+    return where(x >= y, 0, dy)
 
 
 Maximum = Primitive("Maximum", _maximum, vjp=(_maximum_grad_x, _maximum_grad_y), check=checks.elementwise("Maximum"))
@@ -533,11 +533,11 @@ def _select(xp, cond, x, y):
 
 
 def _select_grad_x(dy, out, cond, x, y):
-    return where(cond, dy, zeros_like(dy))
+    return where(cond, dy, 0)
 
 
 def _select_grad_y(dy, out, cond, x, y):
-    return where(cond, zeros_like(dy), dy)
+    return where(cond, 0, dy)
 
 
 Select = Primitive("SelectV2", _select, vjp=(None, _select_grad_x, _select_grad_y), check=_check_select)
@@ -593,8 +593,7 @@ def ones_like(input, dtype=None, name=None):
 
 def reciprocal(x, name=None):
     """Return ``1 / x``."""
-    x = convert_to_tensor(x)
-    return divide(ones_like(x), x)
+    return divide(1, x)
 
 
 def rsqrt(x, name=None):
@@ -611,12 +610,12 @@ def sigmoid(x, name=None):
 def softplus(features, name=None):
     """Return ``log(1 + exp(x))`` without overflow or lost digits: ``max(x, 0) + log1p(exp(-|x|))``.
 
-    ``max(x, 0)`` and ``-|x|`` come from one ``where`` on ``x >= 0`` (as in TensorFlow's cross-entropy), so at
+    ``max(x, 0)`` and ``-|x|`` come from one ``where`` on ``x < 0`` (as in TensorFlow's cross-entropy), so at
     ``x = 0`` their gradients (1 and -1) meet the log term's and give sigmoid(0) = 0.5, not 1.
     """
     x = convert_to_tensor(features)
-    positive = x >= 0
-    return where(positive, x, zeros_like(x)) + log1p(exp(where(positive, negative(x), x)))
+    below_zero = x < 0
+    return where(below_zero, 0, x) + log1p(exp(where(below_zero, x, negative(x))))
 
 
 def squared_difference(x, y, name=None):

@@ -10,7 +10,7 @@ import numpy as np
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.array_ops import expand_dims, one_hot, squeeze, stop_gradient
-from minitf.ops.math_ops import abs, exp, log, log1p, maximum, negative, sigmoid, square, where, zeros_like  # noqa: F401
+from minitf.ops.math_ops import exp, log, negative, sigmoid, softplus, square, where
 from minitf.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
 from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
@@ -25,7 +25,7 @@ def _relu(xp, x):
 
 
 def _relu_grad(dy, out, x):
-    return where(out > 0, dy, zeros_like(dy))
+    return where(out > 0, dy, 0)
 
 
 Relu = Primitive("Relu", _relu, vjp=(_relu_grad,), check=checks.floating_input("Relu"))
@@ -75,17 +75,16 @@ def softmax(logits, axis=-1, name=None):
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
-    """Binary cross-entropy from logits: ``max(x, 0) - x * z + log(1 + exp(-|x|))``.
+    """Binary cross-entropy from logits: ``softplus(x) - x * z``, i.e. ``max(x, 0) - x * z + log(1 + exp(-|x|))``.
 
-    Equal to ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`` but finite for any ``x``.
+    Equal to ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`` but finite for any ``x``; the gradient at
+    ``x = 0`` is ``0.5 - z``, as TensorFlow's.
     """
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype)
     if labels._value.shape != logits._value.shape:
         raise ValueError(f"logits and labels must have the same shape, received ({logits.shape} vs {labels.shape}).")
-    positive = logits >= 0  # one where for max(x, 0) and -|x|, as TensorFlow: the gradient at 0 is 0.5 - z
-    relu_logits = where(positive, logits, zeros_like(logits))
-    return relu_logits - logits * labels + log1p(exp(where(positive, negative(logits), logits)))
+    return softplus(logits) - logits * labels
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):

@@ -18,12 +18,10 @@ from minitf.ops.math_ops import (
     log,
     logical_not,
     maximum,
-    ones_like,
     reversed_order,
     sqrt,
     square,
     where,
-    zeros_like,
 )
 from minitf.primitive import Primitive, bind
 from minitf.tensor import Tensor, convert_to_tensor
@@ -135,8 +133,8 @@ def _prod(xp, x, axis, keepdims):
 
 
 def _prod_grad(dy, out, x, axis, keepdims):
-    is_zero = equal(x, zeros_like(x))
-    safe = where(is_zero, ones_like(x), x)
+    is_zero = equal(x, 0)
+    safe = where(is_zero, 1, x)
     prod_safe = _expand(reduce_prod(safe, axis=axis), axis)
     zero_count = _expand(reduce_sum(cast(is_zero, x.dtype), axis=axis), axis)
     others = where(zero_count == 0, prod_safe / safe, where(is_zero & (zero_count == 1), prod_safe, 0))
