@@ -314,7 +314,7 @@ class GradientTape:
             grads = self._backward([target], [seed])
             for row, source in zip(rows, flat_sources):
                 row.append(self._gradient_of(source, grads))
-        result = [_stack_rows(row, s, shape, zero) for row, s in zip(rows, flat_sources)]
+        result = [_stack_rows(row, s, shape + tuple(s.shape), zero) for row, s in zip(rows, flat_sources)]
         self._end_backward()
         return nest.pack_sequence_as(sources, result)
 
@@ -342,10 +342,7 @@ class GradientTape:
             seed = broadcast_to(reshape(one_hot(j, size, dtype=target.dtype), (1,) + inner), t_shape)
             row.append(self._gradient_of(source, self._backward([target], [seed])))
         self._end_backward()
-        if all(g is None for g in row) and not zero:
-            return None
-        row = [zeros_like(source) if g is None else g for g in row]
-        return reshape(stack(row, axis=1), t_shape + s_shape[1:])
+        return _stack_rows(row, source, t_shape + s_shape[1:], zero, axis=1)
 
 
 class RecordedOp:
@@ -434,14 +431,17 @@ def _accumulate(grads, x, dx):
     return dx, previous is not None
 
 
-def _stack_rows(row, source, target_shape, zero):
+def _stack_rows(row, source, shape, zero, axis=0):
+    """A Jacobian of ``shape`` from the gradients of ``source`` (one per target element) stacked along ``axis``.
+
+    None when no gradient reached ``source``, unless ``zero`` asks for zeros (as ``unconnected_gradients``).
+    """
     if all(g is None for g in row) and not zero:
         return None
     row = [zeros_like(source) if g is None else g for g in row]
-    shape = tuple(target_shape) + tuple(source.shape)
     if not row:  # an empty target
         return zeros(shape, dtype=source.dtype)
-    return reshape(stack(row), shape)
+    return reshape(stack(row, axis=axis), shape)
 
 
 def _checked_gradient(grad, x, index, name):

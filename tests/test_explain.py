@@ -197,7 +197,7 @@ with tf.GradientTape() as tape:
     y = tf.where(x > 0, 1.0, 0.0)
 grad = tape.gradient(y, x)
 """, 4, "not_differentiable",
-    ('gradient(y, x) is None: every path from x to y goes through an op without a gradient: Greater '
+    ('gradient(y, x) is None: every path from x to y goes through an op without a gradient: Less '
      'and SelectV2 (the condition of where) (line 3: `y = tf.where(x > 0, 1.0, 0.0)`). Argmax, '
      'rounding, comparisons, a cast to an integer type and the condition of where are flat or jump: '
      'their gradient is None.\n'
