@@ -77,3 +77,22 @@ def test_errors_keep_the_name_of_the_op_called():
         tf.reduce_min(tf.constant([True, False]))
     with pytest.raises(InvalidArgumentError, match=r"\[Op:ArgMin\]"):
         tf.argmin(tf.constant([1.0, 2.0]), axis=3)
+
+
+def test_logical_ops_built_on_where_and_equal_give_the_truth_tables():
+    a, b = tf.constant([True, True, False, False]), tf.constant([True, False, True, False])
+    assert tf.logical_and(a, b).numpy().tolist() == [True, False, False, False]
+    assert tf.logical_or(a, b).numpy().tolist() == [True, True, True, False]
+    assert tf.logical_not(a).numpy().tolist() == [False, False, True, True] and (~a).dtype == tf.bool
+    assert (tf.constant([[True], [False]]) & b).numpy().tolist() == [[True, False, True, False], [False] * 4]
+    assert (a | True).numpy().all() and tf.logical_not(True).numpy() == np.False_
+
+
+def test_logical_ops_keep_their_names_in_errors():
+    for op, name in [(tf.logical_and, "LogicalAnd"), (tf.logical_or, "LogicalOr")]:
+        with pytest.raises(InvalidArgumentError, match=rf"{name} expects bool tensors, got float32"):
+            op(tf.constant([True]), tf.constant([1.0]))
+        with pytest.raises(InvalidArgumentError, match=re.escape("Incompatible shapes: [2] vs. [3] [Op:" + name)):
+            op(tf.constant([True, False]), tf.constant([True, False, True]))
+    with pytest.raises(InvalidArgumentError, match=r"LogicalNot expects bool tensors, got int32"):
+        tf.logical_not(tf.constant([1]))

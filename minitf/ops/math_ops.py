@@ -474,48 +474,39 @@ def greater_equal(x, y, name=None):
     return logical_or(bind(Less, y, x), bind(Equal, x, y))
 
 
-def _check_bool(name):
-    def check(*tensors):
-        for tensor in tensors:
-            if not tensor.dtype.is_bool:
-                raise InvalidArgumentError(f"{name} expects bool tensors, got {tensor.dtype.name}", name,
-                                           "Compare first (x > 0) or minitf.cast(x, minitf.bool).")
-
-    return check
-
-
-def _logical_and(xp, x, y):
-    return x & y
+# logic on bool tensors, built on where and equal: "x and y" is y where x holds, else False; "x or y" is True
+# where x holds, else y; "not x" is x == False
+def _check_bool(op, *tensors):
+    for tensor in tensors:
+        if not tensor.dtype.is_bool:
+            raise InvalidArgumentError(f"{op} expects bool tensors, got {tensor.dtype.name}", op,
+                                       "Compare first (x > 0) or minitf.cast(x, minitf.bool).")
 
 
-def _logical_or(xp, x, y):
-    return x | y
-
-
-def _logical_not(xp, x):
-    return ~x
-
-
-LogicalAnd = Primitive("LogicalAnd", _logical_and, check=_check_bool("LogicalAnd"))
-LogicalOr = Primitive("LogicalOr", _logical_or, check=_check_bool("LogicalOr"))
-LogicalNot = Primitive("LogicalNot", _logical_not, check=_check_bool("LogicalNot"))
+def _bool_operands(op, x, y):
+    x, y = binary_operands(x, y)
+    _check_bool(op, x, y)
+    checks.elementwise(op)(x, y)  # shapes broadcast
+    return x, y
 
 
 def logical_and(x, y, name=None):
-    """Return ``x AND y`` element-wise, for bool tensors."""
-    x, y = binary_operands(x, y)
-    return bind(LogicalAnd, x, y)
+    """Return ``x AND y`` element-wise, for bool tensors: ``where(x, y, False)``."""
+    x, y = _bool_operands("LogicalAnd", x, y)
+    return where(x, y, False)
 
 
 def logical_or(x, y, name=None):
-    """Return ``x OR y`` element-wise, for bool tensors."""
-    x, y = binary_operands(x, y)
-    return bind(LogicalOr, x, y)
+    """Return ``x OR y`` element-wise, for bool tensors: ``where(x, True, y)``."""
+    x, y = _bool_operands("LogicalOr", x, y)
+    return where(x, True, y)
 
 
 def logical_not(x, name=None):
-    """Return ``NOT x`` element-wise, for a bool tensor."""
-    return bind(LogicalNot, convert_to_tensor(x))
+    """Return ``NOT x`` element-wise, for a bool tensor: ``x == False``."""
+    x = convert_to_tensor(x)
+    _check_bool("LogicalNot", x)
+    return equal(x, False)
 
 
 # where(cond, x, y) (TensorFlow's SelectV2): the gradient goes to the branch that was chosen
