@@ -17,6 +17,7 @@ import warnings as _warnings
 
 from minitf import backend as _backend  # noqa: F401 - selects the backend (MINITF_BACKEND) first
 from minitf import config, dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from minitf.device import device  # noqa: F401
 from minitf.dtypes import (  # noqa: F401
     DType,
     as_dtype,
@@ -122,7 +123,20 @@ from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
-from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401
+from minitf.unsupported import (  # noqa: F401
+    RaggedTensor,
+    SparseTensor,
+    TensorArray,
+    data,
+    image,
+    queue,
+    ragged,
+    saved_model,
+    sets,
+    sparse,
+    strings,
+    types,
+)
 from minitf.variable import Variable  # noqa: F401
 
 __version__ = "0.1.0"

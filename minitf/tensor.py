@@ -158,7 +158,9 @@ class Tensor:
 
     @property
     def device(self):
-        return "/device:GPU:0" if backend.name == "cupy" else "/device:CPU:0"
+        """Where the tensor's array lives: ``/device:CPU:0``, or ``/device:GPU:<n>`` on the CuPy backend."""
+        return f"/device:GPU:{getattr(getattr(self._value, 'device', None), 'id', 0)}" if backend.name == "cupy" \
+            else "/device:CPU:0"
 
     def numpy(self):
         """Return the values as a new NumPy array (a copy: changing it does not change the tensor)."""
