@@ -59,7 +59,7 @@ from minitf.ops.array_ops import (  # noqa: F401
     zeros,
 )
 from minitf.ops.control_flow_ops import while_loop  # noqa: F401
-from minitf.ops.linalg_ops import matmul  # noqa: F401
+from minitf.ops.linalg_ops import einsum, matmul  # noqa: F401
 from minitf.ops.logging_ops import print  # noqa: F401 - tf.print: prints when the op runs
 from minitf.ops.manip_ops import (  # noqa: F401
     boolean_mask,
