@@ -119,6 +119,7 @@ from minitf.ops.reduction_ops import (  # noqa: F401
     reduce_sum,
     reduce_variance,
 )
+from minitf.ops.script_ops import py_function  # noqa: F401
 from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401

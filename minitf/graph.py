@@ -241,6 +241,8 @@ def _attr_text(value):
         return f"{start}:{stop}" + ("" if value.step is None else f":{value.step}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_attr_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if callable(value):  # py_function's func: its name, not its address
+        return getattr(value, "__qualname__", type(value).__name__)
     streams = {id(sys.stdout): "sys.stdout", id(sys.__stdout__): "sys.stdout", id(sys.stderr): "sys.stderr",
                id(sys.__stderr__): "sys.stderr"}  # no address in printouts
     return streams.get(id(value), repr(value))

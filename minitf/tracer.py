@@ -108,6 +108,8 @@ class Tracer:
     the *gradient*; the ops after the last gradient, the *update*.
     """
 
+    builds_graph = True  # py_function becomes one op in a graph (script_ops)
+
     def __init__(self, graph, symbolic):
         self.graph, self.symbolic = graph, symbolic
         self.values = {}  # id(tensor) -> GraphTensor

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Lowest first. A module may import modules of its own layer or below. ops are ordered among themselves.
 LAYERS = [
     ["minitf.backend", "minitf.dtypes", "minitf.errors", "minitf.nest"],
-    ["minitf.config"],
+    ["minitf.config", "minitf.device"],
     ["minitf.tensor"],
     ["minitf.primitive"],
     ["minitf.ops.checks"],
@@ -23,6 +23,7 @@ LAYERS = [
     ["minitf.ops"],
     ["minitf.variable"],
     ["minitf.tape"],
+    ["minitf.ops.script_ops"],
     ["minitf.graph"],
     ["minitf.tracer", "minitf.executor"],
     ["minitf.function"],
