@@ -128,6 +128,7 @@ from minitf.unsupported import (  # noqa: F401
     RaggedTensor,
     SparseTensor,
     TensorArray,
+    autograph,
     data,
     image,
     queue,

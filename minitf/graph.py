@@ -230,7 +230,8 @@ def type_text(tensor):
     """``float32[None,784]``: the dtype and shape of a graph value or a TensorSpec (``resource`` for a handle)."""
     if isinstance(tensor.dtype, str):
         return tensor.dtype
-    return tensor.dtype.name + (shape_text(tensor.shape).replace('?', 'None') if tensor.shape.rank is not None else "[...]")
+    shape = "[...]" if tensor.shape.rank is None else shape_text(tensor.shape).replace("?", "None")  # any rank: [...]
+    return tensor.dtype.name + shape
 
 
 def _attr_text(value):

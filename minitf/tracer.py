@@ -256,7 +256,7 @@ class Tracer:
                 self._end(any(isinstance(r, GradientTape) for r in recorders))
 
     def _end(self, taped):
-        """Returned tensors become plain again, the others ``_LeakedTensor`` (unless an outer tape may still use them)."""
+        """Returned tensors become plain again, the others ``_LeakedTensor`` (unless an outer tape may use them)."""
         for tensor in self.keep:
             if tensor.__class__ is _TracedTensor or tensor.__class__ is _SymbolicTensor:
                 if taped or id(tensor) in self.returned:

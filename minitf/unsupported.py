@@ -34,6 +34,9 @@ MISSING = {
                                                    "or slice batches in a Python loop", _SCOPE),
     "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
                                          "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "autograph": ("AutoGraph", "use minitf.where to choose per element, and pass Python values for choices made "
+                               "once per trace (a Python if on a tensor is decided while tracing)",
+                  "minitf.function traces Python as it runs, without rewriting its code"),
     "types": ("tracing protocol (tf.types.experimental.TraceType)", "give minitf.function tensors, or hashable "
                                                                     "Python values (each new value traces anew)",
               "minitf.function's signature is built from tensors' shapes and dtypes and Python values only"),
@@ -92,6 +95,7 @@ image = UnsupportedNamespace("image")
 data = UnsupportedNamespace("data")
 saved_model = UnsupportedNamespace("saved_model")
 types = UnsupportedNamespace("types")
+autograph = UnsupportedNamespace("autograph")
 
 
 # Keras's convnet layers: asking keras.layers for one raises ``later_layer_error``.
