@@ -118,10 +118,9 @@ class _LeakedTensor(Tensor):
     @property
     def _value(self):
         """Every op reads ``_value``: for a leaked tensor that raises TensorFlow's TypeError."""
-        if _tracing:
-            self._leak(f"{self!r} is out of scope and cannot be used here. Use return values, explicit Python locals "
-                       "or TensorFlow collections to access it.")
-        self._leak('An op outside of the function building code is being passed a "Graph" tensor.')
+        self._leak(f"{self!r} is out of scope and cannot be used here. Use return values, explicit Python locals or "
+                   "TensorFlow collections to access it." if _tracing else
+                   'An op outside of the function building code is being passed a "Graph" tensor.')
 
     def numpy(self):
         self._leak("'SymbolicTensor' object has no attribute 'numpy'", AttributeError)
@@ -132,7 +131,6 @@ class _LeakedTensor(Tensor):
     name = property(lambda self: Tensor._value.__get__(self)[0].name)
     shape = property(lambda self: Tensor._value.__get__(self)[0].shape)
     dtype = property(lambda self: Tensor._value.__get__(self)[0].dtype)
-    ndim = property(lambda self: self.shape.rank)
 
     def __repr__(self):
         return f"<minitf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
@@ -252,18 +250,13 @@ class Tracer:
                     else op._section
             for variable, value in [] if run else self.initial_values:
                 variable._value = value
-            if not _tracing:  # the outermost trace is over: its tensors that were not returned leak
-                self._end(any(isinstance(r, GradientTape) for r in recorders))
-
-    def _end(self, taped):
-        """Returned tensors become plain again, the others ``_LeakedTensor`` (unless an outer tape may use them)."""
-        for tensor in self.keep:
-            if tensor.__class__ is _TracedTensor or tensor.__class__ is _SymbolicTensor:
-                if taped or id(tensor) in self.returned:
-                    tensor.__class__ = Tensor if tensor.__class__ is _TracedTensor else tensor.__class__
-                else:
+            taped = any(isinstance(r, GradientTape) for r in recorders)  # an outer tape still needs the tensors
+            for tensor in [] if _tracing else self.keep:  # the outermost trace is over: returned tensors are plain
+                if isinstance(tensor, _TracedTensor) and not (taped or id(tensor) in self.returned):  # others leak
                     Tensor._value.__set__(tensor, (self.values[id(tensor)], self.graph.name))
                     tensor.__class__ = _LeakedTensor
+                elif tensor.__class__ is _TracedTensor:
+                    tensor.__class__ = Tensor
 
 
 def trace(python_function, args, kwargs, leaves, specs, names, run):

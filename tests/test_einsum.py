@@ -52,10 +52,11 @@ def test_second_derivatives_and_tracing():
     ("ij,jk->ik", [(2, 3), (4, 2)], tf.errors.InvalidArgumentError,
      r"Expected dimension 3 for label 'j' \(input 0\) but input 1 of shape \[4,2\] has 4 \[Op:Einsum\]"),
     ("ij", [(2,)], tf.errors.InvalidArgumentError, "Input 0 to einsum has rank 1 but its subscripts 'ij' name 2"),
-    ("ij,jk", [(2, 3)], ValueError, "it has 2 input term.s. but 1 input.s. were given"),
+    ("ij,jk", [(2, 3)], ValueError, r"Invalid einsum equation 'ij,jk' for 1 input\(s\).\n  Write one term"),
     ("ij->ik", [(2, 3)], ValueError, "the output names 'k', which no input has"),
     ("i-j", [(2,)], ValueError, "Invalid einsum equation 'i-j'"),
-    ("...ij->ij", [(2, 3)], ValueError, "the inputs have '...' but the output does not"),
+    ("...ij->ij", [(2, 3)], ValueError, "'...' must be in the output exactly when it is in an input"),
+    ("ij->...ij", [(2, 3)], ValueError, "'...' must be in the output exactly when it is in an input"),
     ("ii->i", [(2, 2)], NotImplementedError, "does not support a letter repeated within one term"),
 ])
 def test_einsum_errors_name_what_is_wrong(equation, shapes, error, message):

@@ -89,36 +89,23 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
 
 
 # einsum: out = einsum("ij,jk->ik", a, b); d a = einsum("ik,jk->ij", dy, b), and so for every input
-def _einsum_terms(equation):
-    """``"ij,jk->ik"`` -> ``(["ij", "jk"], "ik")`` (the equation is explicit: ``einsum`` made it so)."""
-    inputs, output = equation.split("->")
-    return inputs.split(","), output
-
-
-def _axes_labels(term, ndim):
-    """The label of each of ``ndim`` axes (``None`` for those the ellipsis stands for)."""
-    before, _, after = term.partition("...")
-    return list(before) + [None] * (ndim - len(before) - len(after)) + list(after)
-
-
 def _check_einsum(*inputs, equation):
     checks.same_dtypes("Einsum", *inputs)
     sizes, ellipsis = {}, ()
-    for i, (term, x) in enumerate(zip(_einsum_terms(equation)[0], inputs)):
-        shape, letters = x._value.shape, term.replace("...", "")
-        if len(letters) > len(shape) or ("..." not in term and len(letters) != len(shape)):
+    for i, (term, x) in enumerate(zip(equation.split("->")[0].split(","), inputs)):
+        shape, (before, _, after) = x._value.shape, term.partition("...")
+        if len(before + after) > len(shape) or ("..." not in term and len(term) != len(shape)):
             raise InvalidArgumentError(
-                f"Input {i} to einsum has rank {len(shape)} but its subscripts {term!r} name {len(letters)} axes",
-                "Einsum", "Give each input one letter per axis, or '...' for the axes you do not name.")
-        labels = _axes_labels(term, len(shape))
+                f"Input {i} to einsum has rank {len(shape)} but its subscripts {term!r} name {len(before + after)} "
+                "axes", "Einsum", "Give each input one letter per axis, or '...' for the axes you do not name.")
+        labels = list(before) + [None] * (len(shape) - len(before + after)) + list(after)  # None: under '...'
         for label, size in zip(labels, shape):
             if label is not None and sizes.setdefault(label, (size, i))[0] != size:
                 raise InvalidArgumentError(
                     f"Expected dimension {sizes[label][0]} for label {label!r} (input {sizes[label][1]}) but input "
                     f"{i} of shape {shape_text(shape)} has {size}", "Einsum",
                     "One letter stands for one size in every input that uses it.")
-        if "..." in term:
-            ellipsis = checks.broadcast_shapes("Einsum", ellipsis, [d for d, a in zip(shape, labels) if a is None])
+        ellipsis = checks.broadcast_shapes("Einsum", ellipsis, [d for d, a in zip(shape, labels) if a is None])
 
 
 def _einsum(xp, *arrays, equation):
@@ -128,14 +115,13 @@ def _einsum(xp, *arrays, equation):
 def _einsum_grad(dy, out, *inputs, equation, index):
     """d out / d inputs[index]: dy and the other inputs, contracted back to the input's letters.
 
-    A letter (or the ellipsis) only that input has was summed away: a ``ones_like`` of the
-    input brings it back, so the gradient spreads over it.
+    A letter only that input has was summed away: a ``ones_like`` of the input brings it
+    back, so the gradient spreads over it.
     """
-    terms, output = _einsum_terms(equation)
+    terms, output = equation.split("->")[0].split(","), equation.split("->")[1]
     subscripts = [output] + terms[:index] + terms[index + 1:]
     operands = [dy] + list(inputs[:index] + inputs[index + 1:])
-    own = re.findall(r"\.\.\.|\w", terms[index])
-    if any(label not in "".join(subscripts) for label in own):
+    if any(label not in "".join(subscripts) for label in terms[index]):
         subscripts, operands = subscripts + [terms[index]], operands + [ones_like(inputs[index])]
     return bind(_einsum_primitive(len(operands)), *operands, equation=",".join(subscripts) + "->" + terms[index])
 
@@ -149,34 +135,26 @@ def _einsum_primitive(count):
 
 def _explicit_equation(equation, count):
     """The equation with its output spelled out (``"ij,jk"`` -> ``"ij,jk->ik"``), checked for what minitf runs."""
-    equation = equation.replace(" ", "")
-    inputs, arrow, output = equation.partition("->")
-    terms = inputs.split(",")
-    if not re.fullmatch(r"([a-zA-Z]*(\.\.\.)?[a-zA-Z]*)(,[a-zA-Z]*(\.\.\.)?[a-zA-Z]*)*", inputs) or not re.fullmatch(
-            r"[a-zA-Z]*(\.\.\.)?[a-zA-Z]*", output):
-        raise ValueError(f"Invalid einsum equation {equation!r}.\n  Write one term of letters per input (at most "
-                         "one '...' each), separated by commas, then optionally '->' and the output's letters.")
-    if len(terms) != count:
-        raise ValueError(f"Invalid einsum equation {equation!r}: it has {len(terms)} input term(s) but {count} "
-                         "input(s) were given.\n  Give one term of letters per input tensor.")
-    letters = inputs.replace("...", "").replace(",", "")
+    inputs, arrow, output = equation.replace(" ", "").partition("->")
+    terms, letters, term = inputs.split(","), inputs.replace("...", "").replace(",", ""), r"[a-zA-Z]*(\.\.\.)?[a-zA-Z]*"
+    if not re.fullmatch(f"{term}(,{term})*", inputs) or not re.fullmatch(term, output) or len(terms) != count:
+        raise ValueError(f"Invalid einsum equation {equation!r} for {count} input(s).\n  Write one term of letters "
+                         "per input (at most one '...' each), separated by commas, then optionally '->' and the "
+                         "output's letters.")
     if not arrow:  # implicit output: the letters used once, in alphabetical order, after the ellipsis
         output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    for term in terms + [output]:
-        repeated = sorted({c for c in term if term.count(c) > 1 and c != "."})
-        if repeated:
-            raise NotImplementedError(
-                f"minitf.einsum does not support a letter repeated within one term ({term!r} repeats "
-                f"{repeated[0]!r}): TensorFlow takes a diagonal there.\n  Multiply by minitf.eye(n) to keep the "
-                "diagonal and give the two axes different letters: einsum('ij,ij->', x, minitf.eye(n)) is the trace.")
-    if "..." in inputs and "..." not in output:
-        raise ValueError(f"Invalid einsum equation {equation!r}: the inputs have '...' but the output does not.\n  "
-                         "Keep '...' in the output (as NumPy requires too) and reduce_sum those axes afterwards.")
+    repeated = [t for t in terms + [output] if len(set(t.replace("...", ""))) < len(t.replace("...", ""))]
+    if repeated:
+        raise NotImplementedError(
+            f"minitf.einsum does not support a letter repeated within one term ({repeated[0]!r}): TensorFlow takes a "
+            "diagonal there.\n  Multiply by minitf.eye(n) to keep the diagonal and give the two axes different "
+            "letters: einsum('ij,ij->', x, minitf.eye(n)) is the trace.")
     unknown = sorted(set(output.replace("...", "")) - set(letters))
-    if unknown or ("..." in output and "..." not in inputs):
-        raise ValueError(f"Invalid einsum equation {equation!r}: the output names "
-                         f"{unknown[0] if unknown else '...'!r}, which no input has.\n  Every output letter must "
-                         "name an axis of an input.")
+    if unknown or ("..." in inputs) != ("..." in output):
+        raise ValueError(f"Invalid einsum equation {equation!r}: the output names {unknown[0]!r}, which no input has."
+                         if unknown else f"Invalid einsum equation {equation!r}: '...' must be in the output exactly "
+                         "when it is in an input.\n  Keep '...' in the output (as NumPy does) and reduce_sum those "
+                         "axes afterwards if you need to.")
     return f"{','.join(terms)}->{output}"
 
 
@@ -197,7 +175,5 @@ def einsum(equation, *inputs, name=None, **kwargs):
     11.0
     """
     inputs = [convert_to_tensor(x) for x in inputs]
-    if not inputs:
-        raise ValueError("einsum needs at least one input tensor after the equation.")
     equation = _explicit_equation(equation, len(inputs))
     return bind(_einsum_primitive(len(inputs)), *inputs, equation=equation)
