@@ -32,6 +32,8 @@ Where minitf differs from TensorFlow:
   ``minitf.shape(x)``: ``minitf.zeros([x.shape[0], 3])`` bakes that size into the graph
   (``minitf.zeros_like`` does not).
 - A different ``Variable`` object as argument is a new signature.
+- A ``TensorSpec(None)`` (unknown rank) serves every rank with one graph when the graph
+  names no axes; a graph that does (``reduce_sum`` over all axes) is traced once per rank.
 
 As in TensorFlow, NumPy on a traced tensor (``np.exp(x)``, ``x.numpy()``) raises instead of
 baking a constant into the graph, and a first trace that creates variables is traced again

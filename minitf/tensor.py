@@ -347,7 +347,8 @@ def _as_array(value, dtype):
 def _shape_as_list(shape):
     """A fully known TensorShape as a list of ints (TensorFlow converts shapes to int32 tensors)."""
     if shape.rank is None or None in shape.as_list():
-        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.\n  Its unknown dims "
+                         "have no value yet: use minitf.shape(x), the shape x has when the op runs.")
     return shape.as_list()
 
 

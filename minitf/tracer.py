@@ -5,7 +5,9 @@ the function on placeholder tensors. Tensors from outside become captured consta
 variables are captured by reference and read (``ReadVariableOp``) when the graph runs.
 Traced tensors refuse NumPy (``np.exp(x)``, ``x.numpy()``), as TensorFlow's do: their
 value would be baked into the graph. A trace from TensorSpecs runs on made-up values
-(*symbolic* tensors), which also refuse Python ``if``/``for`` and ``float()``.
+(*symbolic* tensors), which also refuse Python ``if``/``for`` and ``float()``. When the trace
+is over, the tensors it made that the function did not return are *leaked*: kept in a list or
+an attribute, they raise when used, as TensorFlow's do (``_LeakedTensor``).
 
 The signature helpers at the end say which graph a call can reuse. This module does not
 run graphs (``executor.py``) nor hold the cache of traces (``function.py``).

@@ -142,6 +142,26 @@ def test_an_unknown_rank_spec_can_be_traced_without_values():
     np.testing.assert_array_equal(concrete(tf.constant([[-1.0, 2.0]])).numpy(), [[1.0, 2.0]])
 
 
+# -- shapes as tensors --------------------------------------------------------------------------
+def test_a_known_shape_converts_to_an_int32_tensor_an_unknown_one_raises():
+    x = tf.ones([2, 3, 4])
+    assert tf.reduce_prod(x.shape).numpy() == 24 and tf.convert_to_tensor(x.shape).dtype == tf.int32
+    np.testing.assert_array_equal(tf.convert_to_tensor(x.shape[1:]).numpy(), [3, 4])
+    assert tf.reduce_sum(tf.TensorShape([5, 6])).numpy() == 11
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def count(x):
+        return tf.reduce_prod(x.shape)
+
+    with pytest.raises(ValueError, match=re.escape("Cannot convert a partially known TensorShape (None, 3) to a "
+                                                   "Tensor.\n  Its unknown dims have no value yet: use minitf.shape")):
+        count.get_concrete_function()  # traced from the TensorSpec: x.shape is (None, 3)
+    with pytest.raises(ValueError, match="Cannot convert a partially known TensorShape <unknown> to a Tensor"):
+        tf.convert_to_tensor(tf.TensorShape(None))
+    count = tf.function(lambda x: tf.reduce_prod(tf.shape(x)), input_signature=[tf.TensorSpec([None, 3])])
+    assert count(tf.ones([5, 3])).numpy() == 15
+
+
 # -- py_function ---------------------------------------------------------------------------------
 def test_py_function_in_a_traced_function_is_one_op_that_calls_python_on_every_call():
     calls = []
