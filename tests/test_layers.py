@@ -26,6 +26,7 @@ LAYERS = [
     ["minitf.graph"],
     ["minitf.tracer", "minitf.executor"],
     ["minitf.function"],
+    ["minitf.module"],
     ["minitf.explain"],
     ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test"],
     ["minitf"],
