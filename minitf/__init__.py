@@ -34,6 +34,7 @@ from minitf.dtypes import (  # noqa: F401
 )
 from minitf.explain import explain_gradient  # noqa: F401 - minitf only (MINITF_EXPLAIN=1 turns explain mode on)
 from minitf.function import TensorSpec, function, name_scope  # noqa: F401
+from minitf.lifting import init_scope  # noqa: F401
 from minitf.module import Module  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
@@ -123,7 +124,6 @@ from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
-from minitf.tracer import init_scope  # noqa: F401
 from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401
 from minitf.variable import Variable  # noqa: F401
 

@@ -2,9 +2,8 @@
 
 A ``Graph`` is a straight-line program: ``Operation`` nodes in execution order, each
 reading ``GraphTensor`` values made by earlier ones. ``TensorSpec`` describes an input
-(shape and dtype, ``None`` dims match any size); ``name_scope`` prefixes the names of
-the operations traced inside it (``dense/MatMul``) and of the variables created inside it
-(``dense/w:0``), as TensorFlow's does.
+(shape and dtype, ``None`` dims match any size); operations traced inside a
+``name_scope`` (``naming.py``) are named with its prefix (``dense/MatMul``), as TensorFlow's are.
 
 This module only describes graphs. ``tracer.py`` builds them, ``executor.py`` runs
 them, ``function.py`` is the public API.
@@ -16,67 +15,10 @@ import numpy as np
 
 from minitf import backend, dtypes
 from minitf.errors import shape_text
+from minitf.naming import name_scope, scoped
 from minitf.tensor import TensorShape
-from minitf.variable import name_scopes
 
 __all__ = ["Graph", "GraphTensor", "Operation", "TensorSpec", "name_scope"]
-
-_scopes = name_scopes  # the open name scopes as full prefixes ("outer/inner/"), innermost last (kept in variable.py)
-
-
-class name_scope:
-    """A context manager that prefixes ``name/`` to the names made inside it, as ``tf.name_scope``.
-
-    Two kinds of names get the prefix: variables created inside the block (``dense/w:0``), and
-    the operations a ``minitf.function`` traces inside it (``dense/MatMul``). Scopes nest
-    (``outer/inner/``); a name ending in ``/`` is absolute (it replaces the open scopes, which is
-    how a ``Module`` reopens its own scope), and ``""`` goes back to the top. ``with`` gives the
-    full prefix. Eager ops have no names, so eager code is otherwise unaffected.
-
-    >>> import minitf as tf
-    >>> with tf.name_scope("outer"):
-    ...     with tf.name_scope("inner") as scope:
-    ...         v = tf.Variable(1.0, name="w")
-    >>> scope, v.name
-    ('outer/inner/', 'outer/inner/w:0')
-    >>> @tf.function
-    ... def f(x):
-    ...     with tf.name_scope("dense"):
-    ...         return x * 2.0
-    >>> [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
-    ['x', 'dense/Const', 'dense/Mul']
-    """
-
-    def __init__(self, name):
-        if not isinstance(name, str):
-            raise ValueError(f"name for name_scope must be a string. Received: {name!r} of type "
-                             f"{type(name).__name__}.\n  Pass the scope's name as a str, e.g. "
-                             "minitf.name_scope(\"dense\").")
-        self._name = name
-
-    @property
-    def name(self):
-        """The name given (``"dense"``; a module's scope holds its full prefix, ``"my_module/"``)."""
-        return self._name
-
-    def __enter__(self):
-        name, outer = self._name, _scopes[-1] if _scopes else ""
-        scope = "" if not name else name if name.endswith("/") else f"{outer}{name}/"
-        _scopes.append(scope)
-        return scope
-
-    def __exit__(self, *exc_info):
-        _scopes.pop()
-        return False
-
-    def __repr__(self):
-        return f"<minitf.name_scope {self._name!r}>"
-
-
-def scoped(name):
-    """``name`` inside the open name scopes (``dense/MatMul``)."""
-    return f"{_scopes[-1]}{name}" if _scopes else name
-
 
 class TensorSpec:
     """The shape and dtype a tensor argument must have, as ``tf.TensorSpec``; ``None`` dims match any size.

@@ -14,13 +14,13 @@ A module also has a ``name`` and a ``name_scope``: variables created inside ``wi
 As in TensorFlow 2.21 with Keras 3, Keras layers and models are not modules: a module does not list a
 Keras layer held in an attribute among its ``submodules``, nor the layer's weights among its
 ``variables`` (train with ``layer.trainable_variables``), though a checkpoint of the module saves them.
-This file does not hold ``minitf.name_scope`` (``graph.py``) nor ``minitf.init_scope`` (``tracer.py``).
+This file does not hold ``minitf.name_scope`` (``naming.py``) nor ``minitf.init_scope`` (``lifting.py``).
 """
 
 import functools
 import re
 
-from minitf.graph import name_scope
+from minitf.naming import name_scope
 from minitf.variable import Variable
 
 __all__ = ["Module"]

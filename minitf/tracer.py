@@ -29,7 +29,7 @@ from minitf.variable import ASSIGN_OPS, ReadVariableOp, Variable, creation_hooks
 _UNKNOWN_DIM_SIZE = 2  # the size a trace from TensorSpecs gives None dims (not 1: it would hide broadcasting)
 _tracing = []  # the tracers now recording, innermost last
 
-__all__ = ["OperatorNotAllowedInGraphError", "Tracer", "init_scope", "trace"]
+__all__ = ["OperatorNotAllowedInGraphError", "Tracer", "trace"]
 
 
 class OperatorNotAllowedInGraphError(TypeError):
@@ -274,49 +274,6 @@ def state_undone(variables):
         for variable, value in saved:
             variable._value = value
         rng.bit_generator.state, random_ops._state["calls"] = rng_state, calls
-
-
-class _Lifted:
-    """The only recorder inside ``init_scope``: eager ops run, and one that reads a traced tensor raises."""
-
-    def record(self, prim, args, params, out):
-        traced = next((a for a in args if isinstance(a, _TracedTensor)), None)
-        if traced is not None:
-            value = _graph_name(traced)[1]
-            raise TypeError(
-                'An op outside of the function building code is being passed a "Graph" tensor. It is possible to '
-                "have Graph tensors leak out of the function building context by including a minitf.init_scope in "
-                f"your function building code.\n  {prim.name} was given "
-                f"{value.name if value is not None else 'a traced tensor'}: code inside init_scope runs once, "
-                "eagerly, at trace time, so it cannot use the traced function's tensors. Compute from variables "
-                "and constants there, or move the op out of the init_scope block.")
-
-
-@contextlib.contextmanager
-def init_scope():
-    """Lift the block out of any ``minitf.function`` trace and gradient tape, as ``tf.init_scope``.
-
-    Ops inside run eagerly and are not recorded into the graph being traced (so they run once,
-    while tracing, not on every call), and tapes do not record them. Name scopes stay as they
-    are. Variables created inside still count as created by the traced function. How: ``bind``'s
-    recorders are set aside for the block (``_Lifted`` stands in for them, refusing traced tensors).
-
-    >>> import minitf as tf
-    >>> v = tf.Variable(1.0)
-    >>> @tf.function
-    ... def f(x):
-    ...     with tf.init_scope():
-    ...         v.assign_add(1.0)    # runs once, while tracing
-    ...     return x * v
-    >>> [float(f(tf.constant(2.0))) for _ in range(3)], float(v)
-    ([4.0, 4.0, 4.0], 2.0)
-    """
-    outer = recorders[:]
-    recorders[:] = [_Lifted()]
-    try:
-        yield
-    finally:
-        recorders[:] = outer
 
 
 # -- signatures: which trace a call can reuse -----------------------------------------------------------

@@ -14,6 +14,7 @@ import sys
 
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
+from minitf.naming import prefix
 from minitf.ops import array_ops, math_ops
 from minitf.primitive import Primitive, bind, recorders
 from minitf.tensor import Tensor, _numpy_text, constant, convert_to_tensor, wrap
@@ -75,10 +76,6 @@ def _read_variable_grad(dy, out, x):
 ReadVariableOp = Primitive("ReadVariableOp", _read_variable, vjp=(_read_variable_grad,))
 
 
-# The name scopes open now, innermost last, each as a full prefix ("outer/inner/"): ``minitf.name_scope`` (graph.py)
-# pushes them, and a new variable's name starts with the innermost, as in TensorFlow ("outer/inner/w:0").
-name_scopes = []
-
 # hook(variable), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
 # a minitf.function trace notes the variables it creates, to refuse one created on every call.
 creation_hooks = []
@@ -123,7 +120,7 @@ class Variable(Tensor):
             raise ValueError(f"The initial value's shape ({value.shape}) is not compatible with the "
                              f"explicitly supplied `shape` argument ({shape}).")
         self._value = value._value  # arrays are never changed in place, so sharing is safe
-        self._name = f"{name_scopes[-1] if name_scopes else ''}{name or 'Variable'}:0"
+        self._name = f"{prefix()}{name or 'Variable'}:0"  # inside minitf.name_scope("dense"): dense/w:0
         self._trainable = bool(trainable)
         self.constraint = constraint
         self._snapshot = None

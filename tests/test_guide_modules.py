@@ -245,7 +245,7 @@ def test_a_keras_3_model_has_no_submodules():
     # `layers` lists the sub-layers.
     my_sequential_model = MySequentialModel()
     with pytest.raises(AttributeError, match="'MySequentialModel' object has no attribute 'submodules'"):
-        my_sequential_model.submodules
+        _ = my_sequential_model.submodules
 
 
 def test_the_same_model_with_the_functional_api(capsys):

@@ -1,4 +1,4 @@
-"""``minitf.Module``, ``minitf.name_scope`` naming variables, and ``minitf.init_scope`` (TensorFlow 2.21's behaviour)."""
+"""``minitf.Module``, ``minitf.name_scope`` naming variables, and ``minitf.init_scope``, as in TensorFlow 2.21."""
 
 import numpy as np
 import pytest
@@ -43,7 +43,7 @@ def test_a_subclass_that_skips_super_init_still_lists_its_variables_but_has_no_n
     assert module.variables == (module.v,)
     with pytest.raises(AttributeError, match=r"did not call Module.__init__\.\n  Start the subclass's __init__ "
                                              r"with super\(\).__init__\(name=name\)"):
-        module.name
+        _ = module.name
 
 
 # -- what a module finds in its attributes ------------------------------------------------------------
@@ -385,7 +385,7 @@ def test_keras_layers_are_not_modules_as_in_keras_3():
     assert not isinstance(layer, tf.Module)
     assert len(layer.trainable_variables) == 2
     with pytest.raises(AttributeError, match="object has no attribute 'submodules'"):
-        layer.submodules
+        _ = layer.submodules
 
 
 def test_a_module_does_not_collect_a_keras_layers_weights_as_in_keras_3():
