@@ -109,9 +109,18 @@ class _TrackedContainer:
         self._value = value
 
     def _checkpoint_children(self):
-        """``{"0": child, "1": child, ...}`` for a list or tuple, ``{str(key): child}`` for a dict."""
-        items = self._value.items() if isinstance(self._value, dict) else enumerate(self._value)
-        return _trackable_children(items)
+        """``{"0": child, "1": child, ...}`` for a list or tuple, ``{key: child}`` for a dict (string keys)."""
+        if not isinstance(self._value, dict):
+            return _trackable_children(enumerate(self._value))
+        children = _trackable_children(self._value.items())
+        key = next((key for key in self._value if not isinstance(key, str) and str(key) in children), None)
+        if key is not None:
+            raise ValueError(
+                f"Unable to save the object {self._value!r} (a dictionary wrapper constructed automatically on "
+                "attribute assignment). The wrapped dictionary contains a non-string key which maps to a trackable "
+                f"object or mutable data structure.\n  A checkpoint names each child by its key: use string keys "
+                f"({str(key)!r} instead of {key!r}).")
+        return children
 
     def __repr__(self):
         return f"<checkpoint container of {type(self._value).__name__} {list(self._checkpoint_children())}>"
@@ -244,8 +253,9 @@ class Module:
         - A child is a ``Variable`` (a leaf, whose value is saved) or an object with its own
           ``_checkpoint_children()`` (a node, walked in turn).
         - A list or tuple attribute is a node whose children are named by position, ``"0"``, ``"1"``...,
-          a dict attribute one whose children are named by ``str(key)``; containers inside containers
-          nest the same way. An element that is not trackable is left out, and the others keep their
+          a dict attribute one whose children are named by their keys (a key that is not a string,
+          leading to something trackable, raises ``ValueError``, as in TensorFlow); containers inside
+          containers nest the same way. An element that is not trackable is left out, and the others keep their
           positions (``[3, w]`` gives ``{"1": w}``).
         - Attributes holding nothing trackable (numbers, strings, tensors, functions, empty lists) are
           left out.

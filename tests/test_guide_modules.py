@@ -248,6 +248,15 @@ def test_a_keras_3_model_has_no_submodules():
         _ = my_sequential_model.submodules
 
 
+def test_a_raw_module_inside_a_keras_model_is_not_collected():
+    # The guide's note: nest Keras layers in Keras layers; a tf.Module's variables are not the model's weights.
+    model = MySequentialModel()
+    model.extra = SimpleModule()
+    model(tf.constant([[2.0, 2.0, 2.0]]))
+    assert len(model.variables) == 4
+    assert not any(v is model.extra.a_variable for v in model.trainable_variables)
+
+
 def test_the_same_model_with_the_functional_api(capsys):
     inputs = tf.keras.Input(shape=[3])
     first, second = FlexibleDense(3), FlexibleDense(2)
