@@ -23,10 +23,10 @@ class _Lifted:
             raise TypeError(
                 'An op outside of the function building code is being passed a "Graph" tensor. It is possible to '
                 "have Graph tensors leak out of the function building context by including a minitf.init_scope in "
-                f"your function building code.\n  {prim.name} was given "
-                f"{value.name if value is not None else 'a traced tensor'}: code inside init_scope runs once, "
-                "eagerly, at trace time, so it cannot use the traced function's tensors. Compute from variables "
-                "and constants there, or move the op out of the init_scope block.")
+                f"your function building code. The graph tensor has name: "
+                f"{value.name if value is not None else 'unknown'}\n  {prim.name} was given it inside init_scope, "
+                "whose code runs once, eagerly, at trace time: it cannot use the traced function's tensors. "
+                "Compute from variables and constants there, or move the op out of the init_scope block.")
 
 
 @contextlib.contextmanager
@@ -35,7 +35,8 @@ def init_scope():
 
     Ops inside run eagerly and are not recorded into the graph being traced (so they run once,
     while tracing, not on every call), and tapes do not record them. Name scopes stay as they
-    are. Variables created inside still count as created by the traced function.
+    are. Variables created inside still count as created by the traced function (for minitf's
+    check that a traced function does not create variables on every call).
 
     >>> import minitf as tf
     >>> v = tf.Variable(1.0)

@@ -367,7 +367,7 @@ def test_init_scope_refuses_the_traced_functions_tensors():
             return x * 2.0
 
     with pytest.raises(TypeError, match=r'An op outside of the function building code is being passed a "Graph" '
-                                        r"tensor\..*\n  Mul was given x:0"):
+                                        r"tensor\..* The graph tensor has name: x:0\n  Mul was given it"):
         f(tf.constant(1.0))
 
 
