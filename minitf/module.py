@@ -98,45 +98,12 @@ def _flatten_module(module, recursive, predicate, key, ignored, with_path, path,
 
 
 def _is_trackable(value):
-    """A checkpoint's node: a variable, or an object that names its own children."""
+    """What a checkpoint holds: a variable, an object that names its own children, or a container of them."""
+    if isinstance(value, (list, tuple)):
+        return any(_is_trackable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_is_trackable(item) for item in value.values())
     return isinstance(value, Variable) or (not isinstance(value, type) and hasattr(type(value), "_checkpoint_children"))
-
-
-class _TrackedContainer:
-    """A list, tuple or dict attribute as a checkpoint sees it: children named by position (``"0"``) or key."""
-
-    def __init__(self, value):
-        self._value = value
-
-    def _checkpoint_children(self):
-        """``{"0": child, "1": child, ...}`` for a list or tuple, ``{key: child}`` for a dict (string keys)."""
-        if not isinstance(self._value, dict):
-            return _trackable_children(enumerate(self._value))
-        children = _trackable_children(self._value.items())
-        key = next((key for key in self._value if not isinstance(key, str) and str(key) in children), None)
-        if key is not None:
-            raise ValueError(
-                f"Unable to save the object {self._value!r} (a dictionary wrapper constructed automatically on "
-                "attribute assignment). The wrapped dictionary contains a non-string key which maps to a trackable "
-                f"object or mutable data structure.\n  A checkpoint names each child by its key: use string keys "
-                f"({str(key)!r} instead of {key!r}).")
-        return children
-
-    def __repr__(self):
-        return f"<checkpoint container of {type(self._value).__name__} {list(self._checkpoint_children())}>"
-
-
-def _trackable_children(items):
-    """``{str(name): child}`` for the trackable values among ``(name, value)`` pairs; containers wrapped."""
-    children = {}
-    for name, value in items:
-        if isinstance(value, (list, tuple, dict)):
-            value = _TrackedContainer(value)
-            if not value._checkpoint_children():
-                continue
-        if _is_trackable(value):
-            children[str(name)] = value
-    return children
 
 
 class Module:
@@ -243,33 +210,30 @@ class Module:
                                ignored, with_path, (), {id(self)}, [])
 
     def _checkpoint_children(self):
-        """This module's direct trackable children, ``{name: child}``, for ``minitf.train.Checkpoint``.
+        """This module's direct trackable children, ``{attribute name: child}``, for ``minitf.train.Checkpoint``.
 
-        The contract, kept by every object a checkpoint walks (modules, Keras layers, models and
-        optimizers, the containers below): a checkpoint reaches every value through these dicts, and
-        a variable's path is the names on the way to it (``model/layers/0/w``).
+        The contract every object a checkpoint walks keeps (modules; Keras layers, models and
+        optimizers): a checkpoint reaches every variable through these dicts, and saves it under the
+        names on the way (``model/layers/0/w``), not under ``variable.name``.
 
-        - Keys are attribute names as strings, in the order the attributes were first set.
-        - A child is a ``Variable`` (a leaf, whose value is saved) or an object with its own
-          ``_checkpoint_children()`` (a node, walked in turn).
-        - A list or tuple attribute is a node whose children are named by position, ``"0"``, ``"1"``...,
-          a dict attribute one whose children are named by their keys (a key that is not a string,
-          leading to something trackable, raises ``ValueError``, as in TensorFlow); containers inside
-          containers nest the same way. An element that is not trackable is left out, and the others keep their
-          positions (``[3, w]`` gives ``{"1": w}``).
-        - Attributes holding nothing trackable (numbers, strings, tensors, functions, empty lists) are
-          left out.
+        - Keys are attribute names, in the order the attributes were first set.
+        - A child is a ``Variable`` (a leaf: its value is saved), an object with its own
+          ``_checkpoint_children()`` (walked in turn), or a list, tuple or dict holding at least one
+          of those, at any depth, returned as it is: the checkpoint walks it, naming a list's or
+          tuple's items by position (``"0"``, ``"1"``...) and a dict's by key, and leaving out
+          items that are not trackable (the others keep their positions: ``[3, w]`` gives ``"1"``).
+        - Attributes holding nothing trackable (numbers, strings, tensors, functions, other
+          objects, empty lists) are left out.
         - The same object may be reached by two paths; the checkpoint saves it once.
 
         >>> import minitf as tf
         >>> m = tf.Module()
-        >>> m.scale, m.layers, m.steps = tf.Variable(2.0), [tf.Module(), tf.Variable(1.0)], 3
-        >>> children = m._checkpoint_children()
-        >>> list(children), list(children["layers"]._checkpoint_children())
-        (['scale', 'layers'], ['0', '1'])
+        >>> m.scale, m.layers, m.steps = tf.Variable(2.0), [tf.Module(), 3], 3
+        >>> list(m._checkpoint_children())
+        ['scale', 'layers']
         """
         ignored = self._TF_MODULE_IGNORED_PROPERTIES
-        return _trackable_children((name, value) for name, value in vars(self).items() if name not in ignored)
+        return {name: value for name, value in vars(self).items() if name not in ignored and _is_trackable(value)}
 
     @classmethod
     def with_name_scope(cls, method):

@@ -229,29 +229,16 @@ def test_checkpoint_children_are_attributes_in_the_order_set():
     assert module.child._checkpoint_children() == {"w": module.child.w}
 
 
-def test_checkpoint_children_expand_containers_by_position_and_key():
+def test_checkpoint_children_keep_containers_that_hold_something_trackable():
     module = tf.Module()
     a, b, c = tf.Variable(1.0), tf.Variable(2.0), tf.Variable(3.0)
-    leaf = Leaf()
-    module.layers = ["not trackable", a, (leaf, [b])]
-    module.table = {"first": c, 2: [3], "empty": []}
-    module.empty, module.numbers = [], [1, 2]
+    module.layers = ["not trackable", a, (Leaf(), [b])]
+    module.table = {"first": c, "rest": [3]}
+    module.deep = [[[], {"x": [b]}]]
+    module.empty, module.numbers, module.dicts = [], [1, 2], {"a": [], "b": {"c": 1}}
     children = module._checkpoint_children()
-    assert list(children) == ["layers", "table"]
-    layers = children["layers"]._checkpoint_children()
-    assert list(layers) == ["1", "2"] and layers["1"] is a  # positions kept, non-trackables left out
-    inner = layers["2"]._checkpoint_children()
-    assert inner["0"] is leaf and inner["1"]._checkpoint_children() == {"0": b}
-    assert children["table"]._checkpoint_children() == {"first": c}
-
-
-def test_a_dict_with_a_non_string_key_to_a_trackable_cannot_be_checkpointed():
-    module = tf.Module()
-    module.by_step = {1: tf.Variable(1.0)}
-    with pytest.raises(ValueError, match=r"Unable to save the object .* The wrapped dictionary contains a non-string "
-                                         r"key which maps to a trackable object.*\n  .* use string keys \('1' instead "
-                                         r"of 1\)"):
-        module._checkpoint_children()["by_step"]._checkpoint_children()
+    assert list(children) == ["layers", "table", "deep"]
+    assert children["layers"] is module.layers and children["table"] is module.table  # the checkpoint walks them
 
 
 def test_checkpoint_children_include_any_object_that_names_its_children():
