@@ -277,6 +277,42 @@ def test_a_traced_call_creates_its_variables_once_and_replays():
     assert module.__call__.experimental_get_tracing_count() == 1
 
 
+def test_a_counter_module_keeps_its_state_between_traced_calls():
+    class Count(tf.Module):  # TensorFlow's tf.function guide: no super().__init__(), a variable made on first call
+        def __init__(self):
+            self.count = None
+
+        @tf.function
+        def __call__(self):
+            if self.count is None:
+                self.count = tf.Variable(0)
+            return self.count.assign_add(1)
+
+    counter = Count()
+    assert [int(counter()) for _ in range(3)] == [1, 2, 3]
+    assert counter.variables == (counter.count,)
+
+
+def test_variables_made_in_init_scope_inside_a_traced_call_are_made_once():
+    class Lazy(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.v is None:
+                with tf.init_scope():
+                    self.v = tf.Variable(tf.fill([x.shape[-1]], 2.0), name="v")
+            return x * self.v
+
+    lazy = Lazy()
+    np.testing.assert_allclose(lazy(tf.constant([1.0, 2.0])), [2.0, 4.0])
+    first = lazy.v
+    np.testing.assert_allclose(lazy(tf.constant([3.0, 4.0])), [6.0, 8.0])
+    assert lazy.v is first and lazy.variables == (first,)
+
+
 def test_each_instance_has_its_own_traces():
     a, b = Traced(), Traced()
     a(tf.ones([1, 3]))
