@@ -126,7 +126,7 @@ def test_flatten_with_paths_gives_every_path():
 def test_flatten_can_stay_at_the_top_and_walk_in_another_order():
     root = tf.Module()
     root.b, root.a, root.child = tf.Variable(1.0), tf.Variable(2.0), Leaf(3.0)
-    is_variable = lambda x: isinstance(x, tf.Variable)  # noqa: E731
+    is_variable = lambda x: isinstance(x, tf.Variable)
     assert [float(v) for v in root._flatten(recursive=False, predicate=is_variable)] == [2.0, 1.0]
     backwards = root._flatten(predicate=is_variable, attribute_traversal_key=lambda name: [-ord(c) for c in name])
     assert [float(v) for v in backwards] == [1.0, 2.0, 3.0]
