@@ -5,7 +5,6 @@ TensorFlow prints there. Left out, and why:
 
 - "Modules, layers, and models" saves a module with ``tf.saved_model``: SavedModel is outside
   minitf's scope (README), and ``minitf.saved_model`` says so in one clear error (tested below).
-  The module itself needs ``minitf.Module``; that test is skipped until minitf has it.
 - "Training loops" batches the data with ``tf.data``, also outside minitf's scope: the loop below
   slices batches in Python instead, and Keras's ``fit`` batches NumPy arrays itself.
 """
@@ -87,7 +86,6 @@ def test_a_function_traces_once_per_signature(capsys):
 
 
 # -- Modules, layers, and models -----------------------------------------------------------------
-@pytest.mark.skipif(not hasattr(tf, "Module"), reason="minitf.Module is being added (issue 18); enable then")
 def test_a_module_holds_variables_and_traced_methods():
     class MyModule(tf.Module):
         def __init__(self, value):
@@ -131,10 +129,11 @@ def _data():
     return x, f(x) + tf.random.normal(shape=[201])
 
 
-class QuadraticModel:
-    """The guide's model, y = w_q x^2 + w_l x + b, with its call traced (here a plain class: see the Module test)."""
+class QuadraticModel(tf.Module):
+    """The guide's model, y = w_q x^2 + w_l x + b, with its call traced."""
 
     def __init__(self):
+        super().__init__()
         rand_init = tf.random.uniform(shape=[3], minval=0.0, maxval=5.0, seed=22)
         self.w_q, self.w_l, self.b = (tf.Variable(rand_init[i]) for i in range(3))
 
@@ -151,7 +150,8 @@ def test_a_training_loop_fits_the_quadratic():
     x, y = _data()
     assert x.dtype == tf.float32 and x.shape == (201,)
     quad_model = QuadraticModel()
-    variables = [quad_model.w_q, quad_model.w_l, quad_model.b]
+    variables = quad_model.variables  # tracked through its attributes
+    assert len(variables) == 3
     losses, learning_rate, batch_size = [], 0.01, 32
     order = np.random.default_rng(0).permutation(201)
     for _ in range(100):
@@ -164,7 +164,8 @@ def test_a_training_loop_fits_the_quadratic():
                 v.assign_sub(learning_rate * g)
         losses.append(mse_loss(quad_model(x), y).numpy())
     assert losses[-1] < losses[0] / 2 and losses[-1] < 1.5  # the noise has variance 1
-    np.testing.assert_allclose([v.numpy() for v in variables], [1.0, 2.0, -5.0], atol=0.4)
+    np.testing.assert_allclose([quad_model.w_q.numpy(), quad_model.w_l.numpy(), quad_model.b.numpy()],
+                               [1.0, 2.0, -5.0], atol=0.4)
 
 
 def test_keras_fits_the_same_model():
