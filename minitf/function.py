@@ -103,7 +103,8 @@ class ConcreteFunction:
         """
         env = self._program.arrays[:]
         for t in self.graph.inputs:
-            shape = tuple(d + 1 if s is None else d for d, s in zip(traced_shapes[t._slot], t.shape.dims or [None] * 9))
+            traced = traced_shapes[t._slot]
+            shape = tuple(d + 1 if s is None else d for d, s in zip(traced, t.shape.dims or [None] * len(traced)))
             env[t._slot] = backend.xp.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
         try:
             with tracer.state_undone(self.variables), logging_ops.silenced():

@@ -292,8 +292,11 @@ def trace(python_function, args, kwargs, leaves, specs, names, run):
 
 
 def _dummy(spec):
-    """Made-up values for a trace from a TensorSpec: ones (zeros for ints and bools, valid as indices)."""
-    shape = tuple(_UNKNOWN_DIM_SIZE if d is None else d for d in spec.shape.dims or [None])  # unknown rank: 1
+    """Made-up values for a trace from a TensorSpec: ones (zeros for ints and bools, valid as indices).
+
+    An unknown rank is traced as rank 1.
+    """
+    shape = tuple(_UNKNOWN_DIM_SIZE if d is None else d for d in ([None] if spec.shape.rank is None else spec.shape))
     tensor = wrap(backend.xp.full(shape, 1 if spec.dtype.is_floating else 0, dtype=spec.dtype._np))
     tensor.__class__ = _SymbolicTensor
     return tensor

@@ -137,9 +137,12 @@ def test_an_unknown_rank_graph_that_fixes_axes_is_traced_once_per_rank_and_stays
 
 
 def test_an_unknown_rank_spec_can_be_traced_without_values():
-    f = tf.function(lambda x: tf.abs(x), input_signature=[tf.TensorSpec(None, tf.float32)])
+    f = tf.function(lambda x, y: tf.abs(x) * y, input_signature=[tf.TensorSpec(None), tf.TensorSpec([])])
     concrete = f.get_concrete_function()
-    np.testing.assert_array_equal(concrete(tf.constant([[-1.0, 2.0]])).numpy(), [[1.0, 2.0]])
+    assert concrete.pretty_printed_signature() == "<lambda>(x: float32[...], y: float32[])"
+    assert concrete.outputs[0].shape.rank is None
+    np.testing.assert_array_equal(concrete(tf.constant([[-1.0, 2.0]]), tf.constant(3.0)).numpy(), [[3.0, 6.0]])
+    assert f(tf.constant(-2.0), 2.0).numpy() == 4.0 and f.experimental_get_tracing_count() == 1
 
 
 # -- shapes as tensors --------------------------------------------------------------------------
