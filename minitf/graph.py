@@ -109,6 +109,11 @@ class Graph:
         """The operations in execution order, pruned to what outputs, assignments and prints need."""
         return list(self._operations)
 
+    def as_graph_def(self):
+        """Not in minitf: TensorFlow's protocol buffer of a graph. ``print(graph)`` shows the operations instead."""
+        raise NotImplementedError("Graph.as_graph_def does not exist: minitf has no GraphDef protocol buffers.\n  "
+                                  "print(graph) shows the operations as a small program; get_operations() lists them.")
+
     def get_operation_by_name(self, name):
         for op in self._operations:
             if op.name == name:

@@ -70,6 +70,8 @@ def test_a_graph_lists_its_operations_and_prints_as_a_program():
         tf.constant([[1.0, 2.0]]), tf.constant([[2.0], [3.0]]), tf.constant(4.0)).graph
     assert [op.name for op in graph.get_operations()] == ["x", "y", "b", "MatMul", "Add"]
     assert "MatMul = MatMul(x, y" in str(graph) and str(graph).endswith("return Add")
+    with pytest.raises(NotImplementedError, match="minitf has no GraphDef.*\n  print\\(graph\\) shows"):
+        graph.as_graph_def()
 
 
 # -- Polymorphism: one Function, many graphs -----------------------------------------------------
