@@ -27,7 +27,7 @@ LAYERS = [
     ["minitf.tracer", "minitf.executor"],
     ["minitf.function"],
     ["minitf.explain"],
-    ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test"],
+    ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test", "minitf.train"],
     ["minitf"],
     ["minitf.keras"],
     ["minitf.lessons"],
