@@ -106,8 +106,8 @@ class Checkpoint:
     def __setattr__(self, name, value):
         value = _wrapped(value)
         object.__setattr__(self, name, value)
-        if name not in _OWN and graph.is_trackable(value):
-            restore_deferred(self, name, value)
+        if name not in _OWN and (graph.is_trackable(value) or isinstance(value, (ListWrapper, DictWrapper))):
+            restore_deferred(self, name, value)  # an empty list, too: items added later restore as added
 
     def _checkpoint_children(self):
         """The root's children, the trackable attributes (keywords first), then ``save_counter`` once it exists."""
