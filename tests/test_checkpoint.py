@@ -41,6 +41,24 @@ class SequentialModule:
         return self.dense_2(self.dense_1(x))
 
 
+class _Wrapped:
+    """A list as some objects show it to a checkpoint: wrapped anew on each call (minitf.Module does this)."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def _checkpoint_children(self):
+        return {str(i): item for i, item in enumerate(self.items)}
+
+
+class Stack:
+    def __init__(self, seed=0):
+        self.layers = [Dense(2, 2, seed), Dense(2, 2, seed + 1)]
+
+    def _checkpoint_children(self):
+        return {"layers": _Wrapped(self.layers)}
+
+
 class Net(keras.Model):
     """The training-checkpoints guide's model."""
 
@@ -87,6 +105,15 @@ def test_the_modules_guide_write_list_and_restore(tmp_path):
     np.testing.assert_array_equal(new_model(x), model(x))
     np.testing.assert_array_equal(tf.train.load_variable(path, "model/dense_2/w/.ATTRIBUTES/VARIABLE_VALUE"),
                                   model.dense_2.w.numpy())
+
+
+def test_containers_wrapped_anew_on_each_walk_still_match(tmp_path):
+    stack = Stack(seed=0)
+    path = tf.train.Checkpoint(model=stack).write(str(tmp_path / "stack"))
+    assert "model/layers/1/w/.ATTRIBUTES/VARIABLE_VALUE" in dict(tf.train.list_variables(path))
+    other = Stack(seed=4)
+    tf.train.Checkpoint(model=other).read(path).assert_consumed()
+    np.testing.assert_array_equal(other.layers[1].w, stack.layers[1].w)
 
 
 def test_variables_restore_by_path_not_by_name_or_order(tmp_path):

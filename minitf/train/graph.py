@@ -62,18 +62,20 @@ def walk(root):
     """Every object under ``root``, breadth first, each once, with the shortest path of names that reaches it.
 
     Returns:
-        ``(objects, paths)``: the objects in the order found (``root`` first), and ``{id(object): names}``.
+        ``(objects, paths, edges)``: the objects in the order found (``root`` first), ``{id(object): names}``,
+        and ``{id(object): its children}`` (asked once: an object may wrap its lists anew on each call).
     """
-    objects, paths = [root], {id(root): ()}
+    objects, paths, edges = [root], {id(root): ()}, {}
     queue = collections.deque([root])
     while queue:
         parent = queue.popleft()
-        for name, child in children(parent).items():
+        edges[id(parent)] = children(parent)
+        for name, child in edges[id(parent)].items():
             if id(child) not in paths:
                 paths[id(child)] = paths[id(parent)] + (name,)
                 objects.append(child)
                 queue.append(child)
-    return objects, paths
+    return objects, paths, edges
 
 
 def variable_key(path):
@@ -99,11 +101,11 @@ def serialize(root):
     node with two edges), the ``key`` of its value for a variable, and for an optimizer the
     ``slot_variables`` it holds: ``{"original": node id, "slot": name, "node": node id}``.
     """
-    objects, paths = walk(root)
+    objects, paths, edges = walk(root)
     ids = {id(obj): i for i, obj in enumerate(objects)}
     nodes, values = [], {}
     for obj in objects:
-        node = {"children": {name: ids[id(child)] for name, child in children(obj).items()}}
+        node = {"children": {name: ids[id(child)] for name, child in edges[id(obj)].items()}}
         if isinstance(obj, Variable):
             node["key"] = variable_key(paths[id(obj)])
             values[node["key"]] = obj

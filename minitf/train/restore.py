@@ -222,9 +222,12 @@ class CheckpointLoadStatus:
         Raises:
             AssertionError: naming the objects of the program that the checkpoint has no value for.
         """
-        bound = {id(obj) for obj in self._restoration.bound.values()}
-        objects, paths = graph.walk(self._root)
-        unused = [graph.describe(paths[id(obj)]) for obj in objects if id(obj) not in bound]
+        r = self._restoration
+        bound = {id(obj) for obj in r.bound.values()}
+        bound_paths = {r.paths.get(node) for node in r.bound}  # for containers an object wraps anew on each call
+        objects, paths, _ = graph.walk(self._root)
+        unused = [graph.describe(paths[id(obj)]) for obj in objects if id(obj) not in bound and (
+            isinstance(obj, Variable) or paths[id(obj)] not in bound_paths)]
         walked = {id(obj) for obj in objects}
         for owner in objects:
             for variable, name, slot in graph.slots(owner):
@@ -233,7 +236,7 @@ class CheckpointLoadStatus:
         if unused:
             raise AssertionError(
                 "Some Python objects were not bound to checkpointed values, likely due to changes in the Python "
-                f"program: {_listed(unused)}.\n  The checkpoint {self._restoration.reader.prefix} has no value at "
+                f"program: {_listed(unused)}.\n  The checkpoint {r.reader.prefix} has no value at "
                 "these paths: compare minitf.train.list_variables(path) with your objects' attribute names.")
         return self
 
