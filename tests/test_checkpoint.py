@@ -268,6 +268,30 @@ def test_an_unbuilt_sequential_model_restores_when_it_is_built(tmp_path):
     status.assert_consumed()
 
 
+def test_a_model_built_inside_fit_is_restored_once_not_at_every_step(tmp_path):
+    """The restore of a layer built during fit's (traced) first step is not an op of the step."""
+
+    def make():
+        return keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = make()
+    model(x[:1])
+    path = tf.train.Checkpoint(model=model).write(str(tmp_path / "seq"))
+    built_by_fit, built_first = make(), make()
+    tf.train.Checkpoint(model=built_by_fit).read(path)
+    tf.train.Checkpoint(model=built_first).read(path)
+    built_first(x[:1])
+    losses = []
+    for m in (built_by_fit, built_first):
+        m.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+        losses.append(m.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"])
+    assert losses[0] == losses[1] and losses[0][2] < losses[0][0]
+    np.testing.assert_allclose(built_by_fit.predict(x, verbose=0), built_first.predict(x, verbose=0), rtol=1e-6)
+
+
 def test_a_functional_model_round_trips(tmp_path):
     keras.utils.set_random_seed(0)
 

@@ -11,10 +11,10 @@ TensorFlow cannot read them, nor minitf TensorFlow's. Key names follow TensorFlo
 (``net/l1/kernel/.ATTRIBUTES/VARIABLE_VALUE``).
 """
 
-from minitf.train.checkpoint import Checkpoint, DictWrapper, ListWrapper  # noqa: F401
-from minitf.train.files import CheckpointReader
-from minitf.train.management import CheckpointManager, checkpoint_prefix, latest_checkpoint  # noqa: F401
-from minitf.train.restore import CheckpointLoadStatus, restore_deferred, restore_deferred_slot  # noqa: F401
+from minitf.train import files as _files
+from minitf.train import management as _management
+from minitf.train.checkpoint import Checkpoint  # noqa: F401
+from minitf.train.management import CheckpointManager, latest_checkpoint  # noqa: F401
 
 
 def load_checkpoint(ckpt_dir_or_file):
@@ -24,7 +24,7 @@ def load_checkpoint(ckpt_dir_or_file):
         ValueError: a directory with no checkpoint.
         NotFoundError, DataLossError: no checkpoint there, or a damaged one.
     """
-    return CheckpointReader(checkpoint_prefix(ckpt_dir_or_file, directory_ok=True))
+    return _files.CheckpointReader(_management.checkpoint_prefix(ckpt_dir_or_file, directory_ok=True))
 
 
 def list_variables(ckpt_dir_or_file):

@@ -17,7 +17,7 @@ import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
-from minitf.train import restore_deferred
+from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
 _NO_SUPER_INIT = (

@@ -18,7 +18,7 @@ from minitf.errors import InvalidArgumentError, shape_text
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
 from minitf.tensor import Tensor
-from minitf.train import restore_deferred_slot
+from minitf.train.restore import restore_deferred_slot
 
 
 def _learning_rate_value(value):
