@@ -94,7 +94,7 @@ class Checkpoint:
         object.__setattr__(self, "_save_counter", None)
         object.__setattr__(self, "_root", None)
         for name, value in ([("root", root)] if root is not None else []) + list(kwargs.items()):
-            if not graph.is_trackable(value):
+            if not (graph.is_trackable(value) or isinstance(value, (list, tuple, dict))):
                 raise ValueError(
                     f"`Checkpoint` was expecting {name} to be a trackable object (an object derived from "
                     f"`Trackable`), got {value!r}.\n  Pass a Variable, a Keras layer, model or optimizer, a "

@@ -56,7 +56,7 @@ def restore_deferred(parent, name, child):
     Keras layers and ``minitf.train.Checkpoint`` call this when they gain a variable or sub-object,
     which is how a checkpoint restores into a layer built after ``restore``.
     """
-    if _pending:
+    if _pending and (graph.is_trackable(child) or isinstance(child, (list, dict))):  # not None, not a number
         target = _take(_pending, parent, name)
         if target is not None:
             target[0].bind(target[1], child)
