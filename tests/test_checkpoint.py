@@ -173,6 +173,9 @@ def test_save_numbers_checkpoints_and_latest_checkpoint_finds_the_newest(tmp_pat
     assert float(v) == 2.0
     os.remove(second + ".index")  # the state file names a checkpoint that is gone
     assert tf.train.latest_checkpoint(str(tmp_path)) is None
+    open(tmp_path / "checkpoint", "w").write("model_checkpoint_path: ckpt-1 unquoted\n")
+    with pytest.warns(UserWarning, match="checkpoint: Checkpoint ignored"):
+        assert tf.train.latest_checkpoint(str(tmp_path)) is None
 
 
 def test_write_and_read_skip_the_save_counter_so_restore_of_a_write_is_not_consumed(tmp_path):
@@ -254,6 +257,23 @@ def test_a_built_model_restores_at_once_and_slots_wait_for_the_first_step(tmp_pa
     step(model, optimizer)
     step(fresh, fresh_optimizer)
     np.testing.assert_allclose(fresh(x), model(x), rtol=1e-6)
+
+
+def test_an_optimizer_that_has_its_slots_restores_them_at_once(tmp_path):
+    keras.utils.set_random_seed(0)
+    layer, optimizer = keras.layers.Dense(2), keras.optimizers.Adam(0.1)
+    layer.build((None, 3))
+    grads = [tf.ones((3, 2)), tf.ones(2)]
+    optimizer.apply_gradients(zip(grads, layer.trainable_variables))
+    path = tf.train.Checkpoint(layer=layer, optimizer=optimizer).write(str(tmp_path / "adam"))
+    other_layer, other = keras.layers.Dense(2), keras.optimizers.Adam(0.1)
+    other_layer.build((None, 3))
+    other.apply_gradients(zip([g * 5.0 for g in grads], other_layer.trainable_variables))
+    other.apply_gradients(zip(grads, other_layer.trainable_variables))
+    tf.train.Checkpoint(layer=other_layer, optimizer=other).read(path).assert_consumed()
+    assert int(other.iterations) == 1
+    for (_, name, mine), (_, _, theirs) in zip(other._checkpoint_slots(), optimizer._checkpoint_slots()):
+        np.testing.assert_array_equal(mine, theirs, err_msg=name)
 
 
 def test_an_unbuilt_sequential_model_restores_when_it_is_built(tmp_path):
