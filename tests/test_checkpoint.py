@@ -11,6 +11,7 @@ import pytest
 
 import minitf as tf
 from minitf import keras
+from minitf.train.restore import restore_deferred
 
 
 # -- small trackable classes (minitf.Module gives _checkpoint_children too; these stand in for it) ---------------
@@ -57,6 +58,27 @@ class Stack:
 
     def _checkpoint_children(self):
         return {"layers": _Wrapped(self.layers)}
+
+
+class FlexibleDense:
+    """The modules guide's FlexibleDenseModule: variables made on the first call, reported as they are set
+    (minitf.Module's ``__setattr__`` makes the same call, so a checkpoint restored earlier fills them)."""
+
+    def __init__(self, out_features):
+        self.out_features = out_features
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        restore_deferred(self, name, value)
+
+    def _checkpoint_children(self):
+        return {name: value for name, value in vars(self).items() if isinstance(value, tf.Variable)}
+
+    def __call__(self, x):
+        if "w" not in vars(self):
+            self.w = tf.Variable(tf.random.normal([x.shape[-1], self.out_features]), name="w")
+            self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
+        return tf.matmul(x, self.w) + self.b
 
 
 class Net(keras.Model):
@@ -114,6 +136,21 @@ def test_containers_wrapped_anew_on_each_walk_still_match(tmp_path):
     other = Stack(seed=4)
     tf.train.Checkpoint(model=other).read(path).assert_consumed()
     np.testing.assert_array_equal(other.layers[1].w, stack.layers[1].w)
+
+
+def test_variables_made_on_the_first_call_are_restored_when_made(tmp_path):
+    tf.random.set_seed(0)
+    model = {"dense_1": FlexibleDense(3), "dense_2": FlexibleDense(2)}
+    x = tf.constant([[2.0, 2.0, 2.0]])
+    y = model["dense_2"](model["dense_1"](x))
+    path = tf.train.Checkpoint(model=model).write(str(tmp_path / "flexible"))
+    assert "model/dense_2/w/.ATTRIBUTES/VARIABLE_VALUE" in dict(tf.train.list_variables(path))
+    fresh = tf.train.Checkpoint(model={"dense_1": FlexibleDense(3), "dense_2": FlexibleDense(2)})
+    status = fresh.read(path)
+    with pytest.raises(AssertionError, match=r"Unresolved object in checkpoint \(root\)\.model\.dense_1\.w"):
+        status.assert_consumed()
+    np.testing.assert_array_equal(fresh.model["dense_2"](fresh.model["dense_1"](x)), y)
+    status.assert_consumed()
 
 
 def test_variables_restore_by_path_not_by_name_or_order(tmp_path):
