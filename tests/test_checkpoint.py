@@ -588,7 +588,8 @@ def test_a_missing_checkpoint_raises_not_found_with_a_hint(tmp_path):
         checkpoint.restore(prefix + "-1")
 
 
-@pytest.mark.parametrize("damage", ["index garbage", "index truncated", "data truncated", "data of another"])
+@pytest.mark.parametrize("damage", ["index garbage", "index truncated", "index edges", "index dtype",
+                                    "data truncated", "data of another"])
 def test_a_corrupt_checkpoint_raises_data_loss_and_changes_nothing(tmp_path, damage):
     path = _two_variable_checkpoint(tmp_path)
     other = tf.train.Checkpoint(a=tf.Variable([1, 2]), b=tf.Variable([3.0, 4.0, 5.0])).write(str(tmp_path / "o"))
@@ -598,6 +599,13 @@ def test_a_corrupt_checkpoint_raises_data_loss_and_changes_nothing(tmp_path, dam
     elif damage == "index truncated":
         text = open(index, "rb").read()
         open(index, "wb").write(text[: len(text) // 2])
+    elif damage in ("index edges", "index dtype"):
+        text = json.loads(open(index).read())
+        if damage == "index edges":
+            text["nodes"][0]["children"]["a"] = 99
+        else:
+            text["tensors"]["a/.ATTRIBUTES/VARIABLE_VALUE"]["dtype"] = "complex64"
+        open(index, "w").write(json.dumps(text))
     elif damage == "data truncated":
         blob = open(data, "rb").read()
         open(data, "wb").write(blob[: len(blob) // 2])
@@ -621,6 +629,8 @@ def test_checkpoint_refuses_what_holds_no_variables():
     with pytest.raises(ValueError, match=r"`Checkpoint` was expecting model to be a trackable object .*got 3"):
         tf.train.Checkpoint(model=3)
     assert tf.train.Checkpoint(listed=[]).listed == []  # a container may be filled later
+    with pytest.raises(ValueError, match="minitf has no tf.data, so an iterator's position cannot be saved"):
+        tf.train.Checkpoint(iterator=iter([1, 2]))  # the guide saves a tf.data iterator: out of minitf's scope
 
 
 def test_the_optimizer_and_layers_name_their_checkpoint_children():

@@ -95,10 +95,12 @@ class Checkpoint:
         object.__setattr__(self, "_root", None)
         for name, value in ([("root", root)] if root is not None else []) + list(kwargs.items()):
             if not (graph.is_trackable(value) or isinstance(value, (list, tuple, dict))):
-                raise ValueError(
-                    f"`Checkpoint` was expecting {name} to be a trackable object (an object derived from "
-                    f"`Trackable`), got {value!r}.\n  Pass a Variable, a Keras layer, model or optimizer, a "
-                    "minitf.Module, or a list or dict of them.")
+                hint = ("minitf has no tf.data, so an iterator's position cannot be saved: leave it out."
+                        if hasattr(value, "__next__") else
+                        "Pass a Variable, a Keras layer, model or optimizer, a minitf.Module, or a list or dict "
+                        "of them.")
+                raise ValueError(f"`Checkpoint` was expecting {name} to be a trackable object (an object derived from "
+                                 f"`Trackable`), got {value!r}.\n  {hint}")
         object.__setattr__(self, "_root", root)
         for name, value in kwargs.items():
             setattr(self, name, value)

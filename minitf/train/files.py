@@ -104,19 +104,7 @@ class CheckpointReader:
         index_path, data_path = prefix + INDEX_SUFFIX, prefix + DATA_SUFFIX
         if not os.path.isfile(index_path):
             raise _not_found(prefix)
-        try:
-            with open(index_path, "rb") as file:
-                self._index_text = file.read()
-            index = json.loads(self._index_text)
-            if not isinstance(index, dict) or index.get("format") != _FORMAT:
-                raise ValueError("no minitf checkpoint header")
-            self.nodes, tensors = index["nodes"], index["tensors"]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-            raise DataLossError(f"Unable to open table file {index_path}: Data loss: not a minitf checkpoint index "
-                                f"({error}): perhaps your file is in a different file format",
-                                hint="A minitf checkpoint is the pair PREFIX.index (JSON) and "
-                                     "PREFIX.data-00000-of-00001 that Checkpoint.save or write made; TensorFlow's "
-                                     "own checkpoints cannot be read.") from None
+        index = self._read_index(index_path)
         if not os.path.isfile(data_path):
             raise NotFoundError(f"{data_path}; No such file or directory",
                                 hint=f"The checkpoint's index is there but its data file is not: copy both files "
@@ -129,31 +117,43 @@ class CheckpointReader:
                                 f".npz archive ({error}).",
                                 hint="Save the checkpoint again; a data file is never rewritten in place.") from None
         self._dtypes, self._shapes, self._values = {}, {}, {}
-        for key, spec in tensors.items():
-            array = arrays.get(spec.get("entry"))
-            if array is None:
-                raise DataLossError(f"Unable to read {data_path}: Data loss: the value of '{key}' is missing.",
+        for key, spec in index["tensors"].items():
+            array = arrays.get(spec["entry"])
+            if array is None or array.dtype != spec["dtype"].as_numpy_dtype or list(array.shape) != spec["shape"]:
+                found = "nothing" if array is None else f"{array.dtype} {list(array.shape)}"
+                raise DataLossError(f"Unable to read {data_path}: Data loss: '{key}' is saved as "
+                                    f"{spec['dtype'].name} {spec['shape']} in the index but the data file holds "
+                                    f"{found}.",
                                     hint="The data file does not belong to this index; save the checkpoint again.")
-            dtype = dtypes.as_dtype(spec["dtype"])
-            if array.dtype != dtype.as_numpy_dtype or list(array.shape) != list(spec["shape"]):
-                raise DataLossError(f"Unable to read {data_path}: Data loss: '{key}' is saved as {spec['dtype']} "
-                                    f"{spec['shape']} in the index but the data file holds {array.dtype} "
-                                    f"{list(array.shape)}.",
-                                    hint="The data file does not belong to this index; save the checkpoint again.")
-            self._dtypes[key], self._shapes[key], self._values[key] = dtype, list(array.shape), array
-        self._check_graph(index_path)
+            self._dtypes[key], self._shapes[key], self._values[key] = spec["dtype"], list(array.shape), array
+        self.nodes = index["nodes"]
 
-    def _check_graph(self, index_path):
-        count = len(self.nodes)
-        for node in self.nodes:
-            targets = list(node.get("children", {}).values())
-            targets += [i for entry in node.get("slot_variables", ()) for i in (entry["original"], entry["node"])]
-            key = node.get("key")
-            if any(not isinstance(i, int) or not 0 <= i < count for i in targets) or (
-                    key is not None and key not in self._values):
-                raise DataLossError(f"Unable to open table file {index_path}: Data loss: its object graph is damaged "
-                                    "(an edge to no object, or a value with no data).",
-                                    hint="Save the checkpoint again.")
+    def _read_index(self, index_path):
+        """The index, checked through: its header, each tensor's dtype and shape, each node's edges and key."""
+        try:
+            with open(index_path, "rb") as file:
+                self._index_text = file.read()
+            index = json.loads(self._index_text)
+            if not isinstance(index, dict) or index.get("format") != _FORMAT:
+                raise ValueError("no minitf checkpoint header")
+            tensors = {str(key): {"entry": str(spec["entry"]), "dtype": dtypes.as_dtype(spec["dtype"]),
+                                  "shape": [int(d) for d in spec["shape"]]} for key, spec in index["tensors"].items()}
+            nodes = index["nodes"]
+            for node in nodes:
+                edges = list(node["children"].values())
+                edges += [i for entry in node.get("slot_variables", ()) for i in (entry["original"], entry["node"])]
+                if any(type(i) is not int or not 0 <= i < len(nodes) for i in edges) or any(
+                        not isinstance(entry["slot"], str) for entry in node.get("slot_variables", ())):
+                    raise ValueError("an edge leads to no object")
+                if node.get("key") is not None and node["key"] not in tensors:
+                    raise ValueError(f"no tensor is saved for {node['key']!r}")
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+            raise DataLossError(f"Unable to open table file {index_path}: Data loss: not a minitf checkpoint index "
+                                f"({error}): perhaps your file is in a different file format",
+                                hint="A minitf checkpoint is the pair PREFIX.index (JSON) and "
+                                     "PREFIX.data-00000-of-00001 that Checkpoint.save or write made; TensorFlow's "
+                                     "own checkpoints cannot be read.") from None
+        return {"tensors": tensors, "nodes": nodes}
 
     def get_variable_to_shape_map(self):
         """``{key: shape as a list}`` for every saved tensor (and the object graph, shape ``[]``)."""
