@@ -166,6 +166,10 @@ class CheckpointReader:
     def has_tensor(self, key):
         return key in self._values or key == OBJECT_GRAPH_KEY
 
+    def array(self, key):
+        """The saved array of ``key`` itself, not a copy (for restoring, which copies it into the variable)."""
+        return self._values[key]
+
     def get_tensor(self, key):
         """The saved value of ``key`` as a NumPy array (the object graph as minitf's JSON bytes).
 

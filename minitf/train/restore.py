@@ -6,10 +6,11 @@ the live object found under the same name, so a model restores by path, not by
 the order of its variables. Every value matched in one step is checked (shape,
 dtype) before any is assigned, so a mismatch leaves every variable untouched.
 An edge with no live object yet (a Keras layer not built, an optimizer whose
-slots come with its first step) is remembered: the object's ``_checkpoint``
-hooks call ``restore_deferred``/``restore_deferred_slot`` when the child
-appears, and it is restored then. ``CheckpointLoadStatus`` answers what
-``restore`` returns: which saved values and live objects were matched.
+slots come with its first step) is remembered, and restored when the object
+appears: Keras layers, ``Checkpoint`` (and ``minitf.Module``) call
+``restore_deferred`` as they gain an attribute, optimizers call
+``restore_deferred_slot`` as they create a slot. ``CheckpointLoadStatus`` is
+what ``restore`` returns: which saved values and live objects were matched.
 """
 
 import collections
@@ -107,6 +108,27 @@ class Restoration:
 
     def bind(self, node_id, obj):
         """Bind ``obj`` to saved node ``node_id`` and everything that exists under it; assign all or nothing."""
+        new, assignments, deferred = self._match(node_id, obj)
+        slot_assignments, waiting_slots = self._match_slots(new)
+        assignments += slot_assignments
+        arrays = [self._checked(node, variable) for node, variable in assignments]  # raises before any change
+        self.bound.update(new)
+        for (node, variable), array in zip(assignments, arrays):
+            _assign(variable, array)
+            self.restored.add(node)
+            self.bound.setdefault(node, variable)
+        for parent, name, child in deferred:
+            _register(_pending, parent, name, (self, child))
+        for optimizer, variable, entry in waiting_slots:
+            _register(_pending_slots, optimizer, (id(variable), entry["slot"]), (self, entry["node"]))
+
+    def _match(self, node_id, obj):
+        """Walk the saved graph from ``node_id`` and the live one from ``obj`` together, edge name by edge name.
+
+        Returns:
+            ``(new, assignments, deferred)``: ``{node: object}`` newly matched, the ``(node, variable)`` pairs
+            to assign, and the ``(parent, name, node)`` edges with no live object yet.
+        """
         new, assignments, deferred = {}, [], []
         queue = collections.deque([(node_id, obj)])
         while queue:
@@ -127,27 +149,27 @@ class Restoration:
                     queue.append((child, live[name]))
                 else:
                     deferred.append((value, name, child))
+        return new, assignments, deferred
+
+    def _match_slots(self, new):
+        """The saved slots whose optimizer and variable are both matched now (one of them just now, in ``new``).
+
+        Returns:
+            ``(assignments, waiting)``: ``(node, slot variable)`` pairs for slots the optimizer has, and
+            ``(optimizer, variable, entry)`` for those it will create on its first step.
+        """
         bound = {**self.bound, **new}
-        waiting_slots = []
+        assignments, waiting = [], []
         for owner, entry in self.slot_entries:
             if (owner in new or entry["original"] in new) and owner in bound and entry["original"] in bound:
                 optimizer, variable = bound[owner], bound[entry["original"]]
                 slot = next((s for v, name, s in graph.slots(optimizer) if v is variable and name == entry["slot"]),
                             None)
                 if slot is None:
-                    waiting_slots.append((optimizer, variable, entry))
+                    waiting.append((optimizer, variable, entry))
                 elif entry["node"] not in self.restored:
                     assignments.append((entry["node"], slot))
-        arrays = [self._checked(node, variable) for node, variable in assignments]  # raises before any change
-        self.bound.update(new)
-        for (node, variable), array in zip(assignments, arrays):
-            _assign(variable, array)
-            self.restored.add(node)
-            self.bound.setdefault(node, variable)
-        for parent, name, child in deferred:
-            _register(_pending, parent, name, (self, child))
-        for optimizer, variable, entry in waiting_slots:
-            _register(_pending_slots, optimizer, (id(variable), entry["slot"]), (self, entry["node"]))
+        return assignments, waiting
 
     def bind_slot(self, node, slot):
         """Assign a slot variable its saved value (it was created after ``restore``)."""
@@ -158,7 +180,7 @@ class Restoration:
     def _checked(self, node, variable):
         """The saved array for ``node``, once it is known to fit ``variable`` (else a clear error)."""
         key = self.nodes[node]["key"]
-        array = self.reader._values[key]
+        array = self.reader.array(key)
         if tuple(array.shape) != tuple(variable.shape):
             raise ValueError(
                 f"Received incompatible tensor with shape {tuple(array.shape)} when attempting to restore variable "
