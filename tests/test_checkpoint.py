@@ -743,8 +743,6 @@ class GuideFlexibleDense(tf.Module):
         return tf.nn.relu(tf.matmul(x, self.w) + self.b)
 
 
-@pytest.mark.xfail(strict=True, reason="minitf.Module.__setattr__ does not yet call "
-                                       "minitf.train.restore.restore_deferred (see the checkpoint helper's report)")
 def test_a_module_restores_variables_it_creates_on_its_first_call(tmp_path):
     x = tf.constant([[2.0, 2.0, 2.0]])
     model = GuideFlexibleDense(3)
