@@ -18,6 +18,7 @@ from minitf.errors import InvalidArgumentError, shape_text
 from minitf.keras import initializers
 from minitf.keras.optimizers import schedules
 from minitf.tensor import Tensor
+from minitf.train.restore import restore_deferred_slot
 
 
 def _learning_rate_value(value):
@@ -68,6 +69,7 @@ class Optimizer:
         self._variables = []
         self._index = {}  # id(model variable) -> its position in the slot lists
         self._tracked = []  # the model variables themselves (keeps their ids unique)
+        self._slots = []  # (model variable, slot name, slot variable), for checkpoints
         self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
         self._learning_rate = None
         self.learning_rate = learning_rate
@@ -118,8 +120,11 @@ class Optimizer:
     def add_variable_from_reference(self, reference_variable, name, initializer="zeros"):
         """A slot: a Variable shaped like ``reference_variable``, named after it (``kernel_momentum``)."""
         base = reference_variable.name.split(":")[0]
-        return self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
+        slot = self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
                                  f"{base}_{name}")
+        self._slots.append((reference_variable, name, slot))
+        restore_deferred_slot(self, reference_variable, name, slot)  # a checkpoint restored before this step
+        return slot
 
     def build(self, var_list):
         """Create the per-variable state; subclasses call ``super().build(var_list)`` and add their slots."""
@@ -253,6 +258,18 @@ class Optimizer:
         var_list = list(var_list() if callable(var_list) else var_list)
         grads = tape.gradient(loss, var_list)
         return self.apply_gradients(zip(grads, var_list))
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def _checkpoint_children(self):
+        """What ``minitf.train.Checkpoint`` saves of the optimizer itself: ``iter`` and a float learning rate."""
+        found = {"iter": self._iterations}
+        if isinstance(self._learning_rate, tf.Variable):
+            found["learning_rate"] = self._learning_rate
+        return found
+
+    def _checkpoint_slots(self):
+        """The slots, saved under the variable each belongs to (so they restore into a fresh model by path)."""
+        return list(self._slots)
 
     # -- configuration -----------------------------------------------------------------------
     def get_config(self):
