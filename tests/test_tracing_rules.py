@@ -199,6 +199,18 @@ def test_py_function_gradients_eagerly_and_traced():
     assert [g.numpy() for g in tape.gradient(y, [a, b])] == [5.0, 2.0]
 
 
+def test_py_function_traced_under_a_tape_gives_first_and_second_derivatives():
+    f = tf.function(lambda a: tf.py_function(lambda p: p * p * p, [a], Tout=tf.float32) * 2.0)
+    a = tf.constant(2.0)
+    with tf.GradientTape() as outer:
+        outer.watch(a)
+        with tf.GradientTape() as inner:
+            inner.watch(a)
+            y = f(a)  # the first call traces, under both tapes
+        dy = inner.gradient(y, a)
+    assert (y.numpy(), dy.numpy(), outer.gradient(dy, a).numpy()) == (16.0, 24.0, 24.0)  # 2a^3, 6a^2, 12a
+
+
 def test_py_function_may_use_numpy_and_converts_the_result_to_tout():
     f = tf.function(lambda x: tf.py_function(lambda t: np.sort(t.numpy()), [x], Tout=tf.float32))
     np.testing.assert_array_equal(f(tf.constant([3.0, 1.0, 2.0])).numpy(), [1.0, 2.0, 3.0])
