@@ -281,7 +281,9 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
         name = config["class_name"]
         cls = class_for(config) or _model_classes().get(name)
         if cls is None:
-            raise ValueError(f"Unknown model class: '{name}'.{unknown_class_hint(name)}")
+            raise ValueError(f"Unknown model class: '{name}'. Pass it to load_model in "
+                             f"custom_objects={{'{name}': {name}}}, or register it with "
+                             "@keras.saving.register_keras_serializable().")
         model = cls.from_config(config["config"])
         shapes = config.get("build_input_shape")
         if not model.built and shapes is not None:

@@ -98,9 +98,8 @@ def class_for(config, module_objects=None):
 
 
 def unknown_class_hint(name):
-    """The second line of an "Unknown ...: 'MyLayer'" error: the two ways to make a class known."""
-    return (f" If it is your own class, pass it to load_model in custom_objects={{'{name}': {name}}}, or decorate "
-            "it with @keras.saving.register_keras_serializable().")
+    """The end of an "Unknown ...: 'MyLayer'" error: how to make the class known (or register it for good)."""
+    return f" If it is your own class, pass it to load_model in custom_objects={{'{name}': {name}}}."
 
 
 def serialize(obj):
