@@ -138,8 +138,7 @@ class Tracer:
         if id(variable) not in self.handles:
             self.initial_values.append((variable, variable._value))
             self.handles[id(variable)] = self._add("VarHandleOp", "VarHandleOp", [], ((), "resource"),
-                                                   name=getattr(variable, "path", variable.name).rsplit(":", 1)[0],
-                                                   variable=variable).outputs[0]
+                                                   name=variable.name.rsplit(":", 1)[0], variable=variable).outputs[0]
         return self.handles[id(variable)]
 
     def read(self, variable, out=None):
