@@ -84,7 +84,7 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 
     Returns None when none of them has it.
     """
-    for table in (get_custom_objects(), custom_objects, module_objects):
+    for table in (get_custom_objects(), _GLOBAL_CUSTOM_OBJECTS, custom_objects, module_objects):
         if table and name in table:
             return table[name]
     return None
