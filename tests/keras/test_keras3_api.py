@@ -72,6 +72,16 @@ def test_apply_refuses_a_variable_the_optimizer_was_not_built_with():
     assert float(other) == 2.0
 
 
+def test_errors_name_a_keras_weight_by_its_path():
+    known, stranger = _dense(name="known"), _dense(name="stranger")
+    opt = optimizers.SGD()
+    opt.apply([tf.ones([3, 2]), tf.ones([2])], known.trainable_variables)
+    with pytest.raises(ValueError, match=r"Unknown variable: stranger/kernel\. This optimizer"):
+        opt.apply([tf.ones([3, 2]), tf.ones([2])], stranger.trainable_variables)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"The gradient for 'known/bias' must have"):
+        opt.apply([tf.ones([3, 2]), tf.ones([3])], known.trainable_variables)
+
+
 def test_build_is_public_and_creates_the_state_once():
     layer = _dense(name="once")
     opt = optimizers.Adam()

@@ -160,9 +160,9 @@ class Optimizer:
             return self._index[id(variable)]
         except KeyError:
             raise ValueError(
-                f"Unknown variable: {variable.name}. This optimizer can only be called for the variables it was "
-                "originally built with. When working with a new set of variables, you should recreate a new "
-                "optimizer instance."
+                f"Unknown variable: {getattr(variable, 'path', variable.name)}. This optimizer can only be called "
+                "for the variables it was originally built with. When working with a new set of variables, you "
+                "should recreate a new optimizer instance."
             ) from None
 
     # -- updates -----------------------------------------------------------------------------
@@ -348,6 +348,7 @@ def _gradient_for(gradient, variable):
         raise InvalidArgumentError(
             f"Cannot update variable with shape {shape_text(variable.shape)} using a Tensor with shape "
             f"{shape_text(gradient.shape)}, shapes must be equal.", "AssignSubVariableOp",
-            f"The gradient for '{variable.name}' must have the variable's shape {tuple(variable.shape)}; was it "
-            "paired with the wrong variable? zip(gradients, variables) needs both lists in the same order.")
+            f"The gradient for '{getattr(variable, 'path', variable.name)}' must have the variable's shape "
+            f"{tuple(variable.shape)}; was it paired with the wrong variable? zip(gradients, variables) needs both "
+            "lists in the same order.")
     return gradient
