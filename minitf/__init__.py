@@ -34,6 +34,8 @@ from minitf.dtypes import (  # noqa: F401
 )
 from minitf.explain import explain_gradient  # noqa: F401 - minitf only (MINITF_EXPLAIN=1 turns explain mode on)
 from minitf.function import TensorSpec, function, name_scope  # noqa: F401
+from minitf.lifting import init_scope  # noqa: F401
+from minitf.module import Module  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
     concat,

@@ -2,52 +2,23 @@
 
 A ``Graph`` is a straight-line program: ``Operation`` nodes in execution order, each
 reading ``GraphTensor`` values made by earlier ones. ``TensorSpec`` describes an input
-(shape and dtype, ``None`` dims match any size); ``name_scope`` prefixes the names of
-the operations traced inside it (``dense/MatMul``), as TensorFlow's does.
+(shape and dtype, ``None`` dims match any size); operations traced inside a
+``name_scope`` (``naming.py``) are named with its prefix (``dense/MatMul``), as TensorFlow's are.
 
 This module only describes graphs. ``tracer.py`` builds them, ``executor.py`` runs
 them, ``function.py`` is the public API.
 """
 
-import contextlib
 import sys
 
 import numpy as np
 
 from minitf import backend, dtypes
 from minitf.errors import shape_text
+from minitf.naming import name_scope, scoped
 from minitf.tensor import TensorShape
 
 __all__ = ["Graph", "GraphTensor", "Operation", "TensorSpec", "name_scope"]
-
-_scopes = []  # the open name scopes, outermost first
-
-
-@contextlib.contextmanager
-def name_scope(name):
-    """Prefix ``name/`` to the names of the operations traced inside the block, as ``tf.name_scope``.
-
-    Eager code is unaffected; a traced graph names its operations ``name/MatMul``...
-
-    >>> import minitf as tf
-    >>> @tf.function
-    ... def f(x):
-    ...     with tf.name_scope("dense"):
-    ...         return x * 2.0
-    >>> [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
-    ['x', 'dense/Const', 'dense/Mul']
-    """
-    _scopes.append(str(name).rstrip("/"))
-    try:
-        yield "/".join(_scopes) + "/"
-    finally:
-        _scopes.pop()
-
-
-def scoped(name):
-    """``name`` inside the open name scopes (``dense/MatMul``)."""
-    return "/".join(_scopes + [name]) if _scopes else name
-
 
 class TensorSpec:
     """The shape and dtype a tensor argument must have, as ``tf.TensorSpec``; ``None`` dims match any size.

@@ -312,6 +312,7 @@ NOT_IN_TABLE = {
     "function": "test_function.py", "TensorSpec": "test_function.py", "print": "test_function.py",
     "explain_gradient": "test_explain.py",
     "name_scope": "test_function.py",
+    "Module": "test_module.py", "init_scope": "test_module.py",
     "RaggedTensor": "test_unsupported.py", "SparseTensor": "test_unsupported.py",
     "TensorArray": "test_unsupported.py",
 }
