@@ -340,3 +340,14 @@ def test_custom_objects_still_work_and_win_inside_their_scope():
     with keras.saving.custom_object_scope({"ScaledDense": OtherScaledDense}):
         rebuilt = keras.Sequential.from_config(config)
     assert type(rebuilt.layers[0]) is OtherScaledDense
+
+
+def test_a_registered_function_is_saved_by_its_registered_name(tmp_path):
+    @keras.saving.register_keras_serializable(package="test_keras3")
+    def doubled_relu(x):
+        return 2.0 * tf.nn.relu(x)
+
+    model = keras.Sequential([layers.Dense(2, activation=doubled_relu, input_shape=(3,))])
+    assert model.layers[0].get_config()["activation"] == "test_keras3>doubled_relu"
+    model.save(tmp_path / "act.keras")
+    assert keras.models.load_model(tmp_path / "act.keras").layers[0].activation is doubled_relu
