@@ -37,6 +37,7 @@ class _CallContext:
 
 
 _context = _CallContext()
+_scope = naming.scope  # the layers being built or called (Keras 3's name scopes): a new weight's path
 
 
 # Bumped whenever a layer's tracked structure may have changed (a layer, variable or container
@@ -309,11 +310,11 @@ class Layer:
         if training is None:
             training = context.training
         if not self.built:
-            naming.scope.append(self)  # its weights' paths: the layers around it, then its name
+            _scope.append(self)  # its weights' paths: the layers around it, then its name
             try:
                 self._build_for(inputs)
             finally:
-                naming.scope.pop()
+                _scope.pop()
         outermost = context.depth == 0
         if outermost:
             context.call_id += 1
@@ -321,7 +322,7 @@ class Layer:
         previous = context.training
         context.training = training
         context.depth += 1
-        naming.scope.append(self)
+        _scope.append(self)
         try:
             if training is not None and self._call_takes_training:
                 kwargs["training"] = training
@@ -337,7 +338,7 @@ class Layer:
             raise
         finally:
             context.depth -= 1
-            naming.scope.pop()
+            _scope.pop()
             context.training = previous
         if self._output_shape is None:
             object.__setattr__(self, "_output_shape", _batchless(outputs))
