@@ -16,7 +16,7 @@ modules you can read in an evening, bottom to top:
 import warnings as _warnings
 
 from minitf import backend as _backend  # noqa: F401 - selects the backend (MINITF_BACKEND) first
-from minitf import config, dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from minitf import config, dtypes, errors, linalg, math, nest, nn, random, train  # noqa: F401
 from minitf.dtypes import (  # noqa: F401
     DType,
     as_dtype,

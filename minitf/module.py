@@ -21,6 +21,7 @@ import functools
 import re
 
 from minitf.naming import name_scope
+from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
 __all__ = ["Module"]
@@ -150,6 +151,10 @@ class Module:
         self._name = name
         with name_scope(name) as scope:
             self._name_scope = name_scope(scope)  # the full prefix, so that it reopens the same scope anywhere
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        restore_deferred(self, name, value)  # a checkpoint read before this attribute existed fills it now
 
     def _initialized(self):
         if "_name_scope" not in vars(self):

@@ -23,6 +23,7 @@ LAYERS = [
     ["minitf.ops"],
     ["minitf.naming"],
     ["minitf.variable"],
+    ["minitf.train"],  # checkpoints need variables only, so minitf.Module (above) can call their restore hook
     ["minitf.tape"],
     ["minitf.graph"],
     ["minitf.tracer", "minitf.executor"],

@@ -18,6 +18,7 @@ from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.keras.utils import naming
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
+from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
 _NO_SUPER_INIT = (
@@ -221,6 +222,9 @@ class Layer:
         if _structural(value) or _structural(self.__dict__.get(name)):
             value = _tracked(value)
             _changed()
+            object.__setattr__(self, name, value)
+            restore_deferred(self, name, value)  # a checkpoint restored before this weight or layer existed
+            return
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -551,6 +555,19 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              "You can build it manually via: `layer.build(batch_input_shape)`.")
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    def _checkpoint_children(self):
+        """What ``minitf.train.Checkpoint`` saves of this layer: its weights and sub-layers by attribute name.
+
+        Lists and dicts of them are kept whole (``blocks/0/kernel``); a weight made by ``add_weight`` but
+        kept in no attribute is named by its ``add_weight`` name.
+        """
+        found = {key: value for key, value in self.__dict__.items() if key not in _UNTRACKED and _is_trackable(value)}
+        reached = {id(v) for v in self._scan(Variable)}
+        for weight in self._own_weights:
+            if id(weight) not in reached:
+                found.setdefault(weight.name.split(":")[0].rpartition("/")[2], weight)
+        return found
 
     # -- losses --------------------------------------------------------------------------------
     def add_loss(self, losses):

@@ -29,6 +29,8 @@ class Sequential(Model):
         name: the model's name.
     """
 
+    _checkpoint_layer_list = "_stack"
+
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         self._stack = []

@@ -21,6 +21,7 @@ from minitf.keras import backend, initializers
 from minitf.keras.optimizers import schedules
 from minitf.keras.utils.naming import KerasVariable, weight_path
 from minitf.tensor import Tensor
+from minitf.train.restore import restore_deferred_slot
 
 
 def _learning_rate_value(value):
@@ -73,6 +74,7 @@ class Optimizer:
         self._variables = []
         self._index = {}  # id(model variable) -> its position in the slot lists
         self._tracked = []  # the model variables themselves (keeps their ids unique)
+        self._slots = []  # (model variable, slot name, slot variable), for checkpoints
         self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
         self._learning_rate = None
         self.learning_rate = learning_rate
@@ -138,8 +140,11 @@ class Optimizer:
         A plain Variable (no path) gives its name instead, with ``/`` and ``:`` as ``_`` (``w_0_momentum``).
         """
         base = getattr(reference_variable, "path", None) or reference_variable.name.replace(":", "_")
-        return self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
+        slot = self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
                                  f"{base.replace('/', '_')}_{name or 'var'}")
+        self._slots.append((reference_variable, name, slot))
+        restore_deferred_slot(self, reference_variable, name, slot)  # a checkpoint restored before this step
+        return slot
 
     def build(self, var_list):
         """Create the state for the variables in ``var_list`` (the model's trainable variables), once.
@@ -316,6 +321,18 @@ class Optimizer:
         var_list = list(var_list() if callable(var_list) else var_list)
         grads = tape.gradient(loss, var_list)
         return self.apply_gradients(zip(grads, var_list))
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def _checkpoint_children(self):
+        """What ``minitf.train.Checkpoint`` saves of the optimizer itself: ``iter`` and a float learning rate."""
+        found = {"iter": self._iterations}
+        if isinstance(self._learning_rate, tf.Variable):
+            found["learning_rate"] = self._learning_rate
+        return found
+
+    def _checkpoint_slots(self):
+        """The slots, saved under the variable each belongs to (so they restore into a fresh model by path)."""
+        return list(self._slots)
 
     # -- configuration -----------------------------------------------------------------------
     def get_config(self):
