@@ -191,7 +191,7 @@ _LEGEND = {
 
 def _op_line(op, sections):
     if op._kind == "VarHandleOp":
-        call = f"VarHandleOp(variable={op._variable.name!r})"
+        call = f"VarHandleOp(variable={getattr(op._variable, 'path', op._variable.name)!r})"  # a Keras weight's path
     elif op._kind == "Const":
         value = np.asarray(backend.to_numpy(op._value))
         call = f"Const(value={value.reshape(())[()]!s})" if value.size == 1 else "Const(...)"  # 0.1, not 0.100000001

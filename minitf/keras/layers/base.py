@@ -16,6 +16,7 @@ import numpy as np
 import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
+from minitf.keras.utils import naming
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
 from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
@@ -37,6 +38,7 @@ class _CallContext:
 
 
 _context = _CallContext()
+_scope = naming.scope  # the layers being built or called (Keras 3's name scopes): a new weight's path
 
 
 # Bumped whenever a layer's tracked structure may have changed (a layer, variable or container
@@ -312,7 +314,11 @@ class Layer:
         if training is None:
             training = context.training
         if not self.built:
-            self._build_for(inputs)
+            _scope.append(self)  # its weights' paths: the layers around it, then its name
+            try:
+                self._build_for(inputs)
+            finally:
+                _scope.pop()
         outermost = context.depth == 0
         if outermost:
             context.call_id += 1
@@ -320,6 +326,7 @@ class Layer:
         previous = context.training
         context.training = training
         context.depth += 1
+        _scope.append(self)
         try:
             if training is not None and self._call_takes_training:
                 kwargs["training"] = training
@@ -335,6 +342,7 @@ class Layer:
             raise
         finally:
             context.depth -= 1
+            _scope.pop()
             context.training = previous
         if self._output_shape is None:
             object.__setattr__(self, "_output_shape", _batchless(outputs))
@@ -388,7 +396,8 @@ class Layer:
         """Create a weight variable, track it, and return it.
 
         Args:
-            name: the weight's name (``"kernel"``); the variable is named ``"<layer>/<name>:0"``.
+            name: the weight's name (``"kernel"``), its ``name`` as in Keras 3; its ``path`` adds the layer's
+                name and those of the layers it is built in (``"dense/kernel"``, ``"sequential/dense/kernel"``).
             shape: its shape; every dim must be known.
             dtype: its dtype, the layer's by default.
             initializer: an initializer or its name; ``"glorot_uniform"`` for floats, zeros otherwise.
@@ -410,9 +419,10 @@ class Layer:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers.get(initializer)
         value = init(shape, dtype=dtype)
-        variable = Variable(value, trainable=True if trainable is None else trainable,
-                            name=f"{self.name}/{name or 'Variable'}", dtype=dtype,
-                            constraint=constraints.get(constraint) if constraint is not None else None)
+        name = name or "variable"
+        variable = naming.KerasVariable(value, name, naming.weight_path(self, name), dtype=dtype,
+                                        trainable=True if trainable is None else trainable,
+                                        constraint=constraints.get(constraint) if constraint is not None else None)
         self._own_weights.append(variable)
         _changed()
         if regularizer is not None:
