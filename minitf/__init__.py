@@ -16,7 +16,8 @@ modules you can read in an evening, bottom to top:
 import warnings as _warnings
 
 from minitf import backend as _backend  # noqa: F401 - selects the backend (MINITF_BACKEND) first
-from minitf import config, dtypes, errors, linalg, math, nest, nn, random  # noqa: F401
+from minitf import config, dtypes, errors, linalg, math, nest, nn, random, train  # noqa: F401
+from minitf.device import device  # noqa: F401
 from minitf.dtypes import (  # noqa: F401
     DType,
     as_dtype,
@@ -34,6 +35,8 @@ from minitf.dtypes import (  # noqa: F401
 )
 from minitf.explain import explain_gradient  # noqa: F401 - minitf only (MINITF_EXPLAIN=1 turns explain mode on)
 from minitf.function import TensorSpec, function, name_scope  # noqa: F401
+from minitf.lifting import init_scope  # noqa: F401
+from minitf.module import Module  # noqa: F401
 from minitf.ops.array_ops import (  # noqa: F401
     broadcast_to,
     concat,
@@ -58,7 +61,7 @@ from minitf.ops.array_ops import (  # noqa: F401
     zeros,
 )
 from minitf.ops.control_flow_ops import while_loop  # noqa: F401
-from minitf.ops.linalg_ops import matmul  # noqa: F401
+from minitf.ops.linalg_ops import einsum, matmul  # noqa: F401
 from minitf.ops.logging_ops import print  # noqa: F401 - tf.print: prints when the op runs
 from minitf.ops.manip_ops import (  # noqa: F401
     boolean_mask,
@@ -118,11 +121,26 @@ from minitf.ops.reduction_ops import (  # noqa: F401
     reduce_sum,
     reduce_variance,
 )
+from minitf.ops.script_ops import py_function  # noqa: F401
 from minitf.ops.sort_ops import argsort, cumsum, sort  # noqa: F401
 from minitf.ops.trig_ops import cos, sin, tan  # noqa: F401
 from minitf.tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, is_tensor  # noqa: F401
-from minitf.unsupported import RaggedTensor, SparseTensor, TensorArray, queue, ragged, sets, sparse, strings  # noqa: F401
+from minitf.unsupported import (  # noqa: F401
+    RaggedTensor,
+    SparseTensor,
+    TensorArray,
+    autograph,
+    data,
+    image,
+    queue,
+    ragged,
+    saved_model,
+    sets,
+    sparse,
+    strings,
+    types,
+)
 from minitf.variable import Variable  # noqa: F401
 
 __version__ = "0.1.0"

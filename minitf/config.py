@@ -6,7 +6,8 @@ from minitf.backend import get_backend, set_backend
 
 PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
 
-__all__ = ["get_backend", "get_explain_mode", "list_physical_devices", "set_backend", "set_explain_mode",
+__all__ = ["functions_run_eagerly", "get_backend", "get_explain_mode", "list_physical_devices",
+           "run_functions_eagerly", "set_backend", "set_explain_mode",
            "PhysicalDevice"]
 
 
@@ -49,3 +50,19 @@ def set_explain_mode(enabled):
 def get_explain_mode():
     """Whether explain mode is on (``set_explain_mode``)."""
     return _explain["get"]()
+
+
+_functions = {"eagerly": False}
+
+
+def run_functions_eagerly(run_eagerly):
+    """Make every ``minitf.function`` call run its Python function eagerly, untraced (for debugging).
+
+    As ``tf.config.run_functions_eagerly``: Python side effects then happen on every call.
+    """
+    _functions["eagerly"] = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    """Whether ``run_functions_eagerly(True)`` is in force."""
+    return _functions["eagerly"]

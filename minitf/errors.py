@@ -27,6 +27,10 @@ class NotFoundError(OpError):
     """A file or object that was asked for does not exist."""
 
 
+class DataLossError(OpError):
+    """A file holds damaged or unreadable data (a truncated or corrupt checkpoint)."""
+
+
 def shape_text(shape):
     """Format a shape as TensorFlow's error messages do: ``[2,3]``."""
     return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"

@@ -32,6 +32,8 @@ Where minitf differs from TensorFlow:
   ``minitf.shape(x)``: ``minitf.zeros([x.shape[0], 3])`` bakes that size into the graph
   (``minitf.zeros_like`` does not).
 - A different ``Variable`` object as argument is a new signature.
+- A ``TensorSpec(None)`` (unknown rank) serves every rank with one graph when the graph
+  names no axes; a graph that does (``reduce_sum`` over all axes) is traced once per rank.
 
 As in TensorFlow, NumPy on a traced tensor (``np.exp(x)``, ``x.numpy()``) raises instead of
 baking a constant into the graph, and a first trace that creates variables is traced again
@@ -48,7 +50,7 @@ from collections import deque
 
 import numpy as np
 
-from minitf import backend, nest, tracer
+from minitf import backend, config, nest, tracer
 from minitf.executor import Program, execute, run_graph
 from minitf.graph import Graph, GraphTensor, TensorSpec, name_scope, type_text
 from minitf.ops import logging_ops
@@ -59,6 +61,7 @@ __all__ = ["ConcreteFunction", "Function", "Graph", "OperatorNotAllowedInGraphEr
            "name_scope"]
 
 _RETRACE_WINDOW, _RETRACE_THRESHOLD, _MAX_WARNINGS = 10, 5, 2
+_RANK_FREE_ATTRS = {"dtype", "transpose_a", "transpose_b", "func", "Tout", "in_place"}  # attributes of any rank
 _histories = weakref.WeakKeyDictionary()  # python function -> its _History
 
 
@@ -83,6 +86,8 @@ class ConcreteFunction:
         self._input_specs, self._outputs, self._output_structure = specs, traced.outputs, traced.structure
         self.variables = tuple(op._variable for op in self.graph._operations if op._kind == "VarHandleOp")
         self._program = Program(self.graph)
+        self._any_rank = any(s.shape.rank is None for s in specs) and all(  # one graph for every rank: no axes in it
+            set(op.attrs) <= _RANK_FREE_ATTRS for op in self.graph._operations)
         if not all(t.shape.is_fully_defined() for t in self.graph.inputs):
             self._find_unknown_dims(traced.shapes)
 
@@ -98,7 +103,8 @@ class ConcreteFunction:
         """
         env = self._program.arrays[:]
         for t in self.graph.inputs:
-            shape = tuple(d + 1 if s is None else d for d, s in zip(traced_shapes[t._slot], t.shape))
+            traced = traced_shapes[t._slot]
+            shape = tuple(d + 1 if s is None else d for d, s in zip(traced, t.shape.dims or [None] * len(traced)))
             env[t._slot] = backend.xp.full(shape, 1 if t.dtype.is_floating else 0, dtype=t.dtype._np)
         try:
             with tracer.state_undone(self.variables), logging_ops.silenced():
@@ -111,7 +117,8 @@ class ConcreteFunction:
                 "-1 in minitf.reshape), or leave the dims out of input_signature.", stacklevel=5)
         for t in [t for op in self.graph._operations[len(self.graph.inputs):] for t in op.outputs]:
             if t.dtype != "resource" and t.shape.rank == np.ndim(env[t._slot]):
-                t.shape = TensorShape([a if a == b else None for a, b in zip(t.shape, np.shape(env[t._slot]))])
+                dims = [a if a == b else None for a, b in zip(t.shape, np.shape(env[t._slot]))]
+                t.shape = TensorShape(None if self._any_rank and None in dims else dims)
 
     def __call__(self, *args, **kwargs):
         """Run the graph on tensors with this concrete function's signature (Python arguments are baked in)."""
@@ -213,6 +220,8 @@ class Function:
         return bound
 
     def __call__(self, *args, **kwargs):
+        if config.functions_run_eagerly():  # debugging: run the Python function itself
+            return self._python_function(*args, **kwargs)
         if self._input_signature is not None:
             args, kwargs = self._conform(args, kwargs)
         leaves = []
@@ -269,7 +278,8 @@ class Function:
     def _find_compatible(self, key, leaves):
         """A trace whose ``None`` dims accept these shapes (then remembered under this exact key)."""
         for concrete in reversed(self._concrete):
-            if concrete._relaxed_key == tracer.relaxed(key) and fits(concrete._input_specs, leaves):
+            if (concrete._any_rank or concrete._relaxed_key == tracer.relaxed(key)) and fits(concrete._input_specs,
+                                                                                             leaves):
                 self._cache[key] = concrete
                 return concrete
         return None

@@ -2,52 +2,23 @@
 
 A ``Graph`` is a straight-line program: ``Operation`` nodes in execution order, each
 reading ``GraphTensor`` values made by earlier ones. ``TensorSpec`` describes an input
-(shape and dtype, ``None`` dims match any size); ``name_scope`` prefixes the names of
-the operations traced inside it (``dense/MatMul``), as TensorFlow's does.
+(shape and dtype, ``None`` dims match any size); operations traced inside a
+``name_scope`` (``naming.py``) are named with its prefix (``dense/MatMul``), as TensorFlow's are.
 
 This module only describes graphs. ``tracer.py`` builds them, ``executor.py`` runs
 them, ``function.py`` is the public API.
 """
 
-import contextlib
 import sys
 
 import numpy as np
 
 from minitf import backend, dtypes
 from minitf.errors import shape_text
+from minitf.naming import name_scope, scoped
 from minitf.tensor import TensorShape
 
 __all__ = ["Graph", "GraphTensor", "Operation", "TensorSpec", "name_scope"]
-
-_scopes = []  # the open name scopes, outermost first
-
-
-@contextlib.contextmanager
-def name_scope(name):
-    """Prefix ``name/`` to the names of the operations traced inside the block, as ``tf.name_scope``.
-
-    Eager code is unaffected; a traced graph names its operations ``name/MatMul``...
-
-    >>> import minitf as tf
-    >>> @tf.function
-    ... def f(x):
-    ...     with tf.name_scope("dense"):
-    ...         return x * 2.0
-    >>> [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
-    ['x', 'dense/Const', 'dense/Mul']
-    """
-    _scopes.append(str(name).rstrip("/"))
-    try:
-        yield "/".join(_scopes) + "/"
-    finally:
-        _scopes.pop()
-
-
-def scoped(name):
-    """``name`` inside the open name scopes (``dense/MatMul``)."""
-    return "/".join(_scopes + [name]) if _scopes else name
-
 
 class TensorSpec:
     """The shape and dtype a tensor argument must have, as ``tf.TensorSpec``; ``None`` dims match any size.
@@ -138,6 +109,11 @@ class Graph:
         """The operations in execution order, pruned to what outputs, assignments and prints need."""
         return list(self._operations)
 
+    def as_graph_def(self):
+        """Not in minitf: TensorFlow's protocol buffer of a graph. ``print(graph)`` shows the operations instead."""
+        raise NotImplementedError("Graph.as_graph_def does not exist: minitf has no GraphDef protocol buffers.\n  "
+                                  "print(graph) shows the operations as a small program; get_operations() lists them.")
+
     def get_operation_by_name(self, name):
         for op in self._operations:
             if op.name == name:
@@ -215,7 +191,7 @@ _LEGEND = {
 
 def _op_line(op, sections):
     if op._kind == "VarHandleOp":
-        call = f"VarHandleOp(variable={op._variable.name!r})"
+        call = f"VarHandleOp(variable={getattr(op._variable, 'path', op._variable.name)!r})"  # a Keras weight's path
     elif op._kind == "Const":
         value = np.asarray(backend.to_numpy(op._value))
         call = f"Const(value={value.reshape(())[()]!s})" if value.size == 1 else "Const(...)"  # 0.1, not 0.100000001
@@ -230,7 +206,8 @@ def type_text(tensor):
     """``float32[None,784]``: the dtype and shape of a graph value or a TensorSpec (``resource`` for a handle)."""
     if isinstance(tensor.dtype, str):
         return tensor.dtype
-    return f"{tensor.dtype.name}{shape_text(tensor.shape).replace('?', 'None')}"
+    shape = "[...]" if tensor.shape.rank is None else shape_text(tensor.shape).replace("?", "None")  # any rank: [...]
+    return tensor.dtype.name + shape
 
 
 def _attr_text(value):
@@ -241,6 +218,8 @@ def _attr_text(value):
         return f"{start}:{stop}" + ("" if value.step is None else f":{value.step}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_attr_text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if callable(value):  # py_function's func: its name, not its address
+        return getattr(value, "__qualname__", type(value).__name__)
     streams = {id(sys.stdout): "sys.stdout", id(sys.__stdout__): "sys.stdout", id(sys.stderr): "sys.stderr",
                id(sys.__stderr__): "sys.stderr"}  # no address in printouts
     return streams.get(id(value), repr(value))

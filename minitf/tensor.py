@@ -158,7 +158,9 @@ class Tensor:
 
     @property
     def device(self):
-        return "/device:GPU:0" if backend.name == "cupy" else "/device:CPU:0"
+        """Where the tensor's array lives: ``/device:CPU:0``, or ``/device:GPU:<n>`` on the CuPy backend."""
+        return f"/device:GPU:{getattr(getattr(self._value, 'device', None), 'id', 0)}" if backend.name == "cupy" \
+            else "/device:CPU:0"
 
     def numpy(self):
         """Return the values as a new NumPy array (a copy: changing it does not change the tensor)."""
@@ -345,7 +347,8 @@ def _as_array(value, dtype):
 def _shape_as_list(shape):
     """A fully known TensorShape as a list of ints (TensorFlow converts shapes to int32 tensors)."""
     if shape.rank is None or None in shape.as_list():
-        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.\n  Its unknown dims "
+                         "have no value yet: use minitf.shape(x), the shape x has when the op runs.")
     return shape.as_list()
 
 

@@ -5,7 +5,9 @@ the function on placeholder tensors. Tensors from outside become captured consta
 variables are captured by reference and read (``ReadVariableOp``) when the graph runs.
 Traced tensors refuse NumPy (``np.exp(x)``, ``x.numpy()``), as TensorFlow's do: their
 value would be baked into the graph. A trace from TensorSpecs runs on made-up values
-(*symbolic* tensors), which also refuse Python ``if``/``for`` and ``float()``.
+(*symbolic* tensors), which also refuse Python ``if``/``for`` and ``float()``. When the trace
+is over, the tensors it made that the function did not return are *leaked*: kept in a list or
+an attribute, they raise when used, as TensorFlow's do (``_LeakedTensor``).
 
 The signature helpers at the end say which graph a call can reuse. This module does not
 run graphs (``executor.py``) nor hold the cache of traces (``function.py``).
@@ -100,6 +102,44 @@ class _SymbolicTensor(_TracedTensor):
     __str__ = __repr__
 
 
+class _LeakedTensor(Tensor):
+    """A tensor computed while tracing and kept past the trace (in a list, a global, an attribute), as TensorFlow's.
+
+    It stood for a value inside the graph, so it has none outside: using it raises. Its array
+    slot holds ``(GraphTensor, graph name)`` instead, for its name, shape and dtype.
+    """
+
+    __slots__ = ()
+
+    def _leak(self, first_line, error=TypeError):
+        graph_tensor, graph = Tensor._value.__get__(self)
+        raise error(f"{first_line}\n  {self!r} was computed while minitf.function traced '{graph}' and kept outside "
+                    "the function (in a list, a global or an attribute): it has no value outside that trace. Return "
+                    "it from the function instead, and use the returned value.")
+
+    @property
+    def _value(self):
+        """Every op reads ``_value``: for a leaked tensor that raises TensorFlow's TypeError."""
+        self._leak(f"{self!r} is out of scope and cannot be used here. Use return values, explicit Python locals or "
+                   "TensorFlow collections to access it." if _tracing else
+                   'An op outside of the function building code is being passed a "Graph" tensor.')
+
+    def numpy(self):
+        self._leak("'SymbolicTensor' object has no attribute 'numpy'", AttributeError)
+
+    def __array__(self, dtype=None, copy=None):
+        self._leak(f"Cannot convert a symbolic minitf.Tensor ({self.name}) to a numpy array.", NotImplementedError)
+
+    name = property(lambda self: Tensor._value.__get__(self)[0].name)
+    shape = property(lambda self: Tensor._value.__get__(self)[0].shape)
+    dtype = property(lambda self: Tensor._value.__get__(self)[0].dtype)
+
+    def __repr__(self):
+        return f"<minitf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    __str__ = __repr__
+
+
 class Tracer:
     """A recorder (beside any tape in ``recorders``) that writes every op ``bind`` runs into ``graph``.
 
@@ -107,6 +147,8 @@ class Tracer:
     them) are the *forward* pass; those that run after them, up to a ``tape.gradient`` call's end,
     the *gradient*; the ops after the last gradient, the *update*.
     """
+
+    builds_graph = True  # py_function becomes one op in a graph (script_ops)
 
     def __init__(self, graph, symbolic):
         self.graph, self.symbolic = graph, symbolic
@@ -116,6 +158,7 @@ class Tracer:
         self.initial_values = []  # (variable, its array when first seen): undone after a trace that is no call
         self.created = []  # variables created while tracing
         self.warned = self.differentiated = False
+        self.returned = set()  # ids of the tensors the function returned
 
     def _add(self, kind, type, inputs, out=None, traced=None, **extra):
         """Add an operation to the graph; ``traced`` is the tensor its output stands for."""
@@ -209,8 +252,12 @@ class Tracer:
                     else op._section
             for variable, value in [] if run else self.initial_values:
                 variable._value = value
-            for tensor in [] if _tracing else self.keep:  # the outermost trace is over: back to plain tensors
-                if tensor.__class__ is _TracedTensor:
+            taped = any(isinstance(r, GradientTape) for r in recorders)  # an outer tape still needs the tensors
+            for tensor in [] if _tracing else self.keep:  # the outermost trace is over: returned tensors are plain
+                if isinstance(tensor, _TracedTensor) and not (taped or id(tensor) in self.returned):  # others leak
+                    Tensor._value.__set__(tensor, (self.values[id(tensor)], self.graph.name))
+                    tensor.__class__ = _LeakedTensor
+                elif tensor.__class__ is _TracedTensor:
                     tensor.__class__ = Tensor
 
 
@@ -230,22 +277,26 @@ def trace(python_function, args, kwargs, leaves, specs, names, run):
             placeholder = bind(Identity, leaf) if recorders else wrap(leaf._value)
         tracer.input(placeholder, spec, name)
         placeholders.append(placeholder)
+    tracer.shapes = {t._slot: p._value.shape for t, p in zip(tracer.graph.inputs, placeholders)}
     with tracer.recording(run):
         remaining = iter(placeholders)
         result = python_function(*replace_leaves(args, remaining), **replace_leaves(kwargs, remaining))
         flat = [_as_output(x) for x in nest.flatten(result)]
+        tracer.returned = {id(x) for x in flat}
         tracer.outputs = [tracer.values.get(id(x)) or tracer.capture(x) if isinstance(x, Tensor) else x for x in flat]
     tracer.graph.outputs = [t for t in tracer.outputs if isinstance(t, GraphTensor)]
     tracer.graph._prune()
     tracer.result = nest.pack_sequence_as(result, flat) if nest.is_nested(result) else flat[0]
     tracer.structure = result if nest.is_nested(result) else None
-    tracer.shapes = {t._slot: p._value.shape for t, p in zip(tracer.graph.inputs, placeholders)}
     return tracer
 
 
 def _dummy(spec):
-    """Made-up values for a trace from a TensorSpec: ones (zeros for ints and bools, valid as indices)."""
-    shape = tuple(_UNKNOWN_DIM_SIZE if d is None else d for d in spec.shape)
+    """Made-up values for a trace from a TensorSpec: ones (zeros for ints and bools, valid as indices).
+
+    An unknown rank is traced as rank 1.
+    """
+    shape = tuple(_UNKNOWN_DIM_SIZE if d is None else d for d in ([None] if spec.shape.rank is None else spec.shape))
     tensor = wrap(backend.xp.full(shape, 1 if spec.dtype.is_floating else 0, dtype=spec.dtype._np))
     tensor.__class__ = _SymbolicTensor
     return tensor
@@ -297,7 +348,7 @@ def signature(value, leaves):
         return leaves[-1]._value.shape, leaves[-1]._value.dtype
     if isinstance(value, TensorSpec):
         leaves.append(value)
-        return tuple(value.shape), value.dtype._np
+        return value.shape._dims, value.dtype._np
     if isinstance(value, tuple):  # namedtuples
         return cls, tuple([signature(v, leaves) for v in value])
     try:
@@ -328,8 +379,8 @@ def spec_of(leaf):
 def fits(specs, leaves):
     """True when a graph traced for ``specs`` can run these tensors (or serve these TensorSpecs)."""
     return len(specs) == len(leaves) and all(spec.is_compatible_with(leaf) and not (
-        isinstance(leaf, TensorSpec) and any(a is not None and b is None for a, b in zip(spec.shape, leaf.shape)))
-        for spec, leaf in zip(specs, leaves))
+        isinstance(leaf, TensorSpec) and spec.shape.rank is not None and (leaf.shape.rank is None or any(
+            a is not None and b is None for a, b in zip(spec.shape, leaf.shape)))) for spec, leaf in zip(specs, leaves))
 
 
 def leaf_names(value, base):

@@ -1,9 +1,11 @@
-"""TensorFlow's data structures that minitf leaves out, each answering with one clear error.
+"""What of TensorFlow and Keras minitf leaves out, each answering with one clear error.
 
-minitf keeps to dense tensors of numbers and booleans. Code written for TensorFlow that
-reaches for string, sparse or ragged tensors, tensor arrays, sets or queues gets a
-``NotImplementedError`` that names what it asked for and what to do instead, not an
-``AttributeError`` that reads like a typo. This module holds only those stand-ins.
+minitf keeps to dense tensors of numbers and booleans, and to the book's first chapters.
+Code written for TensorFlow that reaches for string, sparse or ragged tensors, tensor
+arrays, sets, queues, image ops, ``tf.data``, SavedModel, ``tf.types``, or Keras's
+convolution and pooling layers gets a ``NotImplementedError`` that names what it asked
+for and what to do instead, not an ``AttributeError`` that reads like a typo. This
+module holds only those stand-ins.
 
 >>> import minitf as tf
 >>> tf.strings.lower("ABC")
@@ -14,7 +16,8 @@ NotImplementedError: minitf.strings.lower does not exist: minitf has no string t
 """
 
 _DENSE = "store the values densely, zeros elsewhere (Variable.scatter_nd_update writes values at given indices)"
-# What each left-out feature is, and what to do instead; the key is its name in TensorFlow.
+_SCOPE = "minitf covers what the book's first chapters and TensorFlow's low-level guides use"
+# What each left-out feature is, what to do instead and (if not dense tensors) why; the key is its name in TensorFlow.
 MISSING = {
     "strings": ("string tensors", "work on Python str values (str.lower(), str.split()...) before making tensors"),
     "sparse": ("sparse tensors", _DENSE),
@@ -25,16 +28,28 @@ MISSING = {
                                    "loops unroll, so a list works there too)"),
     "sets": ("set operations", "use Python sets, or minitf.equal with reduce_any for membership tests"),
     "queue": ("queues", "use a Python collections.deque, or keras's data utilities to feed batches"),
+    "image": ("image operations", "prepare images as NumPy arrays (slicing crops, x[:, ::-1] flips) before making "
+                                  "tensors", _SCOPE),
+    "data": ("input pipelines (tf.data.Dataset)", "pass NumPy arrays to Model.fit, which batches and shuffles them, "
+                                                   "or slice batches in a Python loop", _SCOPE),
+    "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
+                                         "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "autograph": ("AutoGraph", "use minitf.where to choose per element, and pass Python values for choices made "
+                               "once per trace (a Python if on a tensor is decided while tracing)",
+                  "minitf.function traces Python as it runs, without rewriting its code"),
+    "types": ("tracing protocol (tf.types.experimental.TraceType)", "give minitf.function tensors, or hashable "
+                                                                    "Python values (each new value traces anew)",
+              "minitf.function's signature is built from tensors' shapes and dtypes and Python values only"),
 }
 
 
 def unsupported_error(name, attribute=None):
     """The ``NotImplementedError`` for using ``minitf.<name>`` (or ``minitf.<name>.<attribute>``)."""
-    what, instead = MISSING[name]
+    what, instead, *why = MISSING[name]
     used = f"minitf.{name}" + (f".{attribute}" if attribute else "")
-    return NotImplementedError(
-        f"{used} does not exist: minitf has no {what} (TensorFlow has tf.{name}).\n"
-        f"  minitf keeps to dense tensors of numbers and booleans; {instead}.")
+    why = why[0] if why else "minitf keeps to dense tensors of numbers and booleans"
+    return NotImplementedError(f"{used} does not exist: minitf has no {what} (TensorFlow has tf.{name}).\n"
+                               f"  {why}; {instead}.")
 
 
 class UnsupportedNamespace:
@@ -76,3 +91,26 @@ sparse = UnsupportedNamespace("sparse")
 ragged = UnsupportedNamespace("ragged")
 sets = UnsupportedNamespace("sets")
 queue = UnsupportedNamespace("queue")
+image = UnsupportedNamespace("image")
+data = UnsupportedNamespace("data")
+saved_model = UnsupportedNamespace("saved_model")
+types = UnsupportedNamespace("types")
+autograph = UnsupportedNamespace("autograph")
+
+
+# Keras's convnet layers: asking keras.layers for one raises ``later_layer_error``.
+LATER_LAYERS = ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+                "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+                "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+                "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+                "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "UpSampling1D", "UpSampling2D",
+                "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
+
+
+def later_layer_error(name):
+    """The ``NotImplementedError`` for ``keras.layers.<name>``, a convnet layer: the book's later chapters."""
+    kind = "pooling" if "Pooling" in name else "convolution" if "Conv" in name else "image"
+    return NotImplementedError(
+        f"keras.layers.{name} does not exist in minitf: {kind} layers belong to convnets, which the book teaches "
+        "in a later chapter (Deep Learning with Python, chapter 8) than minitf covers.\n  For now flatten each "
+        "image into a vector (keras.layers.Flatten()) and use keras.layers.Dense layers.")

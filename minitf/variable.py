@@ -14,6 +14,7 @@ import sys
 
 from minitf import dtypes
 from minitf.errors import InvalidArgumentError, shape_text
+from minitf.naming import prefix
 from minitf.ops import array_ops, math_ops
 from minitf.primitive import Primitive, bind, recorders
 from minitf.tensor import Tensor, _numpy_text, constant, convert_to_tensor, wrap
@@ -119,7 +120,7 @@ class Variable(Tensor):
             raise ValueError(f"The initial value's shape ({value.shape}) is not compatible with the "
                              f"explicitly supplied `shape` argument ({shape}).")
         self._value = value._value  # arrays are never changed in place, so sharing is safe
-        self._name = f"{name or 'Variable'}:0"
+        self._name = f"{prefix()}{name or 'Variable'}:0"  # inside minitf.name_scope("dense"): dense/w:0
         self._trainable = bool(trainable)
         self.constraint = constraint
         self._snapshot = None

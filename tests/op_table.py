@@ -289,6 +289,8 @@ CASES = [
     Case("cumsum", tf.cumsum, lambda x: np.cumsum(x, axis=0), unary_rank1),
     Case("math.cumsum", lambda x: tf.math.cumsum(x, axis=-1, exclusive=True, reverse=True),
          lambda x: np.flip(np.cumsum(np.flip(x, -1), -1), -1) - x, unary_rank1, rtol=1e-4),
+    Case("einsum", lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+         lambda a, b: np.einsum("...ij,...jk->...ik", a, b), matmul_shapes(), rtol=1e-4),
     Case("linalg.inv", tf.linalg.inv, np.linalg.inv, one(square_shape), (_well_conditioned,), rtol=1e-4),
     Case("linalg.det", tf.linalg.det, np.linalg.det, one(square_shape), (_well_conditioned,), rtol=1e-4),
     Case("linalg.solve", tf.linalg.solve, np.linalg.solve,
@@ -312,6 +314,8 @@ NOT_IN_TABLE = {
     "function": "test_function.py", "TensorSpec": "test_function.py", "print": "test_function.py",
     "explain_gradient": "test_explain.py",
     "name_scope": "test_function.py",
+    "Module": "test_module.py", "init_scope": "test_module.py",
     "RaggedTensor": "test_unsupported.py", "SparseTensor": "test_unsupported.py",
     "TensorArray": "test_unsupported.py",
+    "device": "test_device.py", "py_function": "test_tracing_rules.py",
 }

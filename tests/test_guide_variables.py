@@ -69,5 +69,17 @@ def test_a_variable_can_be_left_out_of_differentiation():
     assert tape.gradient(y, step_counter) is None
 
 
-# -- Placing variables and tensors: tf.device is outside minitf's scope: a minitf program runs on one
-#    device, the backend's (NumPy on the CPU, or CuPy on the GPU: minitf.config.set_backend).
+# -- Placing variables and tensors --------------------------------------------------------------
+@pytest.mark.skipif(tf.config.get_backend() != "numpy", reason="the NumPy backend's one device, the CPU")
+def test_variables_and_ops_placed_on_the_cpu():
+    with tf.device("CPU:0"):
+        a = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        b = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        c = tf.matmul(a, b)
+    np.testing.assert_array_equal(c.numpy(), [[22.0, 28.0], [49.0, 64.0]])
+    assert a.device == c.device == "/device:CPU:0"
+    # A minitf program runs on its backend's device: TensorFlow would quietly compute a GPU block on the CPU
+    # when it has no GPU; minitf says how to get one (README, "Where minitf differs").
+    with pytest.raises(tf.errors.InvalidArgumentError, match="MINITF_BACKEND=cupy"):
+        with tf.device("GPU:0"):
+            pass

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Lowest first. A module may import modules of its own layer or below. ops are ordered among themselves.
 LAYERS = [
     ["minitf.backend", "minitf.dtypes", "minitf.errors", "minitf.nest"],
-    ["minitf.config"],
+    ["minitf.config", "minitf.device"],
     ["minitf.tensor"],
     ["minitf.primitive"],
     ["minitf.ops.checks"],
@@ -21,11 +21,15 @@ LAYERS = [
     ["minitf.ops.linalg_ops", "minitf.ops.nn_ops", "minitf.ops.random_ops", "minitf.ops.logging_ops"],
     ["minitf.ops.fused"],
     ["minitf.ops"],
+    ["minitf.naming"],
     ["minitf.variable"],
+    ["minitf.train"],  # checkpoints need variables only, so minitf.Module (above) can call their restore hook
     ["minitf.tape"],
+    ["minitf.ops.script_ops"],
     ["minitf.graph"],
     ["minitf.tracer", "minitf.executor"],
     ["minitf.function"],
+    ["minitf.lifting", "minitf.module"],
     ["minitf.explain"],
     ["minitf.math", "minitf.nn", "minitf.linalg", "minitf.random", "minitf.test"],
     ["minitf"],

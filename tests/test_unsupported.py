@@ -1,8 +1,10 @@
-"""TensorFlow's string, sparse and ragged tensors, tensor arrays, sets and queues: one clear error each."""
+"""What minitf leaves out of TensorFlow and Keras: one clear error each, saying what to do instead."""
 
 import pytest
 
 import minitf as tf
+from minitf import keras
+from minitf.unsupported import LATER_LAYERS
 
 
 @pytest.mark.parametrize("use, name, what", [
@@ -38,3 +40,34 @@ def test_the_stand_ins_stay_harmless_to_tools_and_isinstance():
 def test_other_missing_names_are_still_attribute_errors():
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
         tf.no_such_thing  # noqa: B018
+
+
+@pytest.mark.parametrize("use, name, what", [
+    (lambda: tf.image.resize, "minitf.image.resize", "image operations"),
+    (lambda: tf.data.Dataset.from_tensor_slices, "minitf.data.Dataset", "input pipelines"),
+    (lambda: tf.saved_model.save, "minitf.saved_model.save", "SavedModel export"),
+    (lambda: tf.types.experimental.TraceType, "minitf.types.experimental", "tracing protocol"),
+    (lambda: tf.autograph.to_code, "minitf.autograph.to_code", "AutoGraph"),
+])
+def test_namespaces_beyond_minitf_s_scope_raise_one_clear_error(use, name, what):
+    with pytest.raises(NotImplementedError) as caught:
+        use()
+    first, fix = str(caught.value).split("\n")
+    assert first.startswith(f"{name} does not exist: minitf has no {what}")
+    assert fix.startswith("  minitf")
+
+
+@pytest.mark.parametrize("name", ["Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D",
+                                  "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+                                  "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+                                  "UpSampling2D", "ZeroPadding2D"])
+def test_keras_convnet_layers_come_in_later_chapters(name):
+    assert name in LATER_LAYERS
+    with pytest.raises(NotImplementedError, match=f"^keras.layers.{name} does not exist in minitf: .* later chapter"
+                                                  r".*\n  For now flatten each image .*keras.layers.Dense"):
+        getattr(keras.layers, name)(32, 3)
+
+
+def test_other_keras_layer_names_are_still_attribute_errors():
+    with pytest.raises(AttributeError, match="has no attribute 'Conv4D'"):
+        keras.layers.Conv4D  # noqa: B018

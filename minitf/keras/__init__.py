@@ -16,7 +16,8 @@ from minitf.keras import backend, callbacks, layers, models, utils  # noqa: F401
 from minitf.keras.layers import Input  # noqa: F401
 from minitf.keras.models import Model, Sequential  # noqa: F401
 
-_LAZY = ("losses", "optimizers", "metrics", "initializers", "activations", "regularizers", "constraints", "datasets")
+_LAZY = ("losses", "optimizers", "metrics", "initializers", "activations", "regularizers", "constraints", "datasets",
+         "saving")
 
 
 def __getattr__(name):

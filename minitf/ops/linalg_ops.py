@@ -1,14 +1,21 @@
-"""Matrix multiplication (batched, with optional transposes) and its gradient.
+"""Matrix multiplication (batched, with optional transposes), ``einsum``, and their gradients.
 
 For ``out = a @ b`` the gradients are ``dy @ b^T`` and ``a^T @ dy``; the
 ``transpose_a``/``transpose_b`` flags move the transposes around without copying.
 Batch dims broadcast, and the tape sums the gradient back over them.
+
+``einsum`` names each input's axes with letters; its gradient for one input is another
+einsum: of ``dy`` with the other inputs, back to that input's letters.
 """
+
+import functools
+import re
 
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
-from minitf.ops.math_ops import binary_operands
+from minitf.ops.math_ops import binary_operands, ones_like
 from minitf.primitive import Primitive, bind
+from minitf.tensor import convert_to_tensor
 
 
 def _check_matmul(a, b, transpose_a, transpose_b):
@@ -79,3 +86,94 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None):
     """
     a, b = binary_operands(a, b)
     return bind(MatMul, a, b, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
+
+
+# einsum: out = einsum("ij,jk->ik", a, b); d a = einsum("ik,jk->ij", dy, b), and so for every input
+def _check_einsum(*inputs, equation):
+    checks.same_dtypes("Einsum", *inputs)
+    sizes, ellipsis = {}, ()
+    for i, (term, x) in enumerate(zip(equation.split("->")[0].split(","), inputs)):
+        shape, (before, _, after) = x._value.shape, term.partition("...")
+        if len(before + after) > len(shape) or ("..." not in term and len(term) != len(shape)):
+            raise InvalidArgumentError(
+                f"Input {i} to einsum has rank {len(shape)} but its subscripts {term!r} name {len(before + after)} "
+                "axes", "Einsum", "Give each input one letter per axis, or '...' for the axes you do not name.")
+        labels = list(before) + [None] * (len(shape) - len(before + after)) + list(after)  # None: under '...'
+        for label, size in zip(labels, shape):
+            if label is not None and sizes.setdefault(label, (size, i))[0] != size:
+                raise InvalidArgumentError(
+                    f"Expected dimension {sizes[label][0]} for label {label!r} (input {sizes[label][1]}) but input "
+                    f"{i} of shape {shape_text(shape)} has {size}", "Einsum",
+                    "One letter stands for one size in every input that uses it.")
+        ellipsis = checks.broadcast_shapes("Einsum", ellipsis, [d for d, a in zip(shape, labels) if a is None])
+
+
+def _einsum(xp, *arrays, equation):
+    return xp.einsum(equation, *arrays)
+
+
+def _einsum_grad(dy, out, *inputs, equation, index):
+    """d out / d inputs[index]: dy and the other inputs, contracted back to the input's letters.
+
+    A letter only that input has was summed away: a ``ones_like`` of the input brings it
+    back, so the gradient spreads over it.
+    """
+    terms, output = equation.split("->")[0].split(","), equation.split("->")[1]
+    subscripts = [output] + terms[:index] + terms[index + 1:]
+    operands = [dy] + list(inputs[:index] + inputs[index + 1:])
+    if any(label not in "".join(subscripts) for label in terms[index]):
+        subscripts, operands = subscripts + [terms[index]], operands + [ones_like(inputs[index])]
+    return bind(_einsum_primitive(len(operands)), *operands, equation=",".join(subscripts) + "->" + terms[index])
+
+
+@functools.cache
+def _einsum_primitive(count):
+    """Einsum for ``count`` inputs: one gradient rule per input."""
+    return Primitive("Einsum", _einsum, vjp=tuple(functools.partial(_einsum_grad, index=i) for i in range(count)),
+                     check=_check_einsum)
+
+
+def _explicit_equation(equation, count):
+    """The equation with its output spelled out (``"ij,jk"`` -> ``"ij,jk->ik"``), checked for what minitf runs."""
+    inputs, arrow, output = equation.replace(" ", "").partition("->")
+    terms, letters, term = inputs.split(","), inputs.replace("...", "").replace(",", ""), r"[a-zA-Z]*(\.\.\.)?[a-zA-Z]*"
+    if not re.fullmatch(f"{term}(,{term})*", inputs) or not re.fullmatch(term, output) or len(terms) != count:
+        raise ValueError(f"Invalid einsum equation {equation!r} for {count} input(s).\n  Write one term of letters "
+                         "per input (at most one '...' each), separated by commas, then optionally '->' and the "
+                         "output's letters.")
+    if not arrow:  # implicit output: the letters used once, in alphabetical order, after the ellipsis
+        output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    repeated = [t for t in terms + [output] if len(set(t.replace("...", ""))) < len(t.replace("...", ""))]
+    if repeated:
+        raise NotImplementedError(
+            f"minitf.einsum does not support a letter repeated within one term ({repeated[0]!r}): TensorFlow takes a "
+            "diagonal there.\n  Multiply by minitf.eye(n) to keep the diagonal and give the two axes different "
+            "letters: einsum('ij,ij->', x, minitf.eye(n)) is the trace.")
+    unknown = sorted(set(output.replace("...", "")) - set(letters))
+    if unknown or ("..." in inputs) != ("..." in output):
+        raise ValueError(f"Invalid einsum equation {equation!r}: the output names {unknown[0]!r}, which no input has."
+                         if unknown else f"Invalid einsum equation {equation!r}: '...' must be in the output exactly "
+                         "when it is in an input.\n  Keep '...' in the output (as NumPy does) and reduce_sum those "
+                         "axes afterwards if you need to.")
+    return f"{','.join(terms)}->{output}"
+
+
+def einsum(equation, *inputs, name=None, **kwargs):
+    """Multiply and sum tensors along the axes an equation names, as ``tf.einsum``.
+
+    ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; ``"ij->ji"`` a transpose, ``"ij->"`` a sum,
+    ``"...ij,...jk->...ik"`` a batched matmul whose batch dims broadcast. Without ``->``, the
+    output is the letters used once, in alphabetical order. A letter repeated within one
+    term (a diagonal, ``"ii->"``) is not supported.
+
+    Gradient: for each input, the einsum of ``dy`` with the other inputs back to its letters.
+
+    >>> import minitf as tf
+    >>> tf.einsum("ij,jk->ik", tf.ones([2, 3]), tf.ones([3, 4])).shape
+    TensorShape([2, 4])
+    >>> print(tf.einsum("i,i", tf.constant([1., 2.]), tf.constant([3., 4.])).numpy())
+    11.0
+    """
+    inputs = [convert_to_tensor(x) for x in inputs]
+    equation = _explicit_equation(equation, len(inputs))
+    return bind(_einsum_primitive(len(inputs)), *inputs, equation=equation)

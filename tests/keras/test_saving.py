@@ -50,7 +50,7 @@ def test_the_file_is_plain_arrays_without_pickle(tmp_path):
     with np.load(path, allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
     assert all(a.dtype != object for a in arrays.values())
-    assert arrays["__names__"].tolist() == [w.name for w in model.weights]
+    assert arrays["__names__"].tolist() == [w.path for w in model.weights]  # Keras 3 keys weights by path
     assert_same_weights([arrays[f"weight_{i:04d}"] for i in range(len(model.weights))], model.get_weights())
 
 

@@ -40,6 +40,12 @@ class _Device:
     def synchronize(self):
         """Nothing to wait for: the arithmetic already ran."""
 
+    def __enter__(self):  # ``with cupy.cuda.Device(0):`` (minitf.device): the one stand-in device
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
 
 class cuda:  # CuPy's name
     runtime = _Runtime

@@ -21,6 +21,14 @@ from minitf.keras.layers.core import (
 )
 from minitf.keras.layers.input_layer import Input, InputLayer, KerasTensor
 from minitf.keras.layers.normalization import BatchNormalization, LayerNormalization
+from minitf.unsupported import LATER_LAYERS, later_layer_error
 
 __all__ = ["Layer", "Dense", "Activation", "Flatten", "Reshape", "Dropout", "Lambda", "Concatenate", "Add",
            "concatenate", "add", "Input", "InputLayer", "KerasTensor", "BatchNormalization", "LayerNormalization"]
+
+
+def __getattr__(name):
+    """Keras's convolution and pooling layers come in the book's later chapters: one clear error each."""
+    if name in LATER_LAYERS:
+        raise later_layer_error(name)
+    raise AttributeError(f"module 'minitf.keras.layers' has no attribute {name!r}")

@@ -16,7 +16,9 @@ import numpy as np
 import minitf as tf
 from minitf import dtypes, nest
 from minitf.keras import backend
+from minitf.keras.utils import naming
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
+from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
 _NO_SUPER_INIT = (
@@ -36,6 +38,7 @@ class _CallContext:
 
 
 _context = _CallContext()
+_scope = naming.scope  # the layers being built or called (Keras 3's name scopes): a new weight's path
 
 
 # Bumped whenever a layer's tracked structure may have changed (a layer, variable or container
@@ -219,6 +222,9 @@ class Layer:
         if _structural(value) or _structural(self.__dict__.get(name)):
             value = _tracked(value)
             _changed()
+            object.__setattr__(self, name, value)
+            restore_deferred(self, name, value)  # a checkpoint restored before this weight or layer existed
+            return
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -308,7 +314,11 @@ class Layer:
         if training is None:
             training = context.training
         if not self.built:
-            self._build_for(inputs)
+            _scope.append(self)  # its weights' paths: the layers around it, then its name
+            try:
+                self._build_for(inputs)
+            finally:
+                _scope.pop()
         outermost = context.depth == 0
         if outermost:
             context.call_id += 1
@@ -316,6 +326,7 @@ class Layer:
         previous = context.training
         context.training = training
         context.depth += 1
+        _scope.append(self)
         try:
             if training is not None and self._call_takes_training:
                 kwargs["training"] = training
@@ -331,6 +342,7 @@ class Layer:
             raise
         finally:
             context.depth -= 1
+            _scope.pop()
             context.training = previous
         if self._output_shape is None:
             object.__setattr__(self, "_output_shape", _batchless(outputs))
@@ -384,7 +396,8 @@ class Layer:
         """Create a weight variable, track it, and return it.
 
         Args:
-            name: the weight's name (``"kernel"``); the variable is named ``"<layer>/<name>:0"``.
+            name: the weight's name (``"kernel"``), its ``name`` as in Keras 3; its ``path`` adds the layer's
+                name and those of the layers it is built in (``"dense/kernel"``, ``"sequential/dense/kernel"``).
             shape: its shape; every dim must be known.
             dtype: its dtype, the layer's by default.
             initializer: an initializer or its name; ``"glorot_uniform"`` for floats, zeros otherwise.
@@ -406,9 +419,10 @@ class Layer:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers.get(initializer)
         value = init(shape, dtype=dtype)
-        variable = Variable(value, trainable=True if trainable is None else trainable,
-                            name=f"{self.name}/{name or 'Variable'}", dtype=dtype,
-                            constraint=constraints.get(constraint) if constraint is not None else None)
+        name = name or "variable"
+        variable = naming.KerasVariable(value, name, naming.weight_path(self, name), dtype=dtype,
+                                        trainable=True if trainable is None else trainable,
+                                        constraint=constraints.get(constraint) if constraint is not None else None)
         self._own_weights.append(variable)
         _changed()
         if regularizer is not None:
@@ -541,6 +555,19 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              "You can build it manually via: `layer.build(batch_input_shape)`.")
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    def _checkpoint_children(self):
+        """What ``minitf.train.Checkpoint`` saves of this layer: its weights and sub-layers by attribute name.
+
+        Lists and dicts of them are kept whole (``blocks/0/kernel``); a weight made by ``add_weight`` but
+        kept in no attribute is named by its ``add_weight`` name.
+        """
+        found = {key: value for key, value in self.__dict__.items() if key not in _UNTRACKED and _is_trackable(value)}
+        reached = {id(v) for v in self._scan(Variable)}
+        for weight in self._own_weights:
+            if id(weight) not in reached:
+                found.setdefault(weight.name.split(":")[0].rpartition("/")[2], weight)
+        return found
 
     # -- losses --------------------------------------------------------------------------------
     def add_loss(self, losses):

@@ -24,6 +24,8 @@ class Functional(Model):
     (True, ['InputLayer', 'Dense'])
     """
 
+    _checkpoint_layer_list = "_graph_layers"
+
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         Model.__init__(self, name=name, **kwargs)
         self._init_graph(inputs, outputs)

@@ -35,6 +35,7 @@ class Model(Trainer, Layer):
     """
 
     _base_class_name = "Model"  # named in the error for a subclass that forgot super().__init__()
+    _checkpoint_layer_list = None  # the attribute listing the layers of a Sequential or functional model
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _functional_arguments(args, kwargs):
@@ -110,6 +111,21 @@ class Model(Trainer, Layer):
             if layer.name == name:
                 return layer
         raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
+
+    def _checkpoint_children(self):
+        """As a layer's; a Sequential or functional model's layers are numbered as TensorFlow numbers them.
+
+        ``layer_with_weights-0``, ``-1``... for the layers that hold weights (the names their weights are
+        saved under), and ``layer-0``, ``-1``... for every layer (so an unbuilt model still matches).
+        """
+        found = Layer._checkpoint_children(self)
+        if self._checkpoint_layer_list is None:
+            return found
+        layers = list(found.pop(self._checkpoint_layer_list, None) or ())
+        holding = [layer for layer in layers if layer.weights]
+        numbered = {f"layer_with_weights-{i}": layer for i, layer in enumerate(holding)}
+        numbered.update((f"layer-{i}", layer) for i, layer in enumerate(layers))
+        return {**numbered, **found}
 
     # -- inspecting and saving ------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):

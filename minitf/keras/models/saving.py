@@ -26,7 +26,14 @@ import numpy as np
 
 from minitf import nest
 from minitf.keras import layers
-from minitf.keras.utils.serialization import custom_object_scope, deserialize, get_custom_objects, serialize
+from minitf.keras.utils.serialization import (
+    class_for,
+    custom_object_scope,
+    deserialize,
+    get_registered_name,
+    serialize,
+    unknown_class_hint,
+)
 from minitf.tensor import TensorShape
 
 _FORMAT_KEY = "__minitf_weights__"
@@ -40,10 +47,15 @@ def _weights_arrays(model):
         raise ValueError(f"Unable to save the weights of model '{model.name}': it is not built yet, so it has no "
                          "weights. Call it on a batch of data (or model.build(input_shape)) first.")
     weights = model.weights
-    arrays = {_FORMAT_KEY: np.array(1), _NAMES_KEY: np.array([w.name for w in weights], dtype=str)}
+    arrays = {_FORMAT_KEY: np.array(1), _NAMES_KEY: np.array([_label(w) for w in weights], dtype=str)}
     for i, weight in enumerate(weights):
         arrays[f"weight_{i:04d}"] = weight.numpy()
     return arrays
+
+
+def _label(weight):
+    """A weight as messages name it: its Keras 3 path (``sequential/dense/kernel``), else its name."""
+    return getattr(weight, "path", None) or weight.name
 
 
 _WEIGHTS_SUFFIX = ".weights.h5"
@@ -135,15 +147,15 @@ def assign_checked(model, arrays, names, label):
     if len(arrays) != len(weights):
         raise ValueError(f"Weight file {label} holds {len(arrays)} weights, but model '{model.name}' has "
                          f"{len(weights)}.\n  The file was saved from a different architecture. File: {names}; "
-                         f"model: {[w.name for w in weights]}.")
+                         f"model: {[_label(w) for w in weights]}.")
     for weight, array, name in zip(weights, arrays, names):
         if tuple(array.shape) != tuple(weight.shape):
-            raise ValueError(f"Weight '{weight.name}' of model '{model.name}' has shape {tuple(weight.shape)}, but "
+            raise ValueError(f"Weight '{_label(weight)}' of model '{model.name}' has shape {tuple(weight.shape)}, but "
                              f"the matching array in {label} (saved as '{name}') has shape {tuple(array.shape)}. "
                              "No weight was changed.")
         if array.dtype != weight.dtype.as_numpy_dtype:
-            raise ValueError(f"Weight '{weight.name}' of model '{model.name}' has dtype {weight.dtype.name}, but the "
-                             f"matching array in {label} (saved as '{name}') has dtype {array.dtype}. "
+            raise ValueError(f"Weight '{_label(weight)}' of model '{model.name}' has dtype {weight.dtype.name}, "
+                             f"but the matching array in {label} (saved as '{name}') has dtype {array.dtype}. "
                              "No weight was changed.")
     for weight, array in zip(weights, arrays):
         weight.assign(array)
@@ -185,10 +197,9 @@ def _model_classes():
 def deserialize_layer(config):
     """A layer (or model) from ``{"class_name": ..., "config": ...}``; custom classes via ``custom_objects``."""
     name = config["class_name"]
-    cls = get_custom_objects().get(name) or getattr(layers, name, None) or _model_classes().get(name)
+    cls = class_for(config) or getattr(layers, name, None) or _model_classes().get(name)
     if cls is None or not isinstance(cls, type):
-        raise ValueError(f"Unknown layer: '{name}'. If it is your own class, pass it to load_model in "
-                         f"custom_objects={{'{name}': {name}}}.")
+        raise ValueError(f"Unknown layer: '{name}'.{unknown_class_hint(name)}")
     return cls.from_config(config.get("config", {}))
 
 
@@ -215,6 +226,7 @@ def save_model(model, filepath, overwrite=True):
     shape = model._build_input_shape
     config = {
         "format": _MODEL_FORMAT, "version": 1, "class_name": type(model).__name__, "config": model.get_config(),
+        "registered_name": get_registered_name(type(model)),
         "build_input_shape": None if shape is None else _shape_lists(shape),
         "compile_config": _compile_config(model),
     }
@@ -267,10 +279,11 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     config, weights = _read_model_archive(filepath)
     with custom_object_scope(custom_objects):
         name = config["class_name"]
-        cls = get_custom_objects().get(name) or _model_classes().get(name)
+        cls = class_for(config) or _model_classes().get(name)
         if cls is None:
             raise ValueError(f"Unknown model class: '{name}'. Pass it to load_model in "
-                             f"custom_objects={{'{name}': {name}}}.")
+                             f"custom_objects={{'{name}': {name}}}, or register it with "
+                             "@keras.saving.register_keras_serializable().")
         model = cls.from_config(config["config"])
         shapes = config.get("build_input_shape")
         if not model.built and shapes is not None:

@@ -10,6 +10,7 @@ from minitf.keras.layers.base import _NO_SUPER_INIT, Layer, as_shape
 from minitf.keras.layers.input_layer import InputLayer, KerasTensor, example_for
 from minitf.keras.models.model import Model
 from minitf.keras.models.saving import deserialize_layer
+from minitf.keras.utils.naming import inside
 from minitf.keras.utils.serialization import serialize
 from minitf.tensor import Tensor, TensorShape
 
@@ -27,6 +28,8 @@ class Sequential(Model):
         layers: the layers, first to last (a ``keras.Input`` may come first).
         name: the model's name.
     """
+
+    _checkpoint_layer_list = "_stack"
 
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
@@ -87,10 +90,11 @@ class Sequential(Model):
         x = self._example_output
         if x is None:
             x = example_for(self._batch_input_shape, self._input_dtype)
-        for layer in layers:
-            if not layer.built:  # built for a batch of any size, as Keras shows it: (None, ...)
-                layer._build_from_shape(TensorShape((None,) + tuple(x.shape)[1:]))
-            x = layer(x)
+        with inside(self):  # the layers' weights are named sequential/dense/kernel..., as in Keras 3
+            for layer in layers:
+                if not layer.built:  # built for a batch of any size, as Keras shows it: (None, ...)
+                    layer._build_from_shape(TensorShape((None,) + tuple(x.shape)[1:]))
+                x = layer(x)
         object.__setattr__(self, "_example_output", x)
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "_build_input_shape", TensorShape(self._batch_input_shape))

@@ -24,7 +24,7 @@ def get(identifier):
     A name gives a new optimizer with Keras's default arguments.
 
     >>> get("rmsprop")
-    <RMSprop name='RMSprop' iterations=0>
+    <RMSprop name='rmsprop' iterations=0>
 
     Raises:
         ValueError: an unknown name (the message lists the known ones) or a value that is not an optimizer.

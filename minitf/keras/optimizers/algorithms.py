@@ -34,6 +34,8 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = momentum, nesterov
 
     def build(self, var_list):
+        if self.built:
+            return
         super().build(var_list)
         self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
 
@@ -65,17 +67,19 @@ class RMSprop(Optimizer):
     9.6838
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="RMSprop",
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build(self, var_list):
+        if self.built:
+            return
         super().build(var_list)
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
+        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
         self.average_gradients = (
             [self.add_variable_from_reference(v, "average_gradient") for v in var_list] if self.centered else [])
-        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate):
         i, rho = self._get_variable_index(variable), self.rho
@@ -106,13 +110,15 @@ class Adam(Optimizer):
     With ``amsgrad=True`` the running maximum of ``v`` is used (Reddi et al., 2018).
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="Adam",
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
         self._step_sizes = {}
 
     def build(self, var_list):
+        if self.built:
+            return
         super().build(var_list)
         self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list]
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
@@ -157,11 +163,13 @@ class Nadam(Optimizer):
     9.8
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="Nadam", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def build(self, var_list):
+        if self.built:
+            return
         super().build(var_list)
         self.momentums = [self.add_variable_from_reference(v, "momentum") for v in var_list]
         self.velocities = [self.add_variable_from_reference(v, "velocity") for v in var_list]
@@ -193,11 +201,13 @@ class Adagrad(Optimizer):
     ``a += g ** 2``; ``w -= lr * g / sqrt(a + epsilon)``, with ``a`` starting at ``initial_accumulator_value``.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="Adagrad", **kwargs):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
     def build(self, var_list):
+        if self.built:
+            return
         super().build(var_list)
         start = Constant(self.initial_accumulator_value)
         self.accumulators = [self.add_variable_from_reference(v, "accumulator", start) for v in var_list]

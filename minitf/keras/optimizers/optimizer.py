@@ -3,11 +3,13 @@
 It checks and clips gradients, builds the per-variable state (slots) once,
 reads the learning rate (a float or a schedule), calls the subclass's
 ``update_step`` for each variable, applies variable constraints, and counts
-``iterations``. The update rules live in ``algorithms.py``; each is a few
-minitf ops and assignments (``variable.assign_sub(lr * g)``), as Keras 3's
-``update_step`` is, so a tape and the ``minitf.function`` tracer see them as
-ordinary ops: a traced training step replays the update with the learning
-rate, step count and slots the variables hold when it runs.
+``iterations``. Its own variables are named as Keras 3 names them: ``name``
+``"dense_kernel_momentum"``, ``path`` ``"adam/dense_kernel_momentum"``. The
+update rules live in ``algorithms.py``; each is a few minitf ops and
+assignments (``variable.assign_sub(lr * g)``), as Keras 3's ``update_step``
+is, so a tape and the ``minitf.function`` tracer see them as ordinary ops:
+a traced training step replays the update with the learning rate, step
+count and slots the variables hold when it runs.
 """
 
 import numbers
@@ -15,9 +17,11 @@ import warnings
 
 import minitf as tf
 from minitf.errors import InvalidArgumentError, shape_text
-from minitf.keras import initializers
+from minitf.keras import backend, initializers
 from minitf.keras.optimizers import schedules
+from minitf.keras.utils.naming import KerasVariable, weight_path
 from minitf.tensor import Tensor
+from minitf.train.restore import restore_deferred_slot
 
 
 def _learning_rate_value(value):
@@ -46,7 +50,9 @@ class Optimizer:
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: scale all gradients together so their joint L2 norm is at most this.
-        name: the optimizer's name (default: the class name).
+        name: the optimizer's name, the first part of its variables' paths (default: the class name in snake
+            case, made unique: ``"plain_gd"``, ``"plain_gd_1"``; Keras 3's own optimizers pass theirs:
+            ``"adam"``, ``"SGD"``...).
 
     >>> import minitf as tf
     >>> class PlainGD(Optimizer):
@@ -62,12 +68,13 @@ class Optimizer:
         if sum(arg is not None for arg in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
-        self.name = name or type(self).__name__
+        self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.built = False
         self._variables = []
         self._index = {}  # id(model variable) -> its position in the slot lists
         self._tracked = []  # the model variables themselves (keeps their ids unique)
+        self._slots = []  # (model variable, slot name, slot variable), for checkpoints
         self._iterations = self.add_variable((), dtype=tf.int64, name="iteration")
         self._learning_rate = None
         self.learning_rate = learning_rate
@@ -80,7 +87,18 @@ class Optimizer:
 
     @property
     def variables(self):
-        """The optimizer's own state: iterations, the learning rate (when a float), and the slots."""
+        """The optimizer's own state, in Keras 3's order: iterations, the learning rate (when a float), the slots.
+
+        >>> import minitf as tf
+        >>> from minitf import keras
+        >>> layer = keras.layers.Dense(2, name="dense")
+        >>> _ = layer(tf.ones([1, 3]))
+        >>> optimizer = keras.optimizers.Adam()
+        >>> optimizer.build(layer.trainable_variables)
+        >>> [v.path for v in optimizer.variables]  # doctest: +NORMALIZE_WHITESPACE
+        ['adam/iteration', 'adam/learning_rate', 'adam/dense_kernel_momentum', 'adam/dense_bias_momentum',
+         'adam/dense_kernel_velocity', 'adam/dense_bias_velocity']
+        """
         return list(self._variables)
 
     @property
@@ -109,20 +127,32 @@ class Optimizer:
                                                     name="learning_rate")
 
     def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
-        """Create a non-trainable Variable that belongs to the optimizer's state."""
+        """Create a non-trainable Variable that belongs to the optimizer's state (its path: ``adam/<name>``)."""
         value = initializers.get(initializer)(shape, dtype=dtype or tf.float32)
-        variable = tf.Variable(value, trainable=False, name=name)
+        name = name or "variable"
+        variable = KerasVariable(value, name, weight_path(self, name), trainable=False)
         self._variables.append(variable)
         return variable
 
-    def add_variable_from_reference(self, reference_variable, name, initializer="zeros"):
-        """A slot: a Variable shaped like ``reference_variable``, named after it (``kernel_momentum``)."""
-        base = reference_variable.name.split(":")[0]
-        return self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
-                                 f"{base}_{name}")
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """A slot: a Variable shaped like ``reference_variable``, named after its path (``dense_kernel_momentum``).
+
+        A plain Variable (no path) gives its name instead, with ``/`` and ``:`` as ``_`` (``w_0_momentum``).
+        """
+        base = getattr(reference_variable, "path", None) or reference_variable.name.replace(":", "_")
+        slot = self.add_variable(tuple(reference_variable.shape), initializer, reference_variable.dtype,
+                                 f"{base.replace('/', '_')}_{name or 'var'}")
+        self._slots.append((reference_variable, name, slot))
+        restore_deferred_slot(self, reference_variable, name, slot)  # a checkpoint restored before this step
+        return slot
 
     def build(self, var_list):
-        """Create the per-variable state; subclasses call ``super().build(var_list)`` and add their slots."""
+        """Create the state for the variables in ``var_list`` (the model's trainable variables), once.
+
+        ``apply`` and ``apply_gradients`` call it on their first use; call it yourself to create the state
+        before a traced step, or to update parts of a model in separate steps. Subclasses call
+        ``super().build(var_list)`` and then add their slots.
+        """
         for variable in var_list:
             if id(variable) not in self._index:
                 self._index[id(variable)] = len(self._tracked)
@@ -135,9 +165,9 @@ class Optimizer:
             return self._index[id(variable)]
         except KeyError:
             raise ValueError(
-                f"Unknown variable: {variable.name}. This optimizer can only be called for the variables it was "
-                "originally built with. When working with a new set of variables, you should recreate a new "
-                "optimizer instance."
+                f"Unknown variable: {getattr(variable, 'path', variable.name)}. This optimizer can only be called "
+                "for the variables it was originally built with. When working with a new set of variables, you "
+                "should recreate a new optimizer instance."
             ) from None
 
     # -- updates -----------------------------------------------------------------------------
@@ -212,8 +242,9 @@ class Optimizer:
         all_vars = [v for _, v in pairs]
         pairs = [(_gradient_for(g, v), v) for g, v in pairs if g is not None]
         if not self.built:
-            Optimizer.build(self, all_vars)  # the bookkeeping, even if a subclass's build forgets super()
             self.build(all_vars)
+            if not self._tracked:
+                Optimizer.build(self, all_vars)  # the bookkeeping, when a subclass's build forgot super().build
         variables = [v for _, v in pairs if self._get_variable_index(v) is not None]
         grads = self._clip([g for g, _ in pairs])
         learning_rate = self._learning_rate_tensor()
@@ -229,6 +260,43 @@ class Optimizer:
                 variable.assign(variable.constraint(variable))
         self._iterations.assign_add(1)
         return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Apply one update: ``optimizer.apply(grads, model.trainable_variables)``, Keras 3's form.
+
+        The same update as ``apply_gradients(zip(grads, trainable_variables))``. Without
+        ``trainable_variables``, ``grads`` pairs one to one with the variables the optimizer was built
+        with (``optimizer.build(variables)``, or its first ``apply``). An empty ``grads`` does nothing.
+
+        >>> import minitf as tf
+        >>> from minitf import keras
+        >>> w = tf.Variable([1.0, 2.0])
+        >>> optimizer = keras.optimizers.SGD(learning_rate=0.5)
+        >>> optimizer.apply([tf.constant([1.0, 1.0])], [w])
+        >>> optimizer.apply([tf.constant([1.0, 0.0])])  # the variables it was built with
+        >>> w.numpy(), int(optimizer.iterations)
+        (array([0. , 1.5], dtype=float32), 2)
+
+        Raises:
+            ValueError: no variables given to an optimizer that is not built yet, or not one gradient per
+                variable; and what ``apply_gradients`` raises.
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
+                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.\n"
+                                 "  Or pass them: optimizer.apply(grads, model.trainable_variables).")
+            trainable_variables = self._tracked
+        else:
+            trainable_variables = list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"optimizer.apply() received {len(grads)} gradients for {len(trainable_variables)} "
+                             "variables: it needs one gradient per variable, in the same order.\n  Compute them "
+                             "with tape.gradient(loss, variables) for the variables you pass.")
+        self.apply_gradients(zip(grads, trainable_variables))
 
     def minimize(self, loss, var_list, tape=None):
         """Compute the gradients of ``loss`` with respect to ``var_list`` and apply them.
@@ -253,6 +321,18 @@ class Optimizer:
         var_list = list(var_list() if callable(var_list) else var_list)
         grads = tape.gradient(loss, var_list)
         return self.apply_gradients(zip(grads, var_list))
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def _checkpoint_children(self):
+        """What ``minitf.train.Checkpoint`` saves of the optimizer itself: ``iter`` and a float learning rate."""
+        found = {"iter": self._iterations}
+        if isinstance(self._learning_rate, tf.Variable):
+            found["learning_rate"] = self._learning_rate
+        return found
+
+    def _checkpoint_slots(self):
+        """The slots, saved under the variable each belongs to (so they restore into a fresh model by path)."""
+        return list(self._slots)
 
     # -- configuration -----------------------------------------------------------------------
     def get_config(self):
@@ -285,6 +365,7 @@ def _gradient_for(gradient, variable):
         raise InvalidArgumentError(
             f"Cannot update variable with shape {shape_text(variable.shape)} using a Tensor with shape "
             f"{shape_text(gradient.shape)}, shapes must be equal.", "AssignSubVariableOp",
-            f"The gradient for '{variable.name}' must have the variable's shape {tuple(variable.shape)}; was it "
-            "paired with the wrong variable? zip(gradients, variables) needs both lists in the same order.")
+            f"The gradient for '{getattr(variable, 'path', variable.name)}' must have the variable's shape "
+            f"{tuple(variable.shape)}; was it paired with the wrong variable? zip(gradients, variables) needs both "
+            "lists in the same order.")
     return gradient

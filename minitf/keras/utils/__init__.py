@@ -1,11 +1,19 @@
-"""``keras.utils``: the progress bar, data helpers and custom-object scopes."""
+"""``keras.utils``: the progress bar, data helpers, custom-object scopes and the registry of custom objects."""
 
 from minitf.keras.utils.data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from minitf.keras.utils.progbar import Progbar
-from minitf.keras.utils.serialization import CustomObjectScope, custom_object_scope, get_custom_objects
+from minitf.keras.utils.serialization import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 
 __all__ = ["Progbar", "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "CustomObjectScope",
-           "custom_object_scope", "get_custom_objects", "set_random_seed", "to_categorical"]
+           "custom_object_scope", "get_custom_objects", "get_registered_name", "get_registered_object",
+           "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 
 def set_random_seed(seed):

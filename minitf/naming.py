@@ -1,0 +1,73 @@
+"""Name scopes: the prefix (``outer/inner/``) that ``minitf.name_scope`` gives the names made inside it.
+
+Two kinds of names get it, as in TensorFlow: a new variable's (``dense/w:0``, read by
+``variable.py``) and an operation's that a ``minitf.function`` traces (``dense/MatMul``, read by
+``graph.py``). A ``minitf.Module`` opens its own scope with ``module.name_scope``. This module only
+keeps the open scopes; it knows nothing of variables or graphs.
+"""
+
+__all__ = ["name_scope", "name_scopes", "scoped"]
+
+name_scopes = []  # the open name scopes, innermost last, each as a full prefix ("outer/inner/")
+
+
+class name_scope:
+    """A context manager that prefixes ``name/`` to the names made inside it, as ``tf.name_scope``.
+
+    Variables created inside the block are named ``name/w:0``, and the operations a
+    ``minitf.function`` traces inside it ``name/MatMul``; eager ops have no names. Scopes nest
+    (``outer/inner/``); a name ending in ``/`` is absolute (it replaces the open scopes: this is
+    how a ``Module`` reopens its own scope anywhere), and ``""`` goes back to the top. ``with``
+    gives the full prefix.
+
+    >>> import minitf as tf
+    >>> with tf.name_scope("outer"):
+    ...     with tf.name_scope("inner") as scope:
+    ...         v = tf.Variable(1.0, name="w")
+    >>> scope, v.name
+    ('outer/inner/', 'outer/inner/w:0')
+    >>> @tf.function
+    ... def f(x):
+    ...     with tf.name_scope("dense"):
+    ...         return x * 2.0
+    >>> [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
+    ['x', 'dense/Const', 'dense/Mul']
+
+    Raises:
+        ValueError: ``name`` is not a string.
+    """
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise ValueError(f"name for name_scope must be a string. Received: {name!r} of type "
+                             f"{type(name).__name__}.\n  Pass the scope's name as a str, e.g. "
+                             "minitf.name_scope(\"dense\").")
+        self._name = name
+
+    @property
+    def name(self):
+        """The name given (``"dense"``; a module's scope holds its full prefix, ``"my_module/"``)."""
+        return self._name
+
+    def __enter__(self):
+        name, outer = self._name, prefix()
+        scope = "" if not name else name if name.endswith("/") else f"{outer}{name}/"
+        name_scopes.append(scope)
+        return scope
+
+    def __exit__(self, *exc_info):
+        name_scopes.pop()
+        return False
+
+    def __repr__(self):
+        return f"<minitf.name_scope {self._name!r}>"
+
+
+def prefix():
+    """The innermost open scope's prefix (``"outer/inner/"``), or ``""`` outside any scope."""
+    return name_scopes[-1] if name_scopes else ""
+
+
+def scoped(name):
+    """``name`` inside the open name scopes (``dense/MatMul``)."""
+    return f"{name_scopes[-1]}{name}" if name_scopes else name
