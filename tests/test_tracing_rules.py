@@ -119,7 +119,7 @@ def test_an_unknown_rank_spec_traces_once_for_every_rank(capsys):
     np.testing.assert_array_equal(affine(tf.constant([1.0, 2.0])).numpy(), [3.0, 5.0])
     np.testing.assert_array_equal(affine(tf.constant([[1.0], [2.0]])).numpy(), [[3.0], [5.0]])
     assert affine.experimental_get_tracing_count() == 1 and capsys.readouterr().out == "Tracing\n"
-    assert repr(affine.input_signature[0]) == "TensorSpec(shape=<unknown>, dtype=minitf.float32, name=None)"
+    assert repr(affine.input_signature[0]) == "TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)"
     assert affine.pretty_printed_concrete_signatures() == "affine(x: float32[...])"
     with pytest.raises(TypeError, match="Binding inputs to minitf.function 'affine' failed"):
         affine(tf.constant(1))
