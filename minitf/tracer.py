@@ -282,8 +282,9 @@ def singleton_error(function_name, variable):
 def trace(python_function, args, kwargs, leaves, specs, names, run, may_create=True):
     """Trace ``python_function(*args, **kwargs)``, whose tensors are ``leaves``, into a new graph.
 
-    ``may_create=False`` (a function's later traces) refuses new variables. Returns the tracer, holding the ``graph``, the ``outputs`` (per leaf of the result: a graph
-    tensor, or a Python value returned as is), the call's ``result`` and each input's traced shape.
+    Returns the tracer, holding the ``graph``, the ``outputs`` (per leaf of the result: a graph tensor, or a
+    Python value returned as is), the call's ``result`` and each input's traced shape. ``may_create=False`` (a
+    function's later traces) refuses new variables.
     """
     tracer = Tracer(Graph(getattr(python_function, "__name__", "function")),
                     any(isinstance(x, TensorSpec) for x in leaves))
