@@ -195,7 +195,7 @@ class Function:
         except TypeError:  # not weak-referenceable
             self._history = _History(maxlen=_RETRACE_WINDOW)
         self._attribute = getattr(python_function, "__name__", "function")
-        functools.update_wrapper(self, python_function)
+        functools.update_wrapper(self, python_function, updated=())  # not the module's __dict__
 
     python_function = property(lambda self: self._python_function)
     input_signature = property(lambda self: self._input_signature)
@@ -301,17 +301,13 @@ class Function:
         to check that the variables are created once, not on every call.
         """
         specs, names = self._input_specs_for(key, leaves), self._input_names(args, kwargs, len(leaves))
-        traced = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run)
-        created = traced.created
-        if created and not self._concrete:
+        traced = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run,
+                              may_create=not self._concrete)
+        if traced.created:  # the first trace made variables: trace once more (not run) to check it makes none then
             with tracer.state_undone([]):
-                created = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run=False).created
-        if created:
-            raise ValueError(
-                "minitf.function only supports singleton minitf.Variables created on the first call. Make sure the "
-                "minitf.Variable is only created once or created outside minitf.function.\n  "
-                f"'{traced.graph.name}' creates {created[0].name!r} each time it is traced: create it outside the "
-                "function, or once (in __init__ or build(), or guarded by `if self.v is None:`).")
+                again = tracer.trace(self._python_function, args, kwargs, leaves, specs, names, run=False).created
+            if again:
+                raise tracer.singleton_error(traced.graph.name, again[0])
         remaining = iter(specs)
         signature_ = (tuple(tracer.replace_leaves(args, remaining)), tracer.replace_leaves(kwargs, remaining))
         concrete = ConcreteFunction(traced, specs, signature_, self._parameter_names()[:len(args)])

@@ -234,16 +234,25 @@ class Tracer:
                 "per element, or pass the value as a Python argument (one trace per value).",
                 UserWarning, stacklevel=stacklevel)
 
+    def on_created(self, variable):
+        """Note a variable created while tracing; a function's later traces may create none (TensorFlow's rule)."""
+        if self.created is None:
+            raise singleton_error(self.graph.name, variable)
+        self.created.append(variable)
+
     @contextlib.contextmanager
     def recording(self, run):
         """Record the block; a trace that is no call (``run=False``) prints nothing and undoes assignments."""
         hooks = ((recorders, self), (_tracing, self), (python_value_hooks, self.on_python_value),
-                 (gradient_hooks, self.on_gradient), (creation_hooks, self.created.append))
+                 (gradient_hooks, self.on_gradient), (creation_hooks, self.on_created))
         for hook_list, hook in hooks:
             hook_list.append(hook)
         try:
             with contextlib.nullcontext() if run else logging_ops.silenced():
                 yield self
+        except BaseException:
+            run = False  # a failed trace leaves every variable as it was: TensorFlow runs nothing while tracing
+            raise
         finally:
             for hook_list, hook in hooks:
                 hook_list.remove(hook)
@@ -261,14 +270,26 @@ class Tracer:
                     tensor.__class__ = Tensor
 
 
-def trace(python_function, args, kwargs, leaves, specs, names, run):
+def singleton_error(function_name, variable):
+    """TensorFlow's error for a traced function that creates a variable on more than its first trace."""
+    return ValueError(
+        "minitf.function only supports singleton minitf.Variables created on the first call. Make sure the "
+        "minitf.Variable is only created once or created outside minitf.function.\n  "
+        f"'{function_name}' creates {variable.name!r} each time it is traced: create it outside the "
+        "function, or once (in __init__ or build(), or guarded by `if self.v is None:`).")
+
+
+def trace(python_function, args, kwargs, leaves, specs, names, run, may_create=True):
     """Trace ``python_function(*args, **kwargs)``, whose tensors are ``leaves``, into a new graph.
 
-    Returns the tracer, holding the ``graph``, the ``outputs`` (per leaf of the result: a graph
-    tensor, or a Python value returned as is), the call's ``result`` and each input's traced shape.
+    Returns the tracer, holding the ``graph``, the ``outputs`` (per leaf of the result: a graph tensor, or a
+    Python value returned as is), the call's ``result`` and each input's traced shape. ``may_create=False`` (a
+    function's later traces) refuses new variables.
     """
     tracer = Tracer(Graph(getattr(python_function, "__name__", "function")),
                     any(isinstance(x, TensorSpec) for x in leaves))
+    if not may_create:
+        tracer.created = None  # a function's later traces: creating a variable raises at once (on_created)
     placeholders = []
     for leaf, spec, name in zip(leaves, specs, names):
         if isinstance(leaf, TensorSpec):

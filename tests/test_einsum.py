@@ -19,6 +19,12 @@ CASES = [
     ("ij,k->ik", [(2, 3), (4,)]),  # j summed away in one input only
     ("bij,bjk,bkl->bil", [(2, 2, 3), (2, 3, 4), (2, 4, 2)]),  # three inputs
     ("i...->...", [(2, 3, 4)]),
+    ("ii->i", [(3, 3)]),  # a repeated letter takes the diagonal
+    ("ii", [(3, 3)]),  # the trace
+    ("bxby->bxy", [(3, 2, 3, 4)]),  # the advanced autodiff guide's diagonal blocks of a jacobian
+    ("iij,jk->ik", [(2, 2, 3), (3, 4)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("ii...->i...", [(3, 3, 2)]),
 ]
 
 
@@ -57,7 +63,8 @@ def test_second_derivatives_and_tracing():
     ("i-j", [(2,)], ValueError, "Invalid einsum equation 'i-j'"),
     ("...ij->ij", [(2, 3)], ValueError, "'...' must be in the output exactly when it is in an input"),
     ("ij->...ij", [(2, 3)], ValueError, "'...' must be in the output exactly when it is in an input"),
-    ("ii->i", [(2, 2)], NotImplementedError, "does not support a letter repeated within one term"),
+    ("i->ii", [(2,)], ValueError, "the output 'ii' names a letter twice"),
+    ("ii->i", [(2, 3)], tf.errors.InvalidArgumentError, "label 'i'"),
 ])
 def test_einsum_errors_name_what_is_wrong(equation, shapes, error, message):
     with pytest.raises(error, match=message):

@@ -765,13 +765,15 @@ def test_a_replayed_assignment_updates_in_place_only_when_nothing_else_holds_the
 
 
 def test_the_function_modules_stay_small_enough_to_read():
-    """A size budget for minitf.function's four modules, counted as the engine's (issue 16's goal: 450 lines).
+    """A size budget for minitf.function's modules, counted as the engine's (issue 16's goal: 450 lines).
 
     A ratchet at today's size, lowered as they shrink (issue 18 added leaked tensors, unknown ranks, py_function's
-    one op, run_functions_eagerly and as_graph_def's error; name scopes moved out to naming.py).
+    one op, run_functions_eagerly, as_graph_def's error, init_scope (lifting.py) and name scopes (naming.py, which
+    also names variables), and a failed trace undoing its assignments).
     """
-    lines = sum(code_lines(f"minitf/{name}.py") for name in ("graph", "tracer", "executor", "function"))
-    assert lines <= 693, f"minitf.function has {lines} code lines (budget 693, goal 450)"
+    files = ("graph", "tracer", "executor", "function", "naming", "lifting")
+    lines = sum(code_lines(f"minitf/{name}.py") for name in files)
+    assert lines <= 754, f"minitf.function has {lines} code lines (budget 754, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():

@@ -223,3 +223,38 @@ def test_py_function_errors_say_what_to_do():
         tf.py_function(lambda x: x, [tf.constant(1)], Tout=tf.float32)
     with pytest.raises(NotImplementedError, match="returns one tensor, but Tout lists 2 dtypes"):
         tf.py_function(lambda x: (x, x), [tf.constant(1)], Tout=[tf.int32, tf.int32])
+
+
+def test_a_trace_that_fails_leaves_every_variable_as_it_was():
+    """TensorFlow runs nothing while tracing, so an error in a trace changes no state; minitf's trace runs the ops."""
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def step(x):
+        v.assign_add(tf.reduce_sum(x))
+        if x.shape[0] == 2:
+            raise RuntimeError("stop")
+        return v.read_value()
+
+    step(tf.constant([1.0]))
+    assert float(v) == 2.0
+    with pytest.raises(RuntimeError, match="stop"):
+        step(tf.constant([1.0, 1.0]))
+    assert float(v) == 2.0
+
+
+def test_a_later_trace_that_creates_a_variable_raises_before_it_changes_anything():
+    v = tf.Variable(0.0)
+    made = []
+
+    @tf.function
+    def step(x):
+        v.assign_add(1.0)
+        if x.shape[0] == 2:
+            made.append(tf.Variable(3.0))
+        return v.read_value()
+
+    step(tf.constant([1.0]))
+    with pytest.raises(ValueError, match="singleton minitf.Variables created on the first call"):
+        step(tf.constant([1.0, 1.0]))
+    assert float(v) == 1.0 and made == []

@@ -13,6 +13,7 @@ import re
 
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
+from minitf.ops.array_ops import eye
 from minitf.ops.math_ops import binary_operands, ones_like
 from minitf.primitive import Primitive, bind
 from minitf.tensor import convert_to_tensor
@@ -123,7 +124,31 @@ def _einsum_grad(dy, out, *inputs, equation, index):
     operands = [dy] + list(inputs[:index] + inputs[index + 1:])
     if any(label not in "".join(subscripts) for label in terms[index]):
         subscripts, operands = subscripts + [terms[index]], operands + [ones_like(inputs[index])]
-    return bind(_einsum_primitive(len(operands)), *operands, equation=",".join(subscripts) + "->" + terms[index])
+    term = terms[index]
+    distinct = "".join(dict.fromkeys(term.replace("...", "."))).replace(".", "...")  # "bxby" -> "bxy"
+    grad = bind(_einsum_primitive(len(operands)), *operands, equation=",".join(subscripts) + "->" + distinct)
+    return grad if distinct == term else _onto_diagonal(grad, distinct, term, inputs[index])
+
+
+def _onto_diagonal(grad, distinct, term, x):
+    """A gradient over ``distinct`` letters put back on the diagonal of ``term`` ("bxy" -> "bxby").
+
+    Each repeat of a letter gets a fresh letter and an identity matrix pairs the two: zero off the diagonal.
+    """
+    unused = iter(sorted(set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") - set(term)))
+    before, _, after = term.partition("...")
+    positions = list(range(len(before))) + list(range(-len(after), 0))
+    new_term, eyes, seen = "", [], set()
+    for letter, axis in zip(before + after, positions):
+        if letter in seen:
+            fresh = next(unused)
+            eyes.append((letter + fresh, eye(x.shape[axis], dtype=x.dtype)))
+            letter = fresh
+        seen.add(letter)
+        new_term += letter
+    new_term = new_term[:len(before)] + ("..." if "..." in term else "") + new_term[len(before):]
+    equation = ",".join([distinct] + [letters for letters, _ in eyes]) + "->" + new_term
+    return bind(_einsum_primitive(1 + len(eyes)), grad, *[matrix for _, matrix in eyes], equation=equation)
 
 
 @functools.cache
@@ -143,12 +168,9 @@ def _explicit_equation(equation, count):
                          "output's letters.")
     if not arrow:  # implicit output: the letters used once, in alphabetical order, after the ellipsis
         output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    repeated = [t for t in terms + [output] if len(set(t.replace("...", ""))) < len(t.replace("...", ""))]
-    if repeated:
-        raise NotImplementedError(
-            f"minitf.einsum does not support a letter repeated within one term ({repeated[0]!r}): TensorFlow takes a "
-            "diagonal there.\n  Multiply by minitf.eye(n) to keep the diagonal and give the two axes different "
-            "letters: einsum('ij,ij->', x, minitf.eye(n)) is the trace.")
+    if len(set(output.replace("...", ""))) < len(output.replace("...", "")):
+        raise ValueError(f"Invalid einsum equation {equation!r}: the output {output!r} names a letter twice.\n  "
+                         "Name each output axis once (a letter repeated in an input takes its diagonal).")
     unknown = sorted(set(output.replace("...", "")) - set(letters))
     if unknown or ("..." in inputs) != ("..." in output):
         raise ValueError(f"Invalid einsum equation {equation!r}: the output names {unknown[0]!r}, which no input has."
@@ -163,8 +185,8 @@ def einsum(equation, *inputs, name=None, **kwargs):
 
     ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; ``"ij->ji"`` a transpose, ``"ij->"`` a sum,
     ``"...ij,...jk->...ik"`` a batched matmul whose batch dims broadcast. Without ``->``, the
-    output is the letters used once, in alphabetical order. A letter repeated within one
-    term (a diagonal, ``"ii->"``) is not supported.
+    output is the letters used once, in alphabetical order. A letter repeated in an input
+    takes its diagonal (``"ii->"`` is the trace, ``"bxby->bxy"`` the diagonal blocks).
 
     Gradient: for each input, the einsum of ``dy`` with the other inputs back to its letters.
 

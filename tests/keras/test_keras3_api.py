@@ -154,10 +154,12 @@ def test_a_second_optimizer_in_one_traced_function_raises_as_tensorflow_does():
         optimizer.apply(gradients, [w])
 
     train_step(w, x, y, opt1)
+    after_opt1 = float(w)
     with pytest.raises(ValueError, match=re.escape(
             "minitf.function only supports singleton minitf.Variables created on the first call. Make sure the "
             "minitf.Variable is only created once or created outside minitf.function.")):
         train_step(w, x, y, opt2)
+    assert float(w) == after_opt1 and int(opt2.iterations) == 0  # the failed trace changed nothing, as in TF
     opt3 = optimizers.Adam(learning_rate=1e-3)
     opt3.build([w])  # its state made outside the function: this trace creates nothing
     before = float(w)
