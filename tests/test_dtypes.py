@@ -65,3 +65,17 @@ def test_variance_and_std_of_integers_raise_as_tensorflow():
         with pytest.raises(TypeError, match=r"Input must be either real or complex\. Received integer type "
                                             r"<dtype: 'int32'>\."):
             reduce(tf.constant([1, 2, 3]))
+
+
+def test_integer_arguments_refuse_bools_and_floats_as_tensorflow():
+    from minitf.errors import InvalidArgumentError
+
+    x = tf.ones([2, 2])
+    for call, attr, op in [(lambda: tf.reduce_sum(x, axis=True), "Tidx", "Sum"),
+                           (lambda: tf.reshape(tf.ones([1]), [True]), "Tshape", "Reshape"),
+                           (lambda: tf.tile(x, [True, False]), "Tmultiples", "Tile")]:
+        with pytest.raises(InvalidArgumentError, match=rf"Value for attr '{attr}' of bool is not in the list of "
+                                                       rf"allowed values: int32, int64 \[Op:{op}\]"):
+            call()
+    with pytest.raises(InvalidArgumentError, match=r"of float is not in .*\n.*axis takes whole numbers, got 0\.5"):
+        tf.reduce_sum(x, axis=0.5)

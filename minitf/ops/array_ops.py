@@ -45,16 +45,6 @@ def _output_shape(shape):
     return shape
 
 
-def _reshape_target(shape):
-    """``reshape``'s shape argument: int32/int64 values (a float list or tensor gets TensorFlow's attr error)."""
-    values = shape._value if isinstance(shape, Tensor) else np.asarray(
-        shape.as_list() if isinstance(shape, TensorShape) else shape)
-    if values.size and values.dtype.kind == "f":
-        raise InvalidArgumentError("Value for attr 'Tshape' of float is not in the list of allowed values: int32, "
-                                   "int64", "Reshape", "A shape is whole numbers: write [2, 2], not [2.0, 2.0].")
-    return _static_shape(shape)
-
-
 # reshape: d reshape(x) = reshape(dy, x.shape)
 def _check_reshape(x, shape):
     unknown = [i for i, d in enumerate(shape) if d == -1]
@@ -112,7 +102,9 @@ def reshape_like(x, like):
 def reshape(tensor, shape, name=None):
     """Return ``tensor`` with the same values in a new shape; one dim may be ``-1`` (inferred)."""
     tensor = convert_to_tensor(tensor)
-    shape = _reshape_target(shape)
+    checks.whole_numbers(shape.as_list() if isinstance(shape, TensorShape) else shape, "Tshape", "Reshape",
+                         "A shape is whole numbers: write [2, 2], not [2.0, 2.0].")
+    shape = _static_shape(shape)
     if tensor._value.shape == shape:
         return tensor
     return bind(Reshape, tensor, shape=shape)

@@ -4,6 +4,8 @@ Every check runs before the array library is called and raises the error
 TensorFlow would, plus a line saying how to fix it.
 """
 
+import numpy as np
+
 from minitf.errors import InvalidArgumentError, shape_text
 
 # TensorFlow's names for dtypes inside kernel error messages.
@@ -99,6 +101,17 @@ def normalize_axis(op, axis, ndim):
             )
         out.add(a % ndim)
     return tuple(sorted(out))
+
+
+def whole_numbers(value, attr, op, hint):
+    """``value`` (a number, a list or a tensor: a shape, axes, counts) as a flat list; floats and bools get
+    TensorFlow's error for an integer attribute ``attr``, with ``hint`` (``{value!r}`` in it shows the value)."""
+    array = np.asarray(value._value.tolist() if hasattr(value, "_value") else value)
+    if array.size and array.dtype.kind in "fb":
+        kind = "float" if array.dtype.kind == "f" else "bool"
+        raise InvalidArgumentError(f"Value for attr '{attr}' of {kind} is not in the list of allowed values: int32, "
+                                   "int64", op, hint.format(value=value))
+    return array.reshape(-1).tolist()
 
 
 def first_out_of_range(values, size):

@@ -21,11 +21,7 @@ from minitf.tensor import Tensor, constant, convert_to_tensor
 
 def _int_values(value, attr, op):
     """A Python int, list of ints or int tensor as a list of ints (floats get TensorFlow's attr error)."""
-    array = np.asarray(value._value.tolist() if isinstance(value, Tensor) else value)
-    if array.size and array.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"Value for attr '{attr}' of float is not in the list of allowed values: int32, "
-                                   "int64", op, "Give whole numbers, e.g. [2, 1] rather than [2.0, 1.0].")
-    return array.reshape(-1).tolist()
+    return checks.whole_numbers(value, attr, op, "Give whole numbers, e.g. [2, 1] rather than [2.0, 1.0].")
 
 
 def tile(input, multiples, name=None):

@@ -24,7 +24,7 @@ from minitf.ops.math_ops import (
     where,
 )
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import convert_to_tensor
 
 
 def _expand(dy, axis, keepdims=False):
@@ -40,11 +40,7 @@ def _reduction(name, prim, x, axis, keepdims):
 
 def _reduction_axes(name, axis, ndim):
     """``axis`` checked as TensorFlow checks ``reduction_indices``: integers, in range, none repeated."""
-    values = axis._value.tolist() if isinstance(axis, Tensor) else axis
-    values = list(values) if isinstance(values, (list, tuple)) else [values]
-    if any(isinstance(a, float) for a in values):
-        raise InvalidArgumentError("Value for attr 'Tidx' of float is not in the list of allowed values: int32, "
-                                   "int64", name, f"axis takes whole numbers, got {axis!r}.")
+    values = checks.whole_numbers(axis, "Tidx", name, "axis takes whole numbers, got {value!r}.")
     axes = checks.normalize_axis(name, values, ndim)
     if len(axes) != len(values):
         seen = set()
