@@ -79,3 +79,12 @@ def test_integer_arguments_refuse_bools_and_floats_as_tensorflow():
             call()
     with pytest.raises(InvalidArgumentError, match=r"of float is not in .*\n.*axis takes whole numbers, got 0\.5"):
         tf.reduce_sum(x, axis=0.5)
+
+
+def test_an_integer_to_a_negative_integer_power_raises_as_tensorflow():
+    from minitf.errors import InvalidArgumentError
+
+    assert tf.pow(tf.constant([2, 3]), tf.constant([3, 0])).numpy().tolist() == [8, 1]  # int32 stays int32
+    with pytest.raises(InvalidArgumentError, match=r"Integers to negative integer powers are not allowed \[Op:Pow\]"):
+        tf.pow(tf.constant([2, 3]), tf.constant([1, -1]))
+    assert float(tf.pow(2.0, -1.0)) == 0.5

@@ -202,7 +202,11 @@ mod = floormod
 
 # pow: d(x ** y) = dy * y * x ** (y - 1), and dy * out * log(x) for the exponent (where x > 0)
 def _pow(xp, x, y):
-    return x ** y
+    try:
+        return x ** y
+    except ValueError:  # NumPy refuses integers to negative integer powers, as TensorFlow's CPU kernel does
+        raise InvalidArgumentError("Integers to negative integer powers are not allowed", "Pow",
+                                   "An integer result cannot hold 1/x: cast x and y to a float dtype first.") from None
 
 
 def _pow_grad_base(dy, out, x, y):
