@@ -33,7 +33,7 @@ Where minitf differs from TensorFlow:
   (``minitf.zeros_like`` does not).
 - A different ``Variable`` object as argument is a new signature.
 - A ``TensorSpec(None)`` (unknown rank) serves every rank with one graph when the graph
-  names no axes; a graph that does (``reduce_sum`` over all axes) is traced once per rank.
+  names no axes (``reduce_sum(x)`` names none); one that does (``axis=-1``) is traced per rank.
 
 As in TensorFlow, NumPy on a traced tensor (``np.exp(x)``, ``x.numpy()``) raises instead of
 baking a constant into the graph, and a first trace that creates variables is traced again
@@ -61,7 +61,8 @@ __all__ = ["ConcreteFunction", "Function", "Graph", "OperatorNotAllowedInGraphEr
            "name_scope"]
 
 _RETRACE_WINDOW, _RETRACE_THRESHOLD, _MAX_WARNINGS = 10, 5, 2
-_RANK_FREE_ATTRS = {"dtype", "transpose_a", "transpose_b", "func", "Tout", "in_place"}  # attributes of any rank
+# attributes that hold at any rank (so does axis=None: every axis)
+_RANK_FREE_ATTRS = {"dtype", "transpose_a", "transpose_b", "func", "Tout", "in_place", "keepdims"}
 _histories = weakref.WeakKeyDictionary()  # python function -> its _History
 
 
@@ -87,7 +88,8 @@ class ConcreteFunction:
         self.variables = tuple(op._variable for op in self.graph._operations if op._kind == "VarHandleOp")
         self._program = Program(self.graph)
         self._any_rank = any(s.shape.rank is None for s in specs) and all(  # one graph for every rank: no axes in it
-            set(op.attrs) <= _RANK_FREE_ATTRS for op in self.graph._operations)
+            all(k in _RANK_FREE_ATTRS or (k == "axis" and v is None) for k, v in op.attrs.items())
+            for op in self.graph._operations)
         if not all(t.shape.is_fully_defined() for t in self.graph.inputs):
             self._find_unknown_dims(traced.shapes)
 

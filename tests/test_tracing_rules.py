@@ -125,15 +125,26 @@ def test_an_unknown_rank_spec_traces_once_for_every_rank(capsys):
         affine(tf.constant(1))
 
 
-def test_an_unknown_rank_graph_that_fixes_axes_is_traced_once_per_rank_and_stays_right():
+def test_an_unknown_rank_spec_traces_a_reduction_over_every_axis_once_for_any_rank():
     @tf.function(input_signature=[tf.TensorSpec(None, tf.float32)])
     def total(x):
-        return tf.reduce_sum(x)  # its graph names the axes summed, which depend on the rank
+        return tf.reduce_sum(x) + tf.reduce_mean(x, keepdims=True) * 0.0  # every axis, whatever the rank
 
     assert total(tf.constant([1.0, 2.0])).numpy() == 3.0
-    assert total(tf.constant([3.0, 4.0, 5.0])).numpy() == 12.0  # same rank: the same graph
-    assert total(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy() == 10.0
-    assert total.experimental_get_tracing_count() == 2
+    assert total(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy() == [[10.0]]
+    assert total(tf.constant(5.0)).numpy() == 5.0
+    assert total.experimental_get_tracing_count() == 1
+
+
+def test_an_unknown_rank_graph_that_fixes_axes_is_traced_once_per_rank_and_stays_right():
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32)])
+    def last_axis_total(x):
+        return tf.reduce_sum(x, axis=-1)  # its graph names the axis summed, which depends on the rank
+
+    assert last_axis_total(tf.constant([1.0, 2.0])).numpy() == 3.0
+    assert last_axis_total(tf.constant([3.0, 4.0, 5.0])).numpy() == 12.0  # same rank: the same graph
+    np.testing.assert_array_equal(last_axis_total(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy(), [3.0, 7.0])
+    assert last_axis_total.experimental_get_tracing_count() == 2
 
 
 def test_an_unknown_rank_spec_can_be_traced_without_values():

@@ -34,7 +34,7 @@ def _expand(dy, axis, keepdims=False):
 
 def _reduction(name, prim, x, axis, keepdims):
     x = convert_to_tensor(x)
-    axis = checks.normalize_axis(name, axis, x.ndim) if axis is None else _reduction_axes(name, axis, x.ndim)
+    axis = None if axis is None else _reduction_axes(name, axis, x.ndim)  # None: every axis, at any rank
     return bind(prim, x, axis=axis, keepdims=bool(keepdims))
 
 
