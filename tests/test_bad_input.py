@@ -307,6 +307,8 @@ def test_new_ops_check_their_arguments_first():
     with _raises(InvalidArgumentError, "Input matrix and right-hand sides must have the same number of rows, "
                                        "got 2 != 3 [Op:MatrixSolve]"):
         tf.linalg.solve(x, tf.ones([3, 1]))
+    with _raises(InvalidArgumentError, "Input matrix is not invertible. [Op:MatrixSolve]"):
+        tf.linalg.solve([[1.0, 2.0], [2.0, 4.0]], tf.ones([2, 1]))
     with _raises(InvalidArgumentError, "Value for attr 'T' of int32 is not in the list of allowed values"):
         tf.math.sin(tf.constant(1))
 

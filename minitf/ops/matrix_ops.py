@@ -105,4 +105,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
             f"Input matrix and right-hand sides must have the same number of rows, got "
             f"{matrix._value.shape[-1]} != {rhs._value.shape[-2] if rhs.ndim >= 2 else shape_text(rhs.shape)}",
             "MatrixSolve", "rhs must have shape [..., M, K]: for one right-hand side vector, use shape [M, 1].")
-    return matmul(inv(matrix, adjoint=adjoint), rhs)
+    try:
+        return matmul(inv(matrix, adjoint=adjoint), rhs)
+    except InvalidArgumentError:  # a singular matrix: named after the op called, as TensorFlow's
+        raise InvalidArgumentError("Input matrix is not invertible.", "MatrixSolve", "Its determinant is 0.") from None
