@@ -180,8 +180,9 @@ class Tracer:
         """The graph's reference to ``variable`` (captured by reference, read when the graph runs)."""
         if id(variable) not in self.handles:
             self.initial_values.append((variable, variable._value))
+            name = getattr(variable, "path", None) or variable.name.rsplit(":", 1)[0]  # Keras: tiny/hidden/kernel
             self.handles[id(variable)] = self._add("VarHandleOp", "VarHandleOp", [], ((), "resource"),
-                                                   name=variable.name.rsplit(":", 1)[0], variable=variable).outputs[0]
+                                                   name=name, variable=variable).outputs[0]
         return self.handles[id(variable)]
 
     def read(self, variable, out=None):

@@ -334,7 +334,7 @@ def test_a_traced_update_is_made_of_ordinary_ops_and_assignments():
     step(tf.constant([1.0, 3.0]))
     text = step.get_concrete_function(tf.constant([1.0, 3.0])).pretty_printed_graph()
     assert "ResourceApply" not in text
-    assert "AssignVariableOp(w_0_velocity, " in text and "AssignVariableOp(w_0_momentum, " in text
+    assert "AssignVariableOp(rmsprop/w_0_velocity, " in text and "AssignVariableOp(rmsprop/w_0_momentum, " in text
     assert "AssignSubVariableOp(w, " in text and "Sqrt(" in text
     # the replayed update matches an eager one
     w_eager = tf.Variable([1.0, -2.0])
