@@ -133,12 +133,14 @@ from minitf.unsupported import (  # noqa: F401
     autograph,
     data,
     image,
+    profiler,
     queue,
     ragged,
     saved_model,
     sets,
     sparse,
     strings,
+    summary,
     types,
 )
 from minitf.variable import Variable  # noqa: F401

@@ -34,6 +34,9 @@ MISSING = {
                                                    "or slice batches in a Python loop", _SCOPE),
     "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
                                          "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "summary": ("TensorBoard summaries", "print values (minitf.print inside minitf.function) and a traced function's "
+                                         "graph (print(f.get_concrete_function(x).graph))", _SCOPE),
+    "profiler": ("profiler", "time calls with Python's timeit or time.perf_counter", _SCOPE),
     "autograph": ("AutoGraph", "use minitf.where to choose per element, and pass Python values for choices made "
                                "once per trace (a Python if on a tensor is decided while tracing)",
                   "minitf.function traces Python as it runs, without rewriting its code"),
@@ -96,6 +99,8 @@ data = UnsupportedNamespace("data")
 saved_model = UnsupportedNamespace("saved_model")
 types = UnsupportedNamespace("types")
 autograph = UnsupportedNamespace("autograph")
+summary = UnsupportedNamespace("summary")
+profiler = UnsupportedNamespace("profiler")
 
 
 # Keras's convnet layers: asking keras.layers for one raises ``later_layer_error``.
