@@ -133,6 +133,7 @@ from minitf.unsupported import (  # noqa: F401
     autograph,
     data,
     image,
+    io,
     profiler,
     queue,
     ragged,

@@ -34,6 +34,9 @@ MISSING = {
                                                    "or slice batches in a Python loop", _SCOPE),
     "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
                                          "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "io": ("file and byte-string operations", "read files with Python's open() or numpy.load and make "
+                                                      "tensors from the arrays; save variables with "
+                                                      "minitf.train.Checkpoint", _SCOPE),
     "summary": ("TensorBoard summaries", "print values (minitf.print inside minitf.function) and a traced function's "
                                          "graph (print(f.get_concrete_function(x).graph))", _SCOPE),
     "profiler": ("profiler", "time calls with Python's timeit or time.perf_counter", _SCOPE),
@@ -100,6 +103,7 @@ saved_model = UnsupportedNamespace("saved_model")
 types = UnsupportedNamespace("types")
 autograph = UnsupportedNamespace("autograph")
 summary = UnsupportedNamespace("summary")
+io = UnsupportedNamespace("io")
 profiler = UnsupportedNamespace("profiler")
 
 
