@@ -137,3 +137,13 @@ def test_latest_checkpoint_is_none_for_an_empty_missing_or_stale_directory(tmp_p
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(1.0)), directory, max_to_keep=1)
     os.remove(manager.save() + ".index")  # the state file still names ckpt-1
     assert tf.train.latest_checkpoint(directory) is None
+
+
+def test_a_prefix_that_is_also_a_directory_s_name_restores_as_written(tmp_path):
+    (tmp_path / "run").mkdir()  # write("run") makes run.index and run.data-... beside the directory, as TensorFlow
+    path = tf.train.Checkpoint(v=tf.Variable(5.0)).write(str(tmp_path / "run"))
+    v = tf.Variable(0.0)
+    tf.train.Checkpoint(v=v).read(path).assert_consumed()
+    assert v.numpy() == 5.0
+    with pytest.raises(ValueError, match="is a directory, not a checkpoint prefix"):
+        tf.train.Checkpoint(v=v).restore(str(tmp_path))

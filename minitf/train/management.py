@@ -92,7 +92,7 @@ def checkpoint_prefix(path, directory_ok=False):
         ValueError: a directory (not allowed, or with no checkpoint in it).
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
+    if os.path.isdir(path) and not (files.exists(path) and not directory_ok):  # write("d") beside a directory d
         latest = latest_checkpoint(path)
         if not directory_ok:
             raise ValueError(f"{path} is a directory, not a checkpoint prefix.\n  Pass "
