@@ -73,7 +73,16 @@ class UnsupportedNamespace:
         return f"<minitf.{self._name}: not in minitf ({MISSING[self._name][0]})>"
 
 
-class _Unsupported:
+class _UnsupportedType(type):
+    """The stand-in classes' type: a class attribute (``RaggedTensor.from_row_splits``) raises as making one does."""
+
+    def __getattr__(cls, attribute):
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        raise unsupported_error(cls.__name__, attribute)
+
+
+class _Unsupported(metaclass=_UnsupportedType):
     """Base of the stand-in classes: making one raises (``isinstance`` checks still work and say False)."""
 
     def __new__(cls, *args, **kwargs):

@@ -23,3 +23,15 @@ def test_decoding_a_string_s_bytes_raises_one_clear_error():
 def test_a_string_tensor_is_refused_saying_what_tensors_hold(make):
     with pytest.raises(TypeError, match="minitf tensors hold numbers and booleans only"):
         make()
+
+
+@pytest.mark.parametrize("use, name, what", [
+    (lambda: tf.RaggedTensor.from_row_splits([3, 1, 4, 1], row_splits=[0, 2, 4]), "minitf.RaggedTensor.from_row_splits",
+     "ragged tensors"),
+    (lambda: tf.SparseTensor.from_value, "minitf.SparseTensor.from_value", "sparse tensors"),
+    (lambda: tf.TensorArray.unstack, "minitf.TensorArray.unstack", "TensorArray"),
+])
+def test_the_stand_in_classes_methods_raise_the_same_clear_error_as_making_one(use, name, what):
+    with pytest.raises(NotImplementedError, match=rf"^{name} does not exist: minitf has no {what} \(TensorFlow has "):
+        use()
+    assert not hasattr(tf.RaggedTensor, "__wrapped__")  # Python's and tools' probes stay AttributeError
