@@ -147,3 +147,15 @@ def test_a_prefix_that_is_also_a_directory_s_name_restores_as_written(tmp_path):
     assert v.numpy() == 5.0
     with pytest.raises(ValueError, match="is a directory, not a checkpoint prefix"):
         tf.train.Checkpoint(v=v).restore(str(tmp_path))
+
+
+@pytest.mark.parametrize("state", ["model_checkpoint_path: 5\n", 'model_checkpoint_path: "ckpt-1"\n'
+                                   "all_model_checkpoint_paths: [1]\n", "all_model_checkpoint_timestamps: [1]\n"])
+def test_a_state_file_with_values_of_the_wrong_kind_is_ignored_with_a_warning(tmp_path, state):
+    tf.train.Checkpoint(v=tf.Variable(1.0)).write(str(tmp_path / "ckpt-1"))
+    (tmp_path / "checkpoint").write_text(state)
+    with pytest.warns(UserWarning, match=r"checkpoint: Checkpoint ignored: the file is damaged"):
+        assert tf.train.latest_checkpoint(str(tmp_path)) is None
+    with pytest.warns(UserWarning, match="Checkpoint ignored"):
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(1.0)), str(tmp_path), max_to_keep=1)
+    assert manager.checkpoints == [] and manager.latest_checkpoint is None

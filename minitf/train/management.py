@@ -31,13 +31,15 @@ def _read_state(directory):
                     continue
                 field, _, value = line.partition(":")
                 value = json.loads(value.strip())
+                if field in ("model_checkpoint_path", "all_model_checkpoint_paths") and not isinstance(value, str):
+                    raise ValueError(f"{field} is {value!r}, not a quoted path")
                 if field == "model_checkpoint_path":
                     latest = value
                 elif field == "all_model_checkpoint_paths":
                     paths.append(value)
                 elif field == "all_model_checkpoint_timestamps":
                     stamps.append(float(value))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, UnicodeDecodeError) as error:  # TypeError: float() of a list
         warnings.warn(f"{state_path}: Checkpoint ignored: the file is damaged ({error}).", stacklevel=3)
         return None, []
 
