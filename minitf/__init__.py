@@ -131,6 +131,7 @@ from minitf.unsupported import (  # noqa: F401
     SparseTensor,
     TensorArray,
     autograph,
+    compat,
     data,
     image,
     io,

@@ -34,6 +34,8 @@ MISSING = {
                                                    "or slice batches in a Python loop", _SCOPE),
     "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
                                          "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "compat": ("TensorFlow 1 compatibility API (sessions, Estimators, global steps)",
+               "write TensorFlow 2 code: eager ops, minitf.function, and a Variable for a step counter", _SCOPE),
     "io": ("file and byte-string operations", "read files with Python's open() or numpy.load and make "
                                                       "tensors from the arrays; save variables with "
                                                       "minitf.train.Checkpoint", _SCOPE),
@@ -113,6 +115,7 @@ types = UnsupportedNamespace("types")
 autograph = UnsupportedNamespace("autograph")
 summary = UnsupportedNamespace("summary")
 io = UnsupportedNamespace("io")
+compat = UnsupportedNamespace("compat")
 profiler = UnsupportedNamespace("profiler")
 
 

@@ -159,3 +159,12 @@ def test_a_state_file_with_values_of_the_wrong_kind_is_ignored_with_a_warning(tm
     with pytest.warns(UserWarning, match="Checkpoint ignored"):
         manager = tf.train.CheckpointManager(tf.train.Checkpoint(v=tf.Variable(1.0)), str(tmp_path), max_to_keep=1)
     assert manager.checkpoints == [] and manager.latest_checkpoint is None
+
+
+def test_the_estimator_section_s_tensorflow_1_api_raises_one_clear_error():
+    with pytest.raises(NotImplementedError) as caught:
+        tf.compat.v1.train.get_global_step()
+    first, fix = str(caught.value).split("\n")
+    assert first == ("minitf.compat.v1 does not exist: minitf has no TensorFlow 1 compatibility API (sessions, "
+                     "Estimators, global steps) (TensorFlow has tf.compat).")
+    assert "a Variable for a step counter" in fix
