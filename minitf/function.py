@@ -122,7 +122,16 @@ class ConcreteFunction:
                 t.shape = TensorShape(None if self._any_rank and None in dims else dims)
 
     def __call__(self, *args, **kwargs):
-        """Run the graph on tensors with this concrete function's signature (Python arguments are baked in)."""
+        """Run the graph on tensors with this concrete function's signature (Python arguments are baked in).
+
+        A Python number or list where the signature has a ``TensorSpec`` becomes a tensor of its dtype, as
+        TensorFlow's ``TensorSpec.cast`` does: a function traced for ``constant(1)`` also takes ``2``. A Python
+        value other than the one the graph was traced for raises ``TypeError``.
+        """
+        specs, keyword_specs = self.structured_input_signature
+        by_name = {**dict(zip(self._kinds, specs)), **keyword_specs}
+        args = [_bind(a, s, self.name) for a, s in zip(args, specs)] + list(args[len(specs):])
+        kwargs = {k: _bind(v, by_name[k], self.name) if k in by_name else v for k, v in kwargs.items()}
         leaves = []
         signature((args, kwargs), leaves)
         if not fits(self._input_specs, leaves):
@@ -201,6 +210,31 @@ def _binding_error(specs, leaves, name):
         f"{TensorSpec(got.shape, got.dtype, spec.name)!r} to {spec!r}`.\n  The input_signature fixes each argument's "
         f"dtype and shape (None dims match any size): pass a {spec.dtype.name} tensor of shape {spec.shape}, or drop "
         "input_signature to trace one graph per shape.")
+
+
+def _cast(value, spec, name):
+    """``value`` as a tensor that fits ``spec``, a Python value converted to its dtype (TensorFlow's ``cast``)."""
+    if isinstance(value, TensorSpec):
+        return value
+    try:
+        value = convert_to_tensor(value, dtype_hint=spec.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"Binding inputs to minitf.function {name!r} failed: {value!r} cannot be converted to a "
+                        f"tensor for {spec!r}.") from None
+    if not spec.is_compatible_with(value):
+        raise _binding_error([spec], [value], name)
+    return value
+
+
+def _bind(value, spec, name):
+    """A concrete function's argument: cast where it traced a tensor, checked where it baked a Python value in."""
+    if isinstance(spec, TensorSpec):
+        return _cast(value, spec, name)
+    if not any(isinstance(s, TensorSpec) for s in nest.flatten(spec)) and signature(value, []) != signature(spec, []):
+        raise TypeError(f"Binding inputs to minitf.function {name!r} failed: this concrete function was traced for "
+                        f"the Python value {spec!r}, got {value!r}.\n  Python values are fixed in its graph: call the "
+                        "minitf.function itself, which traces a graph for each new value.")
+    return value
 
 
 class Function:
@@ -286,21 +320,9 @@ class Function:
             if len(flat_args) != len(flat_specs):
                 raise TypeError(f"Binding inputs to minitf.function failed: {arg!r} does not have the structure of "
                                 f"{spec!r}.")
-            tensors = [self._conform_one(a, s) for a, s in zip(flat_args, flat_specs)]
+            tensors = [_cast(a, s, self._attribute) for a, s in zip(flat_args, flat_specs)]
             conformed.append(nest.pack_sequence_as(spec, tensors) if nest.is_nested(spec) else tensors[0])
         return tuple(conformed), {}
-
-    def _conform_one(self, value, spec):
-        if isinstance(value, TensorSpec):
-            return value
-        try:
-            value = convert_to_tensor(value, dtype_hint=spec.dtype)
-        except (TypeError, ValueError):
-            raise TypeError(f"Binding inputs to minitf.function {self._attribute!r} failed: {value!r} cannot be "
-                            f"converted to a tensor for {spec!r}.") from None
-        if not spec.is_compatible_with(value):
-            raise _binding_error([spec], [value], self._attribute)
-        return value
 
     def _find_compatible(self, key, leaves):
         """A trace whose ``None`` dims accept these shapes (then remembered under this exact key)."""
