@@ -769,12 +769,12 @@ def test_the_function_modules_stay_small_enough_to_read():
 
     A ratchet at today's size, lowered as they shrink (issue 18 added leaked tensors, unknown ranks, py_function's
     one op, run_functions_eagerly, as_graph_def's error, init_scope (lifting.py) and name scopes (naming.py, which
-    also names variables), a failed trace undoing its assignments, and TensorFlow's error for a tensor of the trace
-    given to a variable inside init_scope).
+    also names variables), a failed trace undoing its assignments, TensorFlow's error for a tensor of the trace
+    given to a variable inside init_scope, and unique scope names in a traced graph).
     """
     files = ("graph", "tracer", "executor", "function", "naming", "lifting")
     lines = sum(code_lines(f"minitf/{name}.py") for name in files)
-    assert lines <= 768, f"minitf.function has {lines} code lines (budget 768, goal 450)"
+    assert lines <= 776, f"minitf.function has {lines} code lines (budget 776, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():
