@@ -74,7 +74,7 @@ class name_scope:
 
 
 def _unique(scope):
-    """In a graph being traced, the scope's name made unique (``dense``, then ``dense_1``), as TensorFlow's graphs do."""
+    """In a graph being traced, the scope name made unique (``dense``, then ``dense_1``), as in TensorFlow."""
     from minitf.primitive import recorders
     from minitf.tracer import _tracing  # imported here: the tracer's graph imports this module
 
