@@ -7,6 +7,8 @@ keeps the open scopes; it knows nothing of variables, and of graphs only the nam
 traced has used (a scope opened twice there is named ``dense``, then ``dense_1``).
 """
 
+from minitf.primitive import recorders
+
 __all__ = ["name_scope", "name_scopes", "scoped"]
 
 name_scopes = []  # the open name scopes, innermost last, each as a full prefix ("outer/inner/")
@@ -75,13 +77,10 @@ class name_scope:
 
 def _unique(scope):
     """In a graph being traced, the scope name made unique (``dense``, then ``dense_1``), as in TensorFlow."""
-    from minitf.primitive import recorders
-    from minitf.tracer import _tracing  # imported here: the tracer's graph imports this module
-
-    if not _tracing or _tracing[-1] not in recorders:  # eager code, or an init_scope block: names are not unique
+    graph = next((r.graph for r in reversed(recorders) if getattr(r, "builds_graph", False)), None)  # the tracer's
+    if graph is None:  # eager code, or an init_scope block: names are not unique
         return scope
-    names = _tracing[-1].graph._names  # the graph's names in use, which its operations' names share
-    count = names[scope] = names.get(scope, -1) + 1
+    count = graph._names[scope] = graph._names.get(scope, -1) + 1  # names shared with the graph's operations
     return f"{scope}_{count}" if count else scope
 
 
