@@ -1,10 +1,11 @@
 """Keras 3's names for the variables Keras creates: ``name`` the weight's own, ``path`` where it lives.
 
 A layer's weight is named ``"kernel"`` and its path is ``"dense/kernel"``; built inside a model it is
-``"sequential/dense/kernel"``; an optimizer's slot is ``"adam/dense_kernel_momentum"``. ``scope`` is the
-stack of layers (and optimizers) being built or called right now, outermost first, as Keras 3's name
-scopes are: it gives a new weight the first part of its path. A plain ``minitf.Variable`` keeps
-TensorFlow's ``"w:0"`` name and has no path; Keras's are ``KerasVariable``s.
+``"sequential/dense/kernel"``; an optimizer's slot is ``"adam/dense_kernel_momentum"``; a metric's state
+``"precision/true_positives"``. ``scope`` is the stack of layers (and optimizers) being built or called
+right now, outermost first, as Keras 3's name scopes are: it gives a new weight the first part of its
+path. A plain ``minitf.Variable`` keeps TensorFlow's ``"w:0"`` name and has no path; Keras's are
+``KerasVariable``s, the class exported as ``keras.Variable``.
 """
 
 import contextlib
