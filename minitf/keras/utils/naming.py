@@ -67,8 +67,7 @@ class KerasVariable(Variable):
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, *, path=None,
                  constraint=None):
-        if name is None:
-            name = backend.unique_name("variable")  # Keras 3: variable, variable_1...
+        name = name or backend.unique_name("variable")  # Keras 3: variable, variable_1...
         if not isinstance(name, str) or "/" in name:
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name}\n  The path gives the '/'s (dense/kernel): name the variable itself, "
