@@ -807,13 +807,14 @@ def test_the_function_modules_stay_small_enough_to_read():
 
     A ratchet at today's size, lowered as they shrink (issue 18 added leaked tensors, unknown ranks, py_function's
     one op, run_functions_eagerly, as_graph_def's error, init_scope (lifting.py) and name scopes (naming.py, which
-    also names variables), a failed trace undoing its assignments, the guides' signature printout: inputs,
-    output type and captures, 16 lines, and a concrete function casting Python numbers to its TensorSpecs and
-    refusing a Python value other than the traced one, 12 lines).
+    also names variables), a failed trace undoing its assignments, TensorFlow's error for a tensor of the trace
+    given to a variable inside init_scope, unique scope names in a traced graph, the guides' signature printout:
+    inputs, output type and captures, 16 lines, and a concrete function casting Python numbers to its TensorSpecs
+    and refusing a Python value other than the traced one, 12 lines).
     """
     files = ("graph", "tracer", "executor", "function", "naming", "lifting")
     lines = sum(code_lines(f"minitf/{name}.py") for name in files)
-    assert lines <= 784, f"minitf.function has {lines} code lines (budget 784, goal 450)"
+    assert lines <= 803, f"minitf.function has {lines} code lines (budget 803, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():
