@@ -353,3 +353,9 @@ def test_a_registered_function_is_saved_by_its_registered_name(tmp_path):
     assert model.layers[0].get_config()["activation"] == "test_keras3>doubled_relu"
     model.save(tmp_path / "act.keras")
     assert keras.models.load_model(tmp_path / "act.keras").layers[0].activation is doubled_relu
+
+
+def test_an_input_layer_is_named_input_layer_as_in_keras_3():
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    assert model.layers[0].name.startswith("input_layer") and type(model.layers[0]).__name__ == "InputLayer"

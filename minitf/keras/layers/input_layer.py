@@ -111,7 +111,7 @@ class InputLayer(Layer):
                                  "dimension), e.g. keras.Input(shape=(28, 28)).")
             input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
             batch_input_shape = (batch_size,) + input_shape
-        super().__init__(name=name or backend.unique_name("input"), dtype=dtype, **kwargs)
+        super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
         self._batch_input_shape = tuple(batch_input_shape)
         self.built = True
         node = Node(self, (), {})
