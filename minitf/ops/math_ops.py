@@ -623,14 +623,13 @@ def add_n(inputs, name=None):
     inputs = [convert_to_tensor(t) for t in inputs]
     if not inputs:
         raise ValueError("add_n needs at least one tensor.")
+    total = inputs[0]
     for t in inputs[1:]:
         if t.shape != inputs[0].shape:
             raise InvalidArgumentError(
                 f"Inputs to operation AddN must have the same size and shape. Input 0: "
                 f"{shape_text(inputs[0].shape)} != input: {shape_text(t.shape)}", "AddN",
             )
-    total = inputs[0]
-    for t in inputs[1:]:
         total = add(total, t)
     return total
 
