@@ -15,12 +15,12 @@ import functools
 
 import numpy as np
 
-from minitf import dtypes
+from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.math_ops import cast, equal, where, zeros_like
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor
+from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, wrap
 
 
 def _static_shape(shape):
@@ -549,12 +549,12 @@ def fill(dims, value, name=None):
 
 def zeros(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return fill(shape, np.zeros((), dtypes.as_dtype(dtype)._np))
+    return fill(shape, wrap(backend.xp.zeros((), dtypes.as_dtype(dtype)._np)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of ones (float32 unless ``dtype`` says otherwise)."""
-    return fill(shape, np.ones((), dtypes.as_dtype(dtype)._np))
+    return fill(shape, wrap(backend.xp.ones((), dtypes.as_dtype(dtype)._np)))
 
 
 def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
