@@ -131,14 +131,18 @@ from minitf.unsupported import (  # noqa: F401
     SparseTensor,
     TensorArray,
     autograph,
+    compat,
     data,
     image,
+    io,
+    profiler,
     queue,
     ragged,
     saved_model,
     sets,
     sparse,
     strings,
+    summary,
     types,
 )
 from minitf.variable import Variable  # noqa: F401

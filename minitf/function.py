@@ -81,9 +81,8 @@ class ConcreteFunction:
         variables: the variables the graph reads or assigns, captured by reference.
     """
 
-    def __init__(self, traced, specs, structured_input_signature, arg_names):
-        self.graph, self.structured_input_signature, self._arg_names = traced.graph, structured_input_signature, \
-            arg_names
+    def __init__(self, traced, specs, structured_input_signature, kinds):
+        self.graph, self.structured_input_signature, self._kinds = traced.graph, structured_input_signature, kinds
         self._input_specs, self._outputs, self._output_structure = specs, traced.outputs, traced.structure
         self.variables = tuple(op._variable for op in self.graph._operations if op._kind == "VarHandleOp")
         self._program = Program(self.graph)
@@ -123,7 +122,16 @@ class ConcreteFunction:
                 t.shape = TensorShape(None if self._any_rank and None in dims else dims)
 
     def __call__(self, *args, **kwargs):
-        """Run the graph on tensors with this concrete function's signature (Python arguments are baked in)."""
+        """Run the graph on tensors with this concrete function's signature (Python arguments are baked in).
+
+        A Python number or list where the signature has a ``TensorSpec`` becomes a tensor of its dtype, as
+        TensorFlow's ``TensorSpec.cast`` does: a function traced for ``constant(1)`` also takes ``2``. A Python
+        value other than the one the graph was traced for raises ``TypeError``.
+        """
+        specs, keyword_specs = self.structured_input_signature
+        by_name = {**dict(zip(self._kinds, specs)), **keyword_specs}
+        args = [_bind(a, s, self.name) for a, s in zip(args, specs)] + list(args[len(specs):])
+        kwargs = {k: _bind(v, by_name[k], self.name) if k in by_name else v for k, v in kwargs.items()}
         leaves = []
         signature((args, kwargs), leaves)
         if not fits(self._input_specs, leaves):
@@ -143,16 +151,42 @@ class ConcreteFunction:
         """
         return self.graph.format(sections)
 
-    def pretty_printed_signature(self):
-        """The signature this graph was traced for, e.g. ``step(x: float32[None,784], n=3)``."""
+    def pretty_printed_signature(self, verbose=True):
+        """The signature this graph was traced for, as TensorFlow prints it (``verbose=False``: minitf's one line).
+
+        ``verbose=True`` gives TensorFlow's three sections: each input's ``TensorSpec`` (or
+        ``Literal`` Python value), the output's type, and the variables the graph captures;
+        ``verbose=False`` gives one line, e.g. ``step(x: float32[None,784], n=3)``.
+        """
         args, kwargs = self.structured_input_signature
-        names = list(self._arg_names) + [f"arg{i}" for i in range(len(self._arg_names), len(args))]
-        parts = [f"{name}: {type_text(v)}" if isinstance(v, TensorSpec) else f"{name}={_structure_text(v)}"
-                 for name, v in list(zip(names, args)) + list(kwargs.items())]
-        return f"{self.graph.name}({', '.join(parts)})"
+        names = list(self._kinds) + [f"arg{i}" for i in range(len(self._kinds), len(args))]
+        named = list(zip(names, args)) + list(kwargs.items())
+        if not verbose:
+            return f"{self.graph.name}({', '.join(_parameter_text(name, value) for name, value in named)})"
+        out = self._outputs[0] if self._output_structure is None else nest.pack_sequence_as(self._output_structure,
+                                                                                            self._outputs)
+        inputs = [f"  {name} ({self._kinds.get(name, 'POSITIONAL_ONLY')}): {_trace_type(v)}" for name, v in named]
+        captures = [f"  {id(v)}: TensorSpec(shape=(), dtype=tf.resource, name=None)" for v in self.variables]
+        return "\n".join(["Input Parameters:", *(inputs or ["  None"]), "Output Type:", f"  {_trace_type(out)}",
+                          "Captures:", *(captures or ["  None"])])
 
     def __repr__(self):
-        return f"<ConcreteFunction {self.pretty_printed_signature()}>"
+        return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)}>"
+
+
+def _parameter_text(name, value):
+    return f"{name}: {type_text(value)}" if isinstance(value, TensorSpec) else f"{name}={_structure_text(value)}"
+
+
+def _trace_type(value):
+    """How TensorFlow's function types print a value: ``TensorSpec(...)``, ``Literal[2]``, ``List[...]``..."""
+    if isinstance(value, (TensorSpec, GraphTensor)):
+        return repr(TensorSpec(value.shape, value.dtype))
+    if isinstance(value, (list, tuple, dict)):
+        items = [f"[{k!r}, {_trace_type(v)}]" for k, v in value.items()] if isinstance(value, dict) else map(
+            _trace_type, value)
+        return f"{type(value).__name__.title()}[{', '.join(items)}]"
+    return f"Literal[{value!r}]"
 
 
 class _Text(str):
@@ -176,6 +210,31 @@ def _binding_error(specs, leaves, name):
         f"{TensorSpec(got.shape, got.dtype, spec.name)!r} to {spec!r}`.\n  The input_signature fixes each argument's "
         f"dtype and shape (None dims match any size): pass a {spec.dtype.name} tensor of shape {spec.shape}, or drop "
         "input_signature to trace one graph per shape.")
+
+
+def _cast(value, spec, name):
+    """``value`` as a tensor that fits ``spec``, a Python value converted to its dtype (TensorFlow's ``cast``)."""
+    if isinstance(value, TensorSpec):
+        return value
+    try:
+        value = convert_to_tensor(value, dtype_hint=spec.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"Binding inputs to minitf.function {name!r} failed: {value!r} cannot be converted to a "
+                        f"tensor for {spec!r}.") from None
+    if not spec.is_compatible_with(value):
+        raise _binding_error([spec], [value], name)
+    return value
+
+
+def _bind(value, spec, name):
+    """A concrete function's argument: cast where it traced a tensor, checked where it baked a Python value in."""
+    if isinstance(spec, TensorSpec):
+        return _cast(value, spec, name)
+    if not any(isinstance(s, TensorSpec) for s in nest.flatten(spec)) and signature(value, []) != signature(spec, []):
+        raise TypeError(f"Binding inputs to minitf.function {name!r} failed: this concrete function was traced for "
+                        f"the Python value {spec!r}, got {value!r}.\n  Python values are fixed in its graph: call the "
+                        "minitf.function itself, which traces a graph for each new value.")
+    return value
 
 
 class Function:
@@ -261,21 +320,9 @@ class Function:
             if len(flat_args) != len(flat_specs):
                 raise TypeError(f"Binding inputs to minitf.function failed: {arg!r} does not have the structure of "
                                 f"{spec!r}.")
-            tensors = [self._conform_one(a, s) for a, s in zip(flat_args, flat_specs)]
+            tensors = [_cast(a, s, self._attribute) for a, s in zip(flat_args, flat_specs)]
             conformed.append(nest.pack_sequence_as(spec, tensors) if nest.is_nested(spec) else tensors[0])
         return tuple(conformed), {}
-
-    def _conform_one(self, value, spec):
-        if isinstance(value, TensorSpec):
-            return value
-        try:
-            value = convert_to_tensor(value, dtype_hint=spec.dtype)
-        except (TypeError, ValueError):
-            raise TypeError(f"Binding inputs to minitf.function {self._attribute!r} failed: {value!r} cannot be "
-                            f"converted to a tensor for {spec!r}.") from None
-        if not spec.is_compatible_with(value):
-            raise _binding_error([spec], [value], self._attribute)
-        return value
 
     def _find_compatible(self, key, leaves):
         """A trace whose ``None`` dims accept these shapes (then remembered under this exact key)."""
@@ -312,20 +359,21 @@ class Function:
                 raise tracer.singleton_error(traced.graph.name, again[0])
         remaining = iter(specs)
         signature_ = (tuple(tracer.replace_leaves(args, remaining)), tracer.replace_leaves(kwargs, remaining))
-        concrete = ConcreteFunction(traced, specs, signature_, self._parameter_names()[:len(args)])
+        concrete = ConcreteFunction(traced, specs, signature_, self._parameter_kinds())
         concrete._relaxed_key, self._cache[key] = tracer.relaxed(key), concrete
         self._concrete.append(concrete)
         return concrete, traced.result
 
-    def _parameter_names(self):
+    def _parameter_kinds(self):
+        """``{name: kind}`` of the Python function's parameters, e.g. ``POSITIONAL_OR_KEYWORD`` (for printouts)."""
         try:
-            return [p for p in inspect.signature(self._python_function).parameters if not p.startswith("*")]
+            return {name: p.kind.name for name, p in inspect.signature(self._python_function).parameters.items()}
         except (TypeError, ValueError):
-            return []
+            return {}
 
     def _input_names(self, args, kwargs, count):
         """Placeholder names from the Python parameter names: ``x``, or ``x_0``, ``x_1`` for nested ones."""
-        params, names = self._parameter_names(), []
+        params, names = list(self._parameter_kinds()), []
         for i, arg in enumerate(args):
             names += tracer.leaf_names(arg, params[i] if i < len(params) else f"arg{i}")
         names += [n for k in sorted(kwargs) for n in tracer.leaf_names(kwargs[k], k)]
@@ -345,9 +393,13 @@ class Function:
                 "tensors (minitf.constant(3)) instead: every new Python value is a new signature, so a new trace.",
                 stacklevel=3)
 
-    def pretty_printed_concrete_signatures(self):
-        """One line per trace: the signatures this function has graphs for."""
-        return "\n".join(concrete.pretty_printed_signature() for concrete in self._concrete)
+    def pretty_printed_concrete_signatures(self, verbose=True):
+        """The signatures this function has graphs for, oldest first, as TensorFlow prints them.
+
+        Each trace's inputs, output type and captures (``verbose=False``: one line per trace, minitf's form).
+        """
+        return ("\n\n" if verbose else "\n").join(concrete.pretty_printed_signature(verbose)
+                                                   for concrete in self._concrete)
 
     def _qualname(self):
         function = getattr(self._python_function, "__func__", self._python_function)

@@ -3,8 +3,11 @@
 Two kinds of names get it, as in TensorFlow: a new variable's (``dense/w:0``, read by
 ``variable.py``) and an operation's that a ``minitf.function`` traces (``dense/MatMul``, read by
 ``graph.py``). A ``minitf.Module`` opens its own scope with ``module.name_scope``. This module only
-keeps the open scopes; it knows nothing of variables or graphs.
+keeps the open scopes; it knows nothing of variables, and of graphs only the names the one being
+traced has used (a scope opened twice there is named ``dense``, then ``dense_1``).
 """
+
+from minitf.primitive import recorders
 
 __all__ = ["name_scope", "name_scopes", "scoped"]
 
@@ -18,7 +21,8 @@ class name_scope:
     ``minitf.function`` traces inside it ``name/MatMul``; eager ops have no names. Scopes nest
     (``outer/inner/``); a name ending in ``/`` is absolute (it replaces the open scopes: this is
     how a ``Module`` reopens its own scope anywhere), and ``""`` goes back to the top. ``with``
-    gives the full prefix.
+    gives the full prefix. In a traced function a scope opened again gets a new name, as in a
+    TensorFlow graph (``dense_1/MatMul``); eagerly it keeps its name (``dense/w:0`` twice).
 
     >>> import minitf as tf
     >>> with tf.name_scope("outer"):
@@ -32,6 +36,14 @@ class name_scope:
     ...         return x * 2.0
     >>> [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
     ['x', 'dense/Const', 'dense/Mul']
+    >>> @tf.function
+    ... def g(x):
+    ...     with tf.name_scope("dense"):
+    ...         x = x * 2.0
+    ...     with tf.name_scope("dense"):
+    ...         return x * 3.0
+    >>> [op.name for op in g.get_concrete_function(tf.constant(1.0)).graph.get_operations()][2:]
+    ['dense/Mul', 'dense_1/Const', 'dense_1/Mul']
 
     Raises:
         ValueError: ``name`` is not a string.
@@ -51,7 +63,7 @@ class name_scope:
 
     def __enter__(self):
         name, outer = self._name, prefix()
-        scope = "" if not name else name if name.endswith("/") else f"{outer}{name}/"
+        scope = "" if not name else name if name.endswith("/") else f"{_unique(outer + name)}/"
         name_scopes.append(scope)
         return scope
 
@@ -61,6 +73,15 @@ class name_scope:
 
     def __repr__(self):
         return f"<minitf.name_scope {self._name!r}>"
+
+
+def _unique(scope):
+    """In a graph being traced, the scope name made unique (``dense``, then ``dense_1``), as in TensorFlow."""
+    graph = next((r.graph for r in reversed(recorders) if getattr(r, "builds_graph", False)), None)  # the tracer's
+    if graph is None:  # eager code, or an init_scope block: names are not unique
+        return scope
+    count = graph._names[scope] = graph._names.get(scope, -1) + 1  # names shared with the graph's operations
+    return f"{scope}_{count}" if count else scope
 
 
 def prefix():

@@ -235,10 +235,16 @@ class Tracer:
                 "per element, or pass the value as a Python argument (one trace per value).",
                 UserWarning, stacklevel=stacklevel)
 
-    def on_created(self, variable):
-        """Note a variable created while tracing; a function's later traces may create none (TensorFlow's rule)."""
+    def on_created(self, variable, initial_value):
+        """Note a variable created while tracing; a function's later traces may create none (TensorFlow's rule).
+
+        Its initial value may be a tensor of this trace (computed once, as TensorFlow lifts it), but not inside
+        ``init_scope`` (outside the trace: TensorFlow raises) nor one made up from TensorSpecs.
+        """
         if self.created is None:
             raise singleton_error(self.graph.name, variable)
+        if isinstance(initial_value, _SymbolicTensor if self in recorders else _TracedTensor):
+            raise initializer_error(initial_value, self.graph.name if self in recorders else None)
         self.created.append(variable)
 
     @contextlib.contextmanager
@@ -278,6 +284,19 @@ def singleton_error(function_name, variable):
         "minitf.Variable is only created once or created outside minitf.function.\n  "
         f"'{function_name}' creates {variable.name!r} each time it is traced: create it outside the "
         "function, or once (in __init__ or build(), or guarded by `if self.v is None:`).")
+
+
+def initializer_error(tensor, symbolic_trace):
+    """TensorFlow's error for a variable whose initial value is a tensor of the trace, where it cannot be used."""
+    why = (f"'{symbolic_trace}' is traced from TensorSpecs, so it is made up: create the variable from values, outside "
+           "the function, or on a call with real tensors" if symbolic_trace else "init_scope runs its block outside "
+           "the trace, once: compute the initial value inside that block, or pass a function (minitf.Variable(lambda: "
+           "...))")
+    return ValueError(
+        "Tensor-typed variable initializers must either be wrapped in an init_scope or callable (e.g., "
+        "`minitf.Variable(lambda : minitf.random.truncated_normal([10, 40]))`) when building functions. Please file a "
+        f"feature request if this restriction inconveniences you.\n  The initial value {_graph_name(tensor)[1].name!r} "
+        f"was computed by the traced function; {why}.")
 
 
 def trace(python_function, args, kwargs, leaves, specs, names, run, may_create=True):

@@ -34,6 +34,14 @@ MISSING = {
                                                    "or slice batches in a Python loop", _SCOPE),
     "saved_model": ("SavedModel export", "save a Keras model with model.save('name.keras') or its weights with "
                                          "model.save_weights, and variables with minitf.train.Checkpoint", _SCOPE),
+    "compat": ("TensorFlow 1 compatibility API (sessions, Estimators, global steps)",
+               "write TensorFlow 2 code: eager ops, minitf.function, and a Variable for a step counter", _SCOPE),
+    "io": ("file and byte-string operations", "read files with Python's open() or numpy.load and make "
+                                                      "tensors from the arrays; save variables with "
+                                                      "minitf.train.Checkpoint", _SCOPE),
+    "summary": ("TensorBoard summaries", "print values (minitf.print inside minitf.function) and a traced function's "
+                                         "graph (print(f.get_concrete_function(x).graph))", _SCOPE),
+    "profiler": ("profiler", "time calls with Python's timeit or time.perf_counter", _SCOPE),
     "autograph": ("AutoGraph", "use minitf.where to choose per element, and pass Python values for choices made "
                                "once per trace (a Python if on a tensor is decided while tracing)",
                   "minitf.function traces Python as it runs, without rewriting its code"),
@@ -67,7 +75,16 @@ class UnsupportedNamespace:
         return f"<minitf.{self._name}: not in minitf ({MISSING[self._name][0]})>"
 
 
-class _Unsupported:
+class _UnsupportedType(type):
+    """The stand-in classes' type: a class attribute (``RaggedTensor.from_row_splits``) raises as making one does."""
+
+    def __getattr__(cls, attribute):
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        raise unsupported_error(cls.__name__, attribute)
+
+
+class _Unsupported(metaclass=_UnsupportedType):
     """Base of the stand-in classes: making one raises (``isinstance`` checks still work and say False)."""
 
     def __new__(cls, *args, **kwargs):
@@ -96,6 +113,10 @@ data = UnsupportedNamespace("data")
 saved_model = UnsupportedNamespace("saved_model")
 types = UnsupportedNamespace("types")
 autograph = UnsupportedNamespace("autograph")
+summary = UnsupportedNamespace("summary")
+io = UnsupportedNamespace("io")
+compat = UnsupportedNamespace("compat")
+profiler = UnsupportedNamespace("profiler")
 
 
 # Keras's convnet layers: asking keras.layers for one raises ``later_layer_error``.

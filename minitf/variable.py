@@ -76,8 +76,9 @@ def _read_variable_grad(dy, out, x):
 ReadVariableOp = Primitive("ReadVariableOp", _read_variable, vjp=(_read_variable_grad,))
 
 
-# hook(variable), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
-# a minitf.function trace notes the variables it creates, to refuse one created on every call.
+# hook(variable, initial_value), called for every new Variable (as TensorFlow's variable_creator_scope sees them):
+# a minitf.function trace notes the variables it creates, to refuse one created on every call, and checks the
+# initial value (a tensor of the trace given to a variable inside init_scope raises, as in TensorFlow).
 creation_hooks = []
 
 
@@ -125,7 +126,7 @@ class Variable(Tensor):
         self.constraint = constraint
         self._snapshot = None
         for hook in creation_hooks:
-            hook(self)
+            hook(self, value)
 
     @property
     def name(self):

@@ -467,13 +467,51 @@ def test_concrete_signatures_print_tensor_specs_and_python_values():
     f(tf.constant(1.0), 2)
     f(tf.constant([1.0, 2.0]), 3, options={"a": tf.constant(1), "b": "mean"})
     f.get_concrete_function(tf.TensorSpec([None, 4]), 2)
-    assert f.pretty_printed_concrete_signatures() == "\n".join([
+    assert f.pretty_printed_concrete_signatures(verbose=False) == "\n".join([
         "f(x: float32[], n=2)",
         "f(x: float32[2], n=3, options={'a': int32[], 'b': 'mean'})",
         "f(x: float32[None,4], n=2)",
     ])
     assert repr(f.get_concrete_function(tf.constant(1.0), 2)) == "<ConcreteFunction f(x: float32[], n=2)>"
 
+
+def test_signatures_print_as_tensorflow_s_function_types_with_output_type_and_captured_variables():
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def f(x, n, *, options=None):
+        return {"y": x * n * v, "pair": (x, n)}
+
+    f(tf.constant([1.0, 2.0]), 3, options={"a": tf.constant(1), "b": "mean"})
+    spec = "TensorSpec(shape=(2,), dtype=tf.float32, name=None)"
+    assert f.get_concrete_function(tf.constant([1.0, 2.0]), 3, options={"a": tf.constant(1), "b": "mean"}) \
+        .pretty_printed_signature().split("\n") == [
+        "Input Parameters:",
+        f"  x (POSITIONAL_OR_KEYWORD): {spec}",
+        "  n (POSITIONAL_OR_KEYWORD): Literal[3]",
+        "  options (KEYWORD_ONLY): Dict[['a', TensorSpec(shape=(), dtype=tf.int32, name=None)], ['b', "
+        "Literal['mean']]]",
+        "Output Type:",
+        f"  Dict[['y', {spec}], ['pair', Tuple[{spec}, TensorSpec(shape=(), dtype=tf.int32, name=None)]]]",
+        "Captures:",
+        f"  {id(v)}: TensorSpec(shape=(), dtype=tf.resource, name=None)"]
+
+
+def test_a_concrete_function_casts_python_numbers_to_its_specs_and_refuses_other_python_values():
+    @tf.function
+    def scale(x, n):
+        return x * n
+
+    concrete = scale.get_concrete_function(tf.constant([1.0, 2.0]), 3)
+    np.testing.assert_array_equal(concrete([3.0, 4.0], 3), [9.0, 12.0])  # a list where it traced a tensor
+    np.testing.assert_array_equal(concrete(x=[1.0, 1.0], n=3), [3.0, 3.0])
+    with pytest.raises(TypeError, match=r"failed due to `Can not cast TensorSpec\(shape=\(3,\), dtype=tf.float32, "
+                                        r"name=None\) to TensorSpec\(shape=\(2,\), dtype=tf.float32"):
+        concrete([1.0, 2.0, 3.0], 3)
+    with pytest.raises(TypeError, match=r"traced for the Python value 3, got 4\.\n  Python values are fixed in its "
+                                        r"graph: call the minitf.function itself"):
+        concrete([3.0, 4.0], 4)  # it used to run the graph with n=3 baked in, silently
+    assert scale.experimental_get_tracing_count() == 1
 
 def test_unused_operations_are_pruned_but_assignments_are_kept():
     v = tf.Variable(0.0)
@@ -769,11 +807,14 @@ def test_the_function_modules_stay_small_enough_to_read():
 
     A ratchet at today's size, lowered as they shrink (issue 18 added leaked tensors, unknown ranks, py_function's
     one op, run_functions_eagerly, as_graph_def's error, init_scope (lifting.py) and name scopes (naming.py, which
-    also names variables), and a failed trace undoing its assignments).
+    also names variables), a failed trace undoing its assignments, TensorFlow's error for a tensor of the trace
+    given to a variable inside init_scope, unique scope names in a traced graph, the guides' signature printout:
+    inputs, output type and captures, 16 lines, and a concrete function casting Python numbers to its TensorSpecs
+    and refusing a Python value other than the traced one, 12 lines).
     """
     files = ("graph", "tracer", "executor", "function", "naming", "lifting")
     lines = sum(code_lines(f"minitf/{name}.py") for name in files)
-    assert lines <= 756, f"minitf.function has {lines} code lines (budget 756, goal 450)"
+    assert lines <= 803, f"minitf.function has {lines} code lines (budget 803, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():

@@ -87,7 +87,17 @@ def test_one_function_holds_one_graph_per_input_signature():
     assert my_relu(tf.constant(-2.5)).numpy() == 0.0  # these signatures were seen: no new graph
     np.testing.assert_array_equal(my_relu(tf.constant([-1.0, 1.0])).numpy(), [0.0, 1.0])
     assert my_relu.experimental_get_tracing_count() == 3
-    assert my_relu.pretty_printed_concrete_signatures().splitlines() == [
+    def spec(shape):
+        return f"TensorSpec(shape={shape}, dtype=tf.float32, name=None)"
+
+    def block(parameter, output):  # the guide's printout: each graph's inputs, its output type and its captures
+        return ["Input Parameters:", f"  x (POSITIONAL_OR_KEYWORD): {parameter}", "Output Type:", f"  {output}",
+                "Captures:", "  None"]
+
+    assert my_relu.pretty_printed_concrete_signatures().split("\n") == (
+        block(spec("()"), spec("()")) + [""] + block("List[Literal[1], Literal[-1]]", spec("(2,)")) + [""]
+        + block(spec("(2,)"), spec("(2,)")))
+    assert my_relu.pretty_printed_concrete_signatures(verbose=False).splitlines() == [
         "my_relu(x: float32[])", "my_relu(x=[1, -1])", "my_relu(x: float32[2])"]
 
 

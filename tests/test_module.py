@@ -436,3 +436,59 @@ def test_a_module_does_not_collect_a_keras_layers_weights_as_in_keras_3():
     module.scale = tf.Variable(1.0)
     assert module.submodules == ()
     assert module.variables == (module.scale,)
+
+
+# -- unique scope names in a traced graph ---------------------------------------------------------------------------
+def test_a_scope_opened_twice_in_a_traced_function_gets_a_new_name_as_in_a_tensorflow_graph():
+    @tf.function
+    def f(x):
+        with tf.name_scope("dense"):
+            x = tf.matmul(x, tf.ones([2, 2]))
+        with tf.name_scope("dense") as second:
+            with tf.name_scope("inner") as inner:
+                x = tf.matmul(x, tf.ones([2, 2]))
+            with tf.name_scope("inner") as inner_again:
+                pass
+        return x, second, inner, inner_again
+
+    _, second, inner, inner_again = f(tf.ones([1, 2]))
+    assert (second, inner, inner_again) == ("dense_1/", "dense_1/inner/", "dense_1/inner_1/")
+    names = [op.name for op in f.get_concrete_function(tf.ones([1, 2])).graph.get_operations()]
+    assert "dense/MatMul" in names and "dense_1/inner/MatMul" in names
+
+
+def test_eager_scopes_and_a_modules_own_scope_keep_their_names():
+    module = tf.Module(name="net")
+    names = []
+    for _ in range(2):
+        with tf.name_scope("dense"):
+            names.append(tf.Variable(1.0, name="w").name)
+        with module.name_scope:
+            names.append(tf.Variable(1.0, name="w").name)
+    assert names == ["dense/w:0", "net/w:0"] * 2
+
+    @tf.function
+    def f(x):
+        with module.name_scope:  # absolute ("net/"): reopened as it is, in a graph too
+            x = x * 2.0
+        with module.name_scope:
+            return x * 3.0
+
+    names = [op.name for op in f.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
+    assert names == ["x", "net/Const", "net/Mul", "net/Const_1", "net/Mul_1"]
+
+
+def test_a_scope_inside_init_scope_is_not_made_unique():
+    made = []
+
+    @tf.function
+    def f(x):
+        with tf.name_scope("dense"):
+            x = x * 2.0
+        if not made:
+            with tf.init_scope(), tf.name_scope("dense"):  # eager there, as in TensorFlow
+                made.append(tf.Variable(1.0, name="w"))
+        return x * made[0]
+
+    f(tf.constant(1.0))
+    assert made[0].name == "dense/w:0"

@@ -15,6 +15,7 @@ import importlib
 from minitf.keras import backend, callbacks, layers, models, utils  # noqa: F401
 from minitf.keras.layers import Input  # noqa: F401
 from minitf.keras.models import Model, Sequential  # noqa: F401
+from minitf.keras.utils.naming import KerasVariable as Variable  # noqa: F401
 
 _LAZY = ("losses", "optimizers", "metrics", "initializers", "activations", "regularizers", "constraints", "datasets",
          "saving")

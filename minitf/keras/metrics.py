@@ -9,7 +9,8 @@ into a metric object named as Keras names it in ``History``.
 """
 
 import minitf as tf
-from minitf.keras import _lookup, initializers, losses
+from minitf.keras import _lookup, backend, initializers, losses
+from minitf.keras.utils import naming
 
 __all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
            "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError", "SparseCategoricalAccuracy",
@@ -49,8 +50,11 @@ class Metric:
         self._variables = []
         self._initializers = []
 
-    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None):
-        """Create a non-trainable state Variable; ``reset_state`` puts it back to ``initializer``'s value.
+    def add_variable(self, shape, initializer, dtype=None, name=None):
+        """Create a non-trainable state variable; ``reset_state`` puts it back to ``initializer``'s value.
+
+        As in Keras 3 it is a ``keras.Variable`` named ``name`` whose path starts with the metric's name
+        (``precision/true_positives``).
 
         Raises:
             RuntimeError: the subclass's ``__init__`` did not call ``super().__init__()`` first.
@@ -58,14 +62,19 @@ class Metric:
         if "_variables" not in self.__dict__:
             raise RuntimeError(f"It looks like you are subclassing `Metric` and forgot to call "
                                f"`super().__init__()` in {type(self).__name__}.__init__. Call it before add_weight.")
-        if name is not None and not isinstance(name, str):  # Keras 3 order: add_weight(shape, initializer, ...)
-            name, shape = None, name
         init = initializers.get(initializer)
-        dtype = self.dtype if dtype is None else tf.as_dtype(dtype)
-        variable = tf.Variable(init(shape, dtype=dtype), trainable=False, name=name or "variable")
+        name = name or backend.unique_name("variable")
+        variable = naming.KerasVariable(init, tuple(shape), self.dtype if dtype is None else tf.as_dtype(dtype),
+                                        False, name, path=naming.weight_path(self, name, self.name.replace("/", ">")))
         self._variables.append(variable)
         self._initializers.append(init)
         return variable
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None):
+        """``add_variable`` with a name first and zeros by default (TF 2's order; Keras 3's ``shape`` first works)."""
+        if name is not None and not isinstance(name, str):  # Keras 3 order: add_weight(shape, initializer, ...)
+            name, shape = None, name
+        return self.add_variable(shape, initializer, dtype, name)
 
     @property
     def variables(self):

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -112,7 +113,8 @@ class CheckpointReader:
         try:
             with np.load(data_path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, zlib.error) as error:
+            # NotImplementedError: zipfile's answer to a damaged header (an unknown "zip file version")
             raise DataLossError(f"Unable to read {data_path}: Data loss: the data file is damaged or not a NumPy "
                                 f".npz archive ({error}).",
                                 hint="Save the checkpoint again; a data file is never rewritten in place.") from None

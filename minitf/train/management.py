@@ -31,13 +31,15 @@ def _read_state(directory):
                     continue
                 field, _, value = line.partition(":")
                 value = json.loads(value.strip())
+                if field in ("model_checkpoint_path", "all_model_checkpoint_paths") and not isinstance(value, str):
+                    raise ValueError(f"{field} is {value!r}, not a quoted path")
                 if field == "model_checkpoint_path":
                     latest = value
                 elif field == "all_model_checkpoint_paths":
                     paths.append(value)
                 elif field == "all_model_checkpoint_timestamps":
                     stamps.append(float(value))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, UnicodeDecodeError) as error:  # TypeError: float() of a list
         warnings.warn(f"{state_path}: Checkpoint ignored: the file is damaged ({error}).", stacklevel=3)
         return None, []
 
@@ -92,7 +94,7 @@ def checkpoint_prefix(path, directory_ok=False):
         ValueError: a directory (not allowed, or with no checkpoint in it).
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
+    if os.path.isdir(path) and not (files.exists(path) and not directory_ok):  # write("d") beside a directory d
         latest = latest_checkpoint(path)
         if not directory_ok:
             raise ValueError(f"{path} is a directory, not a checkpoint prefix.\n  Pass "

@@ -60,7 +60,11 @@ def restore_deferred(parent, name, child):
     if _pending and (graph.is_trackable(child) or isinstance(child, (list, dict))):  # not None, not a number
         target = _take(_pending, parent, name)
         if target is not None:
-            target[0].bind(target[1], child)
+            try:
+                target[0].bind(target[1], child)
+            except (ValueError, InvalidArgumentError):
+                _register(_pending, parent, name, target)  # still waiting: the next object put there is checked too
+                raise
 
 
 def restore_deferred_slot(optimizer, variable, slot_name, slot):
@@ -68,7 +72,11 @@ def restore_deferred_slot(optimizer, variable, slot_name, slot):
     if _pending_slots:
         target = _take(_pending_slots, optimizer, (id(variable), slot_name))
         if target is not None:
-            target[0].bind_slot(target[1], slot)
+            try:
+                target[0].bind_slot(target[1], slot)
+            except (ValueError, InvalidArgumentError):
+                _register(_pending_slots, optimizer, (id(variable), slot_name), target)
+                raise
 
 
 def _assign(variable, array):

@@ -417,11 +417,10 @@ class Layer:
         dtype = dtypes.as_dtype(dtype or self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
-        init = initializers.get(initializer)
-        value = init(shape, dtype=dtype)
         name = name or "variable"
-        variable = naming.KerasVariable(value, name, naming.weight_path(self, name), dtype=dtype,
-                                        trainable=True if trainable is None else trainable,
+        variable = naming.KerasVariable(initializers.get(initializer), shape, dtype,
+                                        True if trainable is None else trainable, name,
+                                        path=naming.weight_path(self, name),
                                         constraint=constraints.get(constraint) if constraint is not None else None)
         self._own_weights.append(variable)
         _changed()

@@ -128,9 +128,9 @@ class Optimizer:
 
     def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
         """Create a non-trainable Variable that belongs to the optimizer's state (its path: ``adam/<name>``)."""
-        value = initializers.get(initializer)(shape, dtype=dtype or tf.float32)
         name = name or "variable"
-        variable = KerasVariable(value, name, weight_path(self, name), trainable=False)
+        variable = KerasVariable(initializers.get(initializer), shape, dtype or tf.float32, False, name,
+                                 path=weight_path(self, name))
         self._variables.append(variable)
         return variable
 
