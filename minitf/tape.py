@@ -14,6 +14,7 @@ Two read-only views open the tape to a learner (minitf only, not in TensorFlow):
 backward walk and returns every step it took.
 """
 
+import collections
 import contextlib
 import functools
 import inspect
@@ -389,13 +390,8 @@ class BackwardStep:
         return f"<BackwardStep {self.op.name} #{self.op.index}, dy shape {list(self.dy.shape)}>"
 
 
-class BackwardWalk:
-    """What ``backward_steps`` returns: the ``steps`` of the backward walk, and the ``gradients``."""
-
-    __slots__ = ("steps", "gradients")
-
-    def __init__(self, steps, gradients):
-        self.steps, self.gradients = steps, gradients
+# What ``backward_steps`` returns: the ``steps`` of the backward walk, and the ``gradients``.
+BackwardWalk = collections.namedtuple("BackwardWalk", ["steps", "gradients"])
 
 
 def _zero_for_unconnected(unconnected_gradients):
