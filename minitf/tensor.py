@@ -357,7 +357,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-        if type(value) in (float, int) and dtype.is_floating:  # `x * 0.5`: a number needs no checks
+        if type(value) in (float, int) and dtype.is_floating:  # a number needs no checks (even one past int64)
             return wrap(backend.xp.asarray(value, dtype=dtype._np))
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
