@@ -140,10 +140,10 @@ class Graph:
         return op
 
     def _prune(self):
-        """Drop operations that neither an output, a variable assignment nor a ``minitf.print`` depends on."""
+        """Drop operations that neither an output, a variable assignment, a ``minitf.print`` nor a guard depends on."""
         needed, kept = {t._slot for t in self.outputs}, []
         for op in reversed(self._operations):
-            if op._kind in ("Placeholder", "assign") or op.type == "PrintV2" or any(
+            if op._kind in ("Placeholder", "assign") or op.type in ("PrintV2", "ValueGuard") or any(
                     t._slot in needed for t in op.outputs):
                 kept.append(op)
                 needed.update(t._slot for t in op.inputs)

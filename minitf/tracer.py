@@ -20,10 +20,11 @@ import warnings
 import numpy as np
 
 from minitf import backend, nest
+from minitf.errors import InvalidArgumentError
 from minitf.graph import Graph, GraphTensor, TensorSpec
 from minitf.ops import logging_ops, random_ops
 from minitf.ops.array_ops import Identity
-from minitf.primitive import bind, recorders
+from minitf.primitive import Primitive, bind, recorders
 from minitf.tape import GradientTape, gradient_hooks
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor, python_value_hooks, wrap
 from minitf.variable import ASSIGN_OPS, ReadVariableOp, Variable, creation_hooks
@@ -140,6 +141,21 @@ class _LeakedTensor(Tensor):
     __str__ = __repr__
 
 
+# ValueGuard(x): x unchanged, after checking that x holds the value Python read from it while tracing
+def _value_guard(xp, x, expected):
+    if x.item() != expected:
+        raise InvalidArgumentError(
+            f"Python read this tensor as {expected!r} when minitf.function traced the function (in an `if`, a "
+            f"`range`...); now it is {x.item()!r}", "ValueGuard",
+            "minitf has no AutoGraph: the graph replays what Python did while tracing (the branch taken, the "
+            "loop count).\nChoose per element with minitf.where(cond, x, y), pass the value as a Python argument "
+            "(one trace per value), or run the function eagerly.")
+    return x
+
+
+ValueGuard = Primitive("ValueGuard", _value_guard)
+
+
 class Tracer:
     """A recorder (beside any tape in ``recorders``) that writes every op ``bind`` runs into ``graph``.
 
@@ -225,14 +241,20 @@ class Tracer:
         self.differentiated = True
 
     def on_python_value(self, tensor, what, stacklevel):
-        """Warn (once per trace) when Python reads a traced tensor's value: it is fixed at trace time."""
+        """Warn (once per trace) when Python reads a traced tensor's value: it is fixed at trace time.
+
+        A value read as a bool or an int (an ``if``, a ``range``) is also checked each time the graph runs.
+        """
+        if id(tensor) in self.values and "float" not in what and tensor._value.size == 1:
+            bind(ValueGuard, tensor, expected=tensor._value.item())
         if not self.warned and id(tensor) in self.values:
             self.warned = True
             warnings.warn(
                 f"minitf.function is tracing '{self.graph.name}' and a traced tensor is used {what}. minitf has no "
                 "AutoGraph: the value is read now, from this call's inputs, and every later call with the same "
-                "signature replays the result (such as the branch taken).\n  Use minitf.where(cond, x, y) to choose "
-                "per element, or pass the value as a Python argument (one trace per value).",
+                "signature replays the result (a bool or an int is checked: another value raises).\n  Use "
+                "minitf.where(cond, x, y) to choose per element, or pass the value as a Python argument (one trace "
+                "per value).",
                 UserWarning, stacklevel=stacklevel)
 
     def on_created(self, variable, initial_value):

@@ -134,7 +134,25 @@ def test_if_on_a_tensor_is_decided_at_trace_time():
     with pytest.warns(UserWarning, match="used as a Python bool .* no AutoGraph") as caught:
         assert float(absolute(tf.constant(2.0))) == 2.0
     assert len(caught) == 1 and caught[0].filename == __file__  # once, pointing at the `if` line
-    assert float(absolute(tf.constant(-3.0))) == -3.0  # the graph holds only the branch taken while tracing
+    assert float(absolute(tf.constant(5.0))) == 5.0  # the same branch: the graph's answer is right
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Python read this tensor as True when minitf.function "
+                       r"traced the function .*; now it is False \[Op:ValueGuard\]\n  minitf has no AutoGraph"):
+        absolute(tf.constant(-3.0))  # the graph holds only the branch taken while tracing: its guard raises
+    assert "ValueGuard(" in str(absolute.get_concrete_function(tf.constant(1.0)).graph)
+
+
+def test_an_int_read_while_tracing_is_guarded_a_float_is_not():
+    @tf.function
+    def repeat(x, n):
+        for _ in range(int(n)):  # unrolled for the tracing call's n
+            x = x * 2.0
+        return x * float(n)
+
+    with pytest.warns(UserWarning):
+        assert float(repeat(tf.constant(1.0), tf.constant(2))) == 8.0
+    assert float(repeat(tf.constant(3.0), tf.constant(2))) == 24.0
+    with pytest.raises(tf.errors.InvalidArgumentError, match="as 2 when .* now it is 3"):
+        repeat(tf.constant(1.0), tf.constant(3))
 
 
 def test_reading_a_traced_value_in_python_warns_once_per_trace_and_not_outside_tracing(recwarn):
@@ -810,11 +828,12 @@ def test_the_function_modules_stay_small_enough_to_read():
     also names variables), a failed trace undoing its assignments, TensorFlow's error for a tensor of the trace
     given to a variable inside init_scope, unique scope names in a traced graph, the guides' signature printout:
     inputs, output type and captures, 16 lines, and a concrete function casting Python numbers to its TensorSpecs
-    and refusing a Python value other than the traced one, 12 lines).
+    and refusing a Python value other than the traced one, 12 lines; a ValueGuard op that checks, each time a
+    graph runs, a value Python read as a bool or an int while tracing, 14 lines).
     """
     files = ("graph", "tracer", "executor", "function", "naming", "lifting")
     lines = sum(code_lines(f"minitf/{name}.py") for name in files)
-    assert lines <= 803, f"minitf.function has {lines} code lines (budget 803, goal 450)"
+    assert lines <= 817, f"minitf.function has {lines} code lines (budget 817, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():

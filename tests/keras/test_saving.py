@@ -440,3 +440,13 @@ def test_an_unknown_class_in_a_saved_config_is_named_with_the_fix():
     expected = r"Unknown loss function: 'HuberLoss'.*custom_objects=\{'HuberLoss': HuberLoss\}"
     with pytest.raises(ValueError, match=expected):
         deserialize({"class_name": "HuberLoss", "config": {}}, "losses")
+
+
+def test_a_model_file_name_must_say_its_format_as_in_keras_3(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"Invalid filepath extension for saving\. Please add either a `\.keras` "
+                                         r"extension .* Received: filepath=.*exname_of_file\."):
+        model.save(str(tmp_path / "exname_of_file"))
+    assert not (tmp_path / "exname_of_file").exists()
+    model.save(str(tmp_path / "exname_of_file.keras"))
+    assert (tmp_path / "exname_of_file.keras").exists()

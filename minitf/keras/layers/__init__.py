@@ -3,9 +3,11 @@
     base.py           Layer: build/call, weight and sub-layer tracking, losses, configs
     input_layer.py    Input, InputLayer, and the KerasTensor of the functional API
     core.py           Dense, Activation, Flatten, Reshape, Dropout, Lambda, Concatenate, Add
+    activation_layers.py  ReLU, LeakyReLU, ELU, Softmax (activations with settings)
     normalization.py  BatchNormalization, LayerNormalization
 """
 
+from minitf.keras.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from minitf.keras.layers.base import Layer
 from minitf.keras.layers.core import (
     Activation,
@@ -24,7 +26,8 @@ from minitf.keras.layers.normalization import BatchNormalization, LayerNormaliza
 from minitf.unsupported import LATER_LAYERS, later_layer_error
 
 __all__ = ["Layer", "Dense", "Activation", "Flatten", "Reshape", "Dropout", "Lambda", "Concatenate", "Add",
-           "concatenate", "add", "Input", "InputLayer", "KerasTensor", "BatchNormalization", "LayerNormalization"]
+           "concatenate", "add", "Input", "InputLayer", "KerasTensor", "BatchNormalization", "LayerNormalization",
+           "ReLU", "LeakyReLU", "ELU", "Softmax"]
 
 
 def __getattr__(name):

@@ -222,6 +222,10 @@ def _compile_config(model):
 
 def save_model(model, filepath, overwrite=True):
     """Save architecture, weights and compile arguments of ``model`` to one zip file at ``filepath``."""
+    if not str(filepath).endswith((".keras", ".h5", ".hdf5")):  # as Keras 3: the name says the format
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the native "
+                         f"Keras format (recommended) or a `.h5` extension. Received: filepath={filepath}.\n  minitf "
+                         "writes the same file for both; use a name ending in .keras.")
     arrays = _weights_arrays(model)
     shape = model._build_input_shape
     config = {
