@@ -37,11 +37,19 @@ def _import_cupy():
     return cupy
 
 
+def gpu_count():
+    """How many CUDA GPUs CuPy can use: 0 without CuPy, or without a usable driver or device."""
+    try:
+        return _import_cupy().cuda.runtime.getDeviceCount()
+    except RuntimeError:
+        return 0
+
+
 def set_backend(backend_name):
     """Make ``"numpy"`` or ``"cupy"`` the array library for tensors created from now on.
 
-    Tensors that already exist keep their arrays; mixing tensors of two backends
-    in one op raises an error, so switch at the start of a program.
+    Tensors that already exist keep their arrays, and CuPy refuses to mix its arrays
+    with NumPy's in one op (a TypeError), so switch at the start of a program.
     """
     global xp, name
     if backend_name == "numpy":

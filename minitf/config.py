@@ -2,24 +2,13 @@
 
 from collections import namedtuple
 
-from minitf.backend import get_backend, set_backend
+from minitf.backend import get_backend, gpu_count, set_backend
 
 PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
 
 __all__ = ["functions_run_eagerly", "get_backend", "get_explain_mode", "list_physical_devices",
            "run_functions_eagerly", "set_backend", "set_explain_mode",
            "PhysicalDevice"]
-
-
-def _gpu_count():
-    try:
-        import cupy
-    except ImportError:
-        return 0
-    try:
-        return cupy.cuda.runtime.getDeviceCount()
-    except Exception:  # CuPy installed without a usable CUDA driver or device
-        return 0
 
 
 def list_physical_devices(device_type=None):
@@ -30,7 +19,7 @@ def list_physical_devices(device_type=None):
     """
     devices = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
     if device_type in (None, "GPU"):
-        devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(_gpu_count())]
+        devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(gpu_count())]
     return [d for d in devices if device_type is None or d.device_type == device_type]
 
 

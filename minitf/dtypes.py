@@ -50,13 +50,14 @@ class DType:
 
     @property
     def min(self):
-        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
-        return info.min
+        return self._limits().min
 
     @property
     def max(self):
-        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
-        return info.max
+        return self._limits().max
+
+    def _limits(self):
+        return np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
 
     def __repr__(self):
         return f"tf.{self.name}"
@@ -151,26 +152,25 @@ def short_repr(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
+# NumPy's kind letter for each Python type (bool before int: a bool is an int too)
+_PYTHON_KINDS = ((builtins.bool, "b"), (int, "i"), (float, "f"), (str, "U"), (complex, "c"))
+
+
 def _collect_kinds(value, kinds):
     if isinstance(value, (list, tuple)):
         for item in value:
             _collect_kinds(item, kinds)
-    elif isinstance(value, (np.generic, np.ndarray)):
+        return
+    if isinstance(value, (np.generic, np.ndarray)):
         kinds.add(value.dtype.kind if value.dtype.kind != "u" else "i")
-    elif isinstance(value, (builtins.bool, np.bool_)):
-        kinds.add("b")
-    elif isinstance(value, int):
-        kinds.add("i")
-    elif isinstance(value, float):
-        kinds.add("f")
-    elif isinstance(value, str):
-        kinds.add("U")
-    elif isinstance(value, complex):
-        kinds.add("c")
-    else:
-        raise ValueError(
-            f"Attempt to convert a value ({short_repr(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
-            "  minitf tensors hold numbers and booleans: pass a number, a bool, a (nested) list of them, "
-            "a NumPy array or a tensor."
-        )
+        return
+    for python_type, kind in _PYTHON_KINDS:
+        if isinstance(value, python_type):
+            kinds.add(kind)
+            return
+    raise ValueError(
+        f"Attempt to convert a value ({short_repr(value)}) with an unsupported type ({type(value)}) to a Tensor.\n"
+        "  minitf tensors hold numbers and booleans: pass a number, a bool, a (nested) list of them, "
+        "a NumPy array or a tensor."
+    )
 

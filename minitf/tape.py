@@ -14,6 +14,7 @@ Two read-only views open the tape to a learner (minitf only, not in TensorFlow):
 backward walk and returns every step it took.
 """
 
+import collections
 import contextlib
 import functools
 import inspect
@@ -62,12 +63,11 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._recording = False
         self._used = False
-        self._watched = {}  # id -> watched tensor or variable (keeps them alive, so ids stay unique)
         self.reset()
 
     def reset(self):
         """Forget everything recorded and watched so far (the tape keeps recording if active)."""
-        self._watched = {}
+        self._watched = {}  # id -> watched tensor or variable (keeps them alive, so ids stay unique)
         self._forget_record()
 
     def _forget_record(self):
@@ -331,7 +331,7 @@ class GradientTape:
             if len(shape) < 2:
                 raise ValueError(f"Shape {shape} must have rank at least 2\n  batch_jacobian takes a batch of "
                                  "vectors [batch, n] as target and source; for one vector, use jacobian().")
-        if not t_shape or not s_shape or t_shape[0] != s_shape[0]:
+        if t_shape[0] != s_shape[0]:
             raise ValueError(f"Need first dimension of target shape ({target.shape}) and source shape "
                              f"({source.shape}) to match.")
         batch, inner = t_shape[0], t_shape[1:]
@@ -390,13 +390,8 @@ class BackwardStep:
         return f"<BackwardStep {self.op.name} #{self.op.index}, dy shape {list(self.dy.shape)}>"
 
 
-class BackwardWalk:
-    """What ``backward_steps`` returns: the ``steps`` of the backward walk, and the ``gradients``."""
-
-    __slots__ = ("steps", "gradients")
-
-    def __init__(self, steps, gradients):
-        self.steps, self.gradients = steps, gradients
+# What ``backward_steps`` returns: the ``steps`` of the backward walk, and the ``gradients``.
+BackwardWalk = collections.namedtuple("BackwardWalk", ["steps", "gradients"])
 
 
 def _zero_for_unconnected(unconnected_gradients):

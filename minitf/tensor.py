@@ -6,6 +6,7 @@ NumPy interop); its arithmetic operators are attached by ``minitf.ops`` so that
 every operator goes through ``bind`` like any other op.
 """
 
+import math
 import operator
 
 import numpy as np
@@ -56,9 +57,7 @@ class TensorShape:
 
     def num_elements(self):
         """The number of elements, or ``None`` when any dim is unknown."""
-        if self._dims is None or None in self._dims:
-            return None
-        return int(np.prod(self._dims, dtype=np.int64))
+        return math.prod(self._dims) if self.is_fully_defined() else None
 
     def is_fully_defined(self):
         return self._dims is not None and None not in self._dims
@@ -109,15 +108,7 @@ class TensorShape:
         return f"TensorShape({list(self._dims)})"
 
     def __str__(self):
-        if self._dims is None:
-            return "<unknown>"
-        if len(self._dims) == 1:
-            return f"({_dim_text(self._dims[0])},)"
-        return "(" + ", ".join(_dim_text(d) for d in self._dims) + ")"
-
-
-def _dim_text(dim):
-    return "None" if dim is None else str(dim)
+        return "<unknown>" if self._dims is None else str(self._dims)  # a tuple's text: (2, 3), (None,), ()
 
 
 # hook(tensor, what, stacklevel) runs before Python reads a tensor's value (bool, float, int): while
@@ -202,7 +193,7 @@ class Tensor:
                 f"Only tensors with one element can be converted to Python {kind}s; "
                 f"this one has shape {self.shape}. Use .numpy() to get all the values."
             )
-        return self._value.item() if self._value.ndim == 0 else self._value.reshape(()).item()
+        return self._value.item()
 
     def __float__(self):
         return float(self._scalar("float"))
@@ -366,7 +357,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-        if type(value) in (float, int) and dtype.is_floating:  # `x * 0.5`: a number needs no checks
+        if type(value) in (float, int) and dtype.is_floating:  # a number needs no checks (even one past int64)
             return wrap(backend.xp.asarray(value, dtype=dtype._np))
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtype._np:
@@ -404,7 +395,7 @@ def constant(value, dtype=None, shape=None, name=None):
         array, target = _as_array(value, dtype)
     if shape is not None:
         shape = tuple(TensorShape(shape))
-        size = int(np.prod(shape, dtype=np.int64))
+        size = math.prod(shape)
         if array.size == 1:
             array = np.broadcast_to(array.reshape(()), shape)
         elif array.size == size:

@@ -72,6 +72,16 @@ def test_non_integer_dimensions(make, dims):
         make(dims)
 
 
+def test_fill_takes_one_value_and_passes_it_its_gradient():
+    with pytest.raises(InvalidArgumentError, match=re.escape("value must be a scalar, got shape [2] [Op:Fill]")):
+        tf.fill([2, 2], [1.0, 2.0])
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf.fill([2, 3], x))  # every element is x: d total / dx = 6, as TensorFlow's Fill
+    assert float(tape.gradient(total, x)) == 6.0
+
+
 def test_a_tensor_shape_takes_whole_numbers_only():
     with _raises(TypeError, "Dimension value must be integer or None or have an __index__ method, got value '1.5' "
                             "with type '<class 'float'>'"):

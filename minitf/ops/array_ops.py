@@ -2,8 +2,8 @@
 
 Primitives move values around without arithmetic, so each gradient rule moves
 the gradient back: reshape it back, transpose it back, scatter it back. Creation
-ops (``zeros``, ``range``...) go through ``bind`` too, with no tensor inputs, so a
-traced graph re-creates them on every call.
+ops are compositions: ``fill``, ``zeros`` and ``ones`` broadcast one value to a
+shape, and ``range`` is a constant (its values are fixed by its arguments).
 
 Gradient rules never bake an input's shape into a param: they pass the input
 itself and read its shape at run time (``reshape_like``, ``broadcast_like``,
@@ -15,12 +15,12 @@ import functools
 
 import numpy as np
 
-from minitf import dtypes
+from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
 from minitf.ops.math_ops import cast, equal, where, zeros_like
 from minitf.primitive import Primitive, bind
-from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor
+from minitf.tensor import Tensor, TensorShape, constant, convert_to_tensor, wrap
 
 
 def _static_shape(shape):
@@ -538,40 +538,28 @@ def rank(input, name=None):
     return convert_to_tensor(convert_to_tensor(input).ndim)
 
 
-# creation: primitives without tensor inputs
-def _fill(xp, shape, value, dtype):
-    return xp.full(shape, value, dtype=dtype._np)
-
-
-Fill = Primitive("Fill", _fill)
-
-
+# creation: one value broadcast to a shape, as TensorFlow's Fill
 def fill(dims, value, name=None):
     """Return a tensor of shape ``dims`` filled with ``value`` (its dtype comes from ``value``)."""
     value = convert_to_tensor(value)
-    return bind(Fill, shape=_output_shape(dims), value=value._value.item(), dtype=value.dtype)
+    if value.ndim:
+        raise InvalidArgumentError(f"value must be a scalar, got shape {shape_text(value.shape)}", "Fill")
+    return broadcast_to(value, _output_shape(dims))
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return bind(Fill, shape=_output_shape(shape), value=0, dtype=dtypes.as_dtype(dtype))
+    return fill(shape, wrap(backend.xp.zeros((), dtypes.as_dtype(dtype)._np)))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
     """Return a tensor of ones (float32 unless ``dtype`` says otherwise)."""
-    return bind(Fill, shape=_output_shape(shape), value=1, dtype=dtypes.as_dtype(dtype))
+    return fill(shape, wrap(backend.xp.ones((), dtypes.as_dtype(dtype)._np)))
 
 
 def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
     """Return an identity matrix (ones on the diagonal): one-hot rows."""
     return one_hot(range(int(num_rows)), int(num_columns or num_rows), dtype=dtype)
-
-
-def _range(xp, start, limit, delta, dtype):
-    return xp.arange(start, limit, delta, dtype=dtype._np)
-
-
-Range = Primitive("Range", _range)
 
 
 def range(start, limit=None, delta=1, dtype=None, name=None):
@@ -594,7 +582,7 @@ def range(start, limit=None, delta=1, dtype=None, name=None):
     if delta < 0 and start < limit:
         raise InvalidArgumentError(f"Requires start >= limit when delta < 0: {start}/{limit}", "Range",
                                    "Counting down needs limit <= start; to count up pass a positive delta.")
-    return bind(Range, start=start, limit=limit, delta=delta, dtype=dtypes.as_dtype(dtype))
+    return constant(np.arange(start, limit, delta, dtype=dtypes.as_dtype(dtype)._np))  # fixed values: a constant
 
 
 def linspace(start, stop, num, name=None):

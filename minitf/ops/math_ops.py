@@ -116,36 +116,6 @@ def divide(x, y, name=None):
 truediv = divide
 
 
-# divide_no_nan: x / y, and 0 where y == 0 (metrics divide by counts that may still be 0)
-#   d/dx = dy (/) y, d/dy = dy * (-x (/) y) (/) y, where (/) is divide_no_nan itself
-def _div_no_nan(xp, x, y):
-    return xp.where(y == 0, x.dtype.type(0), x / xp.where(y == 0, y.dtype.type(1), y))
-
-
-def _div_no_nan_grad_x(dy, out, x, y):
-    return divide_no_nan(dy, y)
-
-
-def _div_no_nan_grad_y(dy, out, x, y):
-    return dy * divide_no_nan(divide_no_nan(negative(x), y), y)
-
-
-DivNoNan = Primitive("DivNoNan", _div_no_nan, vjp=(_div_no_nan_grad_x, _div_no_nan_grad_y),
-                     check=checks.elementwise("DivNoNan"))
-
-
-def divide_no_nan(x, y, name=None):
-    """Return ``x / y``, with 0 wherever ``y`` is 0 (instead of inf or nan).
-
-    >>> import minitf as tf
-    >>> tf.math.divide_no_nan(tf.constant([3., 1.]), tf.constant([2., 0.])).numpy()
-    array([1.5, 0. ], dtype=float32)
-    """
-    x, y = binary_operands(x, y)
-    checks.floating("DivNoNan", x)
-    return bind(DivNoNan, x, y)
-
-
 # negative: d(-x) = -dy
 def _neg(xp, x):
     return -x
@@ -591,6 +561,23 @@ def reciprocal(x, name=None):
     return divide(1, x)
 
 
+def divide_no_nan(x, y, name=None):
+    """Return ``x / y``, with 0 wherever ``y`` is 0 (instead of inf or nan): metrics divide by counts that may be 0.
+
+    Computed as ``where(y == 0, 0, x / where(y == 0, 1, y))``, so no inf or nan is made even in the unused branch,
+    and the gradient (``dy / y``, and ``-dy * x / y**2``; 0 where ``y`` is 0) comes from where and divide.
+
+    >>> import minitf as tf
+    >>> tf.math.divide_no_nan(tf.constant([3., 1.]), tf.constant([2., 0.])).numpy()
+    array([1.5, 0. ], dtype=float32)
+    """
+    x, y = binary_operands(x, y)
+    checks.floating("DivNoNan", x)
+    checks.elementwise("DivNoNan")(x, y)
+    y_is_zero = equal(y, 0)
+    return where(y_is_zero, 0, x / where(y_is_zero, 1, y))
+
+
 def rsqrt(x, name=None):
     """Return ``1 / sqrt(x)``."""
     return reciprocal(sqrt(x))
@@ -623,14 +610,13 @@ def add_n(inputs, name=None):
     inputs = [convert_to_tensor(t) for t in inputs]
     if not inputs:
         raise ValueError("add_n needs at least one tensor.")
+    total = inputs[0]
     for t in inputs[1:]:
         if t.shape != inputs[0].shape:
             raise InvalidArgumentError(
                 f"Inputs to operation AddN must have the same size and shape. Input 0: "
                 f"{shape_text(inputs[0].shape)} != input: {shape_text(t.shape)}", "AddN",
             )
-    total = inputs[0]
-    for t in inputs[1:]:
         total = add(total, t)
     return total
 

@@ -42,9 +42,9 @@ def _reduction_axes(name, axis, ndim):
     """``axis`` checked as TensorFlow checks ``reduction_indices``: integers, in range, none repeated."""
     values = checks.whole_numbers(axis, "Tidx", name, "axis takes whole numbers, got {value!r}.")
     axes = checks.normalize_axis(name, values, ndim)
-    if len(axes) != len(values):
-        seen = set()
-        repeated = next(a % ndim for a in values if a % ndim in seen or seen.add(a % ndim))
+    if len(axes) != len(values):  # an axis was named twice
+        named = [a % ndim for a in values]
+        repeated = next(a for i, a in enumerate(named) if a in named[:i])
         raise InvalidArgumentError(f"Invalid reduction arguments: Axes contains duplicate dimension: {repeated}",
                                    name, f"Name each axis once: got axis={values} for a tensor of rank {ndim}.")
     return axes
