@@ -66,6 +66,7 @@ from minitf.ops.logging_ops import print  # noqa: F401 - tf.print: prints when t
 from minitf.ops.manip_ops import (  # noqa: F401
     boolean_mask,
     gather_nd,
+    pad,
     repeat,
     split,
     tensor_scatter_nd_update,

@@ -335,3 +335,19 @@ def test_softplus_and_sigmoid_cross_entropy_gradients_at_zero():
     np.testing.assert_array_equal(tape.gradient(softplus, x), [0.5, 0.5])  # sigmoid(0)
     np.testing.assert_array_equal(tape.gradient(xent, x), [0.5, -0.5])  # sigmoid(0) - label
     np.testing.assert_array_equal(tape.gradient(log_sigmoid, x), [0.5, 0.5])  # 1 - sigmoid(0)
+
+
+def test_pad_checks_its_paddings_and_mode_and_mirrors_as_numpy():
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(tf.pad(x, [[0, 0], [2, 2]], mode="REFLECT").numpy(),
+                                  np.pad(x.numpy(), [[0, 0], [2, 2]], mode="reflect"))
+    with _raises(InvalidArgumentError, "paddings must be a [2, 2] matrix of non-negative numbers, got [[1, 1]] "
+                                       "[Op:Pad]"):
+        tf.pad(x, [[1, 1]])
+    with _raises(InvalidArgumentError, "paddings must be a [2, 2] matrix of non-negative numbers"):
+        tf.pad(x, [[0, 0], [-1, 0]])
+    with _raises(InvalidArgumentError, "paddings must be no greater than the dimension size: 0, 3 greater than 2 "
+                                       "[Op:MirrorPad]"):
+        tf.pad(x, [[0, 0], [0, 3]], mode="REFLECT")
+    with pytest.raises(ValueError, match="Value for attr 'mode' of 'WRAP' is not in the list of allowed values"):
+        tf.pad(x, [[0, 0], [1, 1]], mode="wrap")

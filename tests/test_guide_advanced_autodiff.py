@@ -188,6 +188,19 @@ def test_batch_jacobian_is_the_diagonal_of_the_full_jacobian():
     np.testing.assert_array_equal(diagonal.numpy(), np.stack([j.numpy()[b, :, b, :] for b in range(7)]))
 
 
+def test_a_jacobian_laid_out_as_patches_for_a_picture():
+    """The guide draws a jacobian as one image: axes reordered, each patch framed by padding, then flattened."""
+    j = tf.random.normal([7, 6, 7, 5])
+    patches = tf.transpose(j, [1, 0, 3, 2])
+    lim = tf.reduce_max(abs(patches))
+    framed = tf.pad(patches, [[0, 0], [1, 1], [0, 0], [1, 1]], constant_values=-lim)
+    assert framed.shape == (6, 9, 5, 9)
+    np.testing.assert_array_equal(framed[:, 1:-1, :, 1:-1].numpy(), patches.numpy())
+    assert np.all(framed[:, 0].numpy() == -lim.numpy()) and np.all(framed[..., -1].numpy() == -lim.numpy())
+    image = tf.reshape(framed, [6 * 9, 5 * 9])
+    assert image.shape == (54, 45)
+
+
 def test_batch_normalization_makes_examples_interact():
     x = tf.random.normal([7, 5])
     layer1 = keras.layers.Dense(8, activation=tf.nn.elu)

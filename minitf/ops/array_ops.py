@@ -586,9 +586,11 @@ def range(start, limit=None, delta=1, dtype=None, name=None):
 
 
 def linspace(start, stop, num, name=None):
-    """Return ``num`` evenly spaced float32 values from ``start`` to ``stop`` inclusive."""
-    start = convert_to_tensor(start, dtype_hint=dtypes.float32)
-    if not start.dtype.is_floating:
-        raise InvalidArgumentError(f"linspace needs floating start and stop, got {start.dtype.name}", "LinSpace",
-                                   "Write the bounds as floats, e.g. minitf.linspace(0., 1., 5).")
-    return constant(np.linspace(float(start), float(stop), int(num)), dtype=start.dtype)
+    """Return ``num`` evenly spaced values from ``start`` to ``stop`` inclusive, in ``start``'s float dtype.
+
+    Integer bounds give float64, as TensorFlow's (its step is a true division of integers):
+    ``linspace(-2, 2, 5)`` is float64, ``linspace(-2., 2., 5)`` float32.
+    """
+    start = convert_to_tensor(start)
+    dtype = start.dtype if start.dtype.is_floating else dtypes.float64
+    return constant(np.linspace(float(start), float(stop), int(num)), dtype=dtype)

@@ -1,7 +1,7 @@
-"""Rearranging values: tile, split, repeat, gather_nd, boolean_mask, tensor_scatter_nd_update.
+"""Rearranging values: tile, split, repeat, pad, gather_nd, boolean_mask, tensor_scatter_nd_update.
 
 No primitive here: each op is built from reshape, expand_dims, slicing, gather,
-where and one_hot, so gradients flow through all of them for free. Index
+concat, broadcast_to, where and one_hot, so gradients flow through all of them for free. Index
 arguments are checked against the shapes first, so a bad index gets TensorFlow's
 message instead of a wrong value or NumPy's text.
 """
@@ -13,7 +13,7 @@ import numpy as np
 from minitf import backend, dtypes
 from minitf.errors import InvalidArgumentError, shape_text
 from minitf.ops import checks
-from minitf.ops.array_ops import expand_dims, gather, one_hot, reshape
+from minitf.ops.array_ops import broadcast_to, concat, expand_dims, gather, one_hot, reshape
 from minitf.ops.math_ops import where
 from minitf.ops.reduction_ops import argmax, reduce_max, reduce_sum
 from minitf.tensor import Tensor, constant, convert_to_tensor
@@ -110,6 +110,45 @@ def repeat(input, repeats, axis=None, name=None):
         raise InvalidArgumentError(f"repeats must be non-negative, got {counts}", "Repeat")
     indices = np.repeat(np.arange(size, dtype=np.int32), counts if len(counts) == size else counts[0])
     return gather(x, constant(indices), axis=axis)
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Add ``paddings[i] = [before, after]`` values around dim ``i``: ``constant_values``, or the edge mirrored.
+
+    ``mode="REFLECT"`` mirrors without repeating the edge (``[1, 2, 3]`` -> ``3 2 | 1 2 3 | 2 1``),
+    ``"SYMMETRIC"`` with it (``2 1 | 1 2 3 | 3 2``). Built from concat (constant blocks) and gather
+    (mirrored indices), so the gradient of the padded values flows back to the ones they copy.
+
+    >>> import minitf as tf
+    >>> tf.pad([[1, 2]], [[1, 0], [0, 2]]).numpy()
+    array([[0, 0, 0, 0],
+           [1, 2, 0, 0]], dtype=int32)
+    """
+    x, mode = convert_to_tensor(tensor), str(mode).upper()
+    amounts, shape = _int_values(paddings, "Tpaddings", "Pad"), x._value.shape
+    if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError(f"Value for attr 'mode' of {mode!r} is not in the list of allowed values: \"REFLECT\", "
+                         "\"SYMMETRIC\", \"CONSTANT\"\n  Use one of those (any case).")
+    pairs = [amounts[i:i + 2] for i in range(0, len(amounts), 2)]
+    if len(pairs) != len(shape) or any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
+        raise InvalidArgumentError(f"paddings must be a [{len(shape)}, 2] matrix of non-negative numbers, got {pairs}",
+                                   "Pad", "Give one [before, after] pair per dim of the input.")
+    for axis, (before, after) in enumerate(pairs):
+        size, limit = shape[axis], shape[axis] - (mode == "REFLECT")
+        if mode != "CONSTANT" and max(before, after) > limit:
+            raise InvalidArgumentError(f"paddings must be no greater than the dimension size: {before}, {after} "
+                                       f"greater than {limit}", "MirrorPad", f"Dim {axis} has {size} values to mirror.")
+        if mode == "CONSTANT" and (before or after):
+            value = constant(constant_values, dtype=x.dtype)
+            blocks = [broadcast_to(value, shape[:axis] + (n,) + shape[axis + 1:]) for n in (before, after)]
+            x = concat([blocks[0], x, blocks[1]], axis)
+        elif before or after:
+            edge = int(mode == "REFLECT")  # REFLECT skips the edge value itself
+            indices = list(range(before - 1 + edge, edge - 1, -1)) + list(range(size)) + \
+                list(range(size - 1 - edge, size - 1 - edge - after, -1))
+            x = gather(x, indices, axis=axis)
+        shape = x._value.shape
+    return x
 
 
 def _flat_indices(params_shape, indices, op, what="param shape"):
