@@ -319,6 +319,11 @@ def _as_array(value, dtype):
             array = np.array(value, dtype=inferred._np if inferred is not dtypes.int32 else np.int64)
         except ValueError:
             raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
+        except OverflowError:  # an int beyond int64: fine for a float dtype, as in TensorFlow
+            if dtype is None or not dtype.is_floating:
+                raise ValueError(f"Can't convert Python int to Tensor: {dtypes.short_repr(value)} is beyond int64."
+                                 "\n  Give a float dtype (dtype=minitf.float32) or a float value.") from None
+            array = np.array(value, dtype=np.float64)
         if inferred is dtypes.int32 and array.size and (array.max() > 2**31 - 1 or array.min() < -(2**31)):
             inferred = dtypes.int64
     target = dtype or inferred

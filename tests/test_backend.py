@@ -80,7 +80,7 @@ def code_lines(path):
                if line.strip() and not line.strip().startswith("#") and number not in docstrings)
 
 
-BUDGET = 2804  # code lines; issue 16's goal is 1,500
+BUDGET = 2809  # code lines; issue 16's goal is 1,500
 PRIMITIVES = 73  # issue 16's goal is about 40
 ENGINE = ["backend.py", "dtypes.py", "errors.py", "nest.py", "config.py", "tensor.py", "primitive.py", "variable.py",
           "tape.py"]

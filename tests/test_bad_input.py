@@ -351,3 +351,10 @@ def test_pad_checks_its_paddings_and_mode_and_mirrors_as_numpy():
         tf.pad(x, [[0, 0], [0, 3]], mode="REFLECT")
     with pytest.raises(ValueError, match="Value for attr 'mode' of 'WRAP' is not in the list of allowed values"):
         tf.pad(x, [[0, 0], [1, 1]], mode="wrap")
+
+
+def test_a_python_int_beyond_int64_converts_to_a_float_dtype_and_is_refused_otherwise():
+    assert float(tf.constant(2**70, dtype=tf.float32)) == pytest.approx(2.0**70)
+    np.testing.assert_array_equal(tf.constant([1, 2**70], dtype=tf.float64).numpy(), [1.0, 2.0**70])
+    with pytest.raises(ValueError, match=r"Can't convert Python int to Tensor: 1180591620717411303424 is beyond int64"):
+        tf.constant(2**70)
