@@ -12,6 +12,7 @@ import pytest
 import minitf as tf
 from minitf import keras
 from minitf.train.restore import restore_deferred
+from tests.test_guide_modules import FlexibleDenseModule  # the modules guide's lazy module
 
 
 # -- small trackable classes (minitf.Module gives _checkpoint_children too; these stand in for it) ---------------
@@ -729,26 +730,12 @@ def test_a_traced_module_computes_with_the_restored_values_without_tracing_again
     assert fresh.__call__.experimental_get_tracing_count() == 1
 
 
-class GuideFlexibleDense(tf.Module):
-    def __init__(self, out_features, name=None):
-        super().__init__(name=name)
-        self.is_built = False
-        self.out_features = out_features
-
-    def __call__(self, x):
-        if not self.is_built:
-            self.w = tf.Variable(tf.random.normal([x.shape[-1], self.out_features]), name="w")
-            self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
-            self.is_built = True
-        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
-
-
 def test_a_module_restores_variables_it_creates_on_its_first_call(tmp_path):
     x = tf.constant([[2.0, 2.0, 2.0]])
-    model = GuideFlexibleDense(3)
+    model = FlexibleDenseModule(3)
     expected = model(x)
     path = tf.train.Checkpoint(model=model).write(str(tmp_path / "flexible"))
-    fresh = GuideFlexibleDense(3)
+    fresh = FlexibleDenseModule(3)
     status = tf.train.Checkpoint(model=fresh).read(path)
     np.testing.assert_array_equal(fresh(x), expected)
     status.assert_consumed()

@@ -11,34 +11,19 @@ import numpy as np
 import pytest
 
 import minitf as tf
+from tests.test_guide_modules import FlexibleDenseModule  # the modules guide's lazy module
 
 TF_FIRST_LINE = (r"Tensor-typed variable initializers must either be wrapped in an init_scope or callable \(e\.g\., "
                  r"`minitf\.Variable\(lambda : minitf\.random\.truncated_normal\(\[10, 40\]\)\)`\) when building "
                  r"functions\. Please file a feature request if this restriction inconveniences you\.")
 
 
-class FlexibleDense(tf.Module):
-    """The modules guide's lazy module: variables made on the first call, from the input's shape."""
-
-    def __init__(self, out_features, name=None):
-        super().__init__(name=name)
-        self.is_built = False
-        self.out_features = out_features
-
-    def __call__(self, x):
-        if not self.is_built:
-            self.w = tf.Variable(tf.random.normal([x.shape[-1], self.out_features]), name="w")
-            self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
-            self.is_built = True
-        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
-
-
 def test_the_guides_lazy_module_works_inside_a_traced_function_as_in_tensorflow():
     tf.random.set_seed(1)
-    eager = FlexibleDense(2)
+    eager = FlexibleDenseModule(2)
     expected = eager(tf.ones([1, 3]))
     tf.random.set_seed(1)
-    module = FlexibleDense(2)
+    module = FlexibleDenseModule(2)
     traced = tf.function(module)
     np.testing.assert_allclose(traced(tf.ones([1, 3])), expected)  # the initializer ran once, as TF lifts it
     module.b.assign([1.0, 1.0])
