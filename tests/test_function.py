@@ -829,11 +829,12 @@ def test_the_function_modules_stay_small_enough_to_read():
     given to a variable inside init_scope, unique scope names in a traced graph, the guides' signature printout:
     inputs, output type and captures, 16 lines, and a concrete function casting Python numbers to its TensorSpecs
     and refusing a Python value other than the traced one, 12 lines; a ValueGuard op that checks, each time a
-    graph runs, a value Python read as a bool or an int while tracing, 14 lines).
+    graph runs, a value Python read as a bool or an int while tracing, 14 lines; issue 16's speed rule, "the tracer
+    is the fast path": the executor calls small ops with their arrays by name, 8 lines, measured in its docstring).
     """
     files = ("graph", "tracer", "executor", "function", "naming", "lifting")
     lines = sum(code_lines(f"minitf/{name}.py") for name in files)
-    assert lines <= 817, f"minitf.function has {lines} code lines (budget 817, goal 450)"
+    assert lines <= 825, f"minitf.function has {lines} code lines (budget 825, goal 450)"
 
 
 def test_the_second_trace_that_checks_variable_creation_is_not_recorded_by_an_outer_function():
