@@ -739,3 +739,26 @@ def test_a_module_restores_variables_it_creates_on_its_first_call(tmp_path):
     status = tf.train.Checkpoint(model=fresh).read(path)
     np.testing.assert_array_equal(fresh(x), expected)
     status.assert_consumed()
+
+
+def test_restore_assigns_through_bind_unseen_by_tapes(tmp_path, monkeypatch):
+    """Issue 16's one door: a restore is an AssignVariableOp through bind, with no tape or tracer recording it."""
+    from minitf import primitive, variable
+
+    v = tf.Variable([1.0, 2.0])
+    path = tf.train.Checkpoint(v=v).write(str(tmp_path / "ckpt"))
+    v.assign([5.0, 6.0])
+    bound, seen = [], []
+    real_bind = variable.bind
+
+    def counting_bind(prim, *inputs, **params):
+        bound.append(prim.name)
+        seen.append(list(primitive.recorders))
+        return real_bind(prim, *inputs, **params)
+
+    monkeypatch.setattr(variable, "bind", counting_bind)
+    with tf.GradientTape() as tape:
+        tf.train.Checkpoint(v=v).read(path)
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    assert bound == ["AssignVariableOp"] and seen == [[]]
+    assert tape.recorded_ops() == ()

@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from minitf.errors import InvalidArgumentError
-from minitf.tensor import convert_to_tensor
+from minitf.primitive import recorders
 from minitf.train import graph
 from minitf.variable import Variable
 
@@ -80,9 +80,14 @@ def restore_deferred_slot(optimizer, variable, slot_name, slot):
 
 
 def _assign(variable, array):
-    """Give ``variable`` its saved value directly, not through an op: as TensorFlow restores, outside any tape or
-    traced function, so a layer built (and restored) while a step is traced does not replay the restore."""
-    variable._value = convert_to_tensor(np.array(array, copy=True), dtype=variable.dtype)._value
+    """Give ``variable`` its saved value with ``assign`` (through ``bind``, as every update), seen by no tape or
+    traced function, as TensorFlow restores: a layer built (and restored) while a step is traced does not replay it."""
+    outer = recorders[:]
+    recorders.clear()
+    try:
+        variable.assign(np.array(array, copy=True))
+    finally:
+        recorders[:] = outer
 
 
 class Restoration:
