@@ -141,6 +141,52 @@ def as_shape(shape):
     return [as_shape(s) for s in shape]
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _leaves(value):
+    """The values inside lists, tuples and dicts (their values), or ``value`` itself."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
+
+
+def _auto_config(cls, args, kwargs):
+    """Keras 3's automatic config: the arguments of ``cls(*args, **kwargs)`` by name, when all are plain values.
+
+    Returns ``(config, problem)``: the arguments (defaults included, ``**kwargs`` spread, ``name`` left out)
+    when every value in them is a str, int, float, bool or None, else None and a line saying which are not.
+    Recorded once, when the layer is made, so ``get_config`` need not be written (Keras 3's
+    ``Operation.__new__`` in keras/src/ops/operation.py).
+    """
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):  # __init__ will say what is wrong; copy and pickle make it without arguments
+        return None, None
+    bound.apply_defaults()
+    parameters = list(signature.parameters.values())[1:]
+    arguments = dict(list(bound.arguments.items())[1:])
+    unnamed = [p.name for p in parameters if p.kind is p.POSITIONAL_ONLY
+               or (p.kind is p.VAR_POSITIONAL and arguments.get(p.name))]
+    if unnamed:
+        return None, ("positional-only or variadic positional arguments (*args) to `__init__()`: "
+                      f"{', '.join(unnamed)}. A config gives them back by name, which these cannot take")
+    for p in parameters:
+        if p.kind is p.VAR_KEYWORD:
+            arguments.update(arguments.pop(p.name, {}))
+        elif p.kind is p.VAR_POSITIONAL:
+            arguments.pop(p.name, None)
+    arguments.pop("name", None)  # get_config gives the layer's own name
+    bad = [f"{key} ({type(odd[0]).__name__})" for key, value in arguments.items()
+           if (odd := [leaf for leaf in _leaves(value) if not isinstance(leaf, _PLAIN)])]
+    if bad:
+        return None, f"non-serializable argument values in `__init__()`: {', '.join(bad)}"
+    return arguments, None
+
+
 class Layer:
     """The base class of all layers, as ``keras.layers.Layer``.
 
@@ -171,6 +217,13 @@ class Layer:
     _base_class_name = "Layer"  # named in the error for a subclass that forgot super().__init__()
     _call_takes_training = True  # set per subclass from the signature of its ``call``
     _build_takes_shape = True  # False for a subclass whose ``build(self)`` takes no input shape
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        config, problem = _auto_config(cls, args, kwargs)
+        object.__setattr__(layer, "_auto_config", config)
+        object.__setattr__(layer, "_auto_config_problem", problem)
+        return layer
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, activity_regularizer=None, **kwargs):
         unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
@@ -623,21 +676,63 @@ class Layer:
 
     # -- configuration ---------------------------------------------------------------------------
     def get_config(self):
-        """The arguments that re-create this layer (without its weights)."""
+        """The arguments that re-create this layer (without its weights).
+
+        A subclass that does not override ``get_config`` gets, as in Keras 3, the arguments its
+        ``__init__`` was called with (see ``_auto_config``) besides ``name``, ``trainable`` and ``dtype``;
+        ``name`` is left out when ``__init__`` takes neither ``name`` nor ``**kwargs``. A subclass that
+        overrides it gets only those base keys from ``super().get_config()``.
+
+        Raises:
+            NotImplementedError: the layer uses the automatic config but was made with arguments it cannot
+                hold (a layer, an array, a function...): override ``get_config``.
+        """
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
-        return config
+        if type(self).get_config is not Layer.get_config:
+            return config
+        if self._auto_config is None:
+            problem = self._auto_config_problem or "arguments it could not record"
+            raise NotImplementedError(_NO_AUTO_CONFIG.format(cls=type(self).__name__, problem=problem))
+        parameters = inspect.signature(type(self).__init__).parameters.values()
+        if not any(p.name == "name" or p.kind is p.VAR_KEYWORD for p in parameters):
+            del config["name"]  # __init__ could not take it back
+        return {**self._auto_config, **config}  # the layer's own name, trainable and dtype win
 
     @classmethod
     def from_config(cls, config):
-        """Create a layer from the output of ``get_config``."""
-        return cls(**config)
+        """Create a layer from the output of ``get_config``.
+
+        Raises:
+            TypeError: ``__init__`` does not accept the config (saying which keys it refuses).
+        """
+        return _revive(cls, config)
 
 
 # The Layer's own bookkeeping: attributes that may hold weights or layers but are not the layer's parts.
 _UNTRACKED = frozenset({"_tracking_cache", "_own_weights", "_regularized", "_callable_losses", "_call_losses",
-                        "_initial_weights", "_added_metrics"})
+                        "_initial_weights", "_added_metrics", "_auto_config", "_auto_config_problem"})
+
+_NO_AUTO_CONFIG = """Object {cls} was created by passing {problem}.
+  So {cls} must override get_config() to be saved: return what its __init__ needs, e.g.
+      def get_config(self):
+          return {{**super().get_config(), "units": self.units}}
+  and, if that config holds objects (layers, arrays...), a from_config(cls, config) classmethod that rebuilds them."""
+
+
+def _revive(cls, config):
+    """``cls(**config)``, or a TypeError that names the keys ``cls.__init__`` does not accept."""
+    try:
+        return cls(**config)
+    except TypeError as error:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        refused = [] if any(p.kind is p.VAR_KEYWORD for p in parameters) else [
+            key for key in config if key not in {p.name for p in parameters}]
+        hint = (f"\n  {cls.__name__}.__init__ does not accept {', '.join(map(repr, refused))}: add **kwargs to it and "
+                "pass them on with super().__init__(**kwargs)." if refused else "")
+        raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={config}.\n  Exception "
+                        f"encountered: {error}{hint}") from error
 
 
 def _marks_built(build):

@@ -8,8 +8,6 @@ steps) is inherited from ``Trainer`` (``keras/trainers/trainer.py``), as in
 Keras 3, where ``Model`` is ``Trainer`` plus ``Layer``.
 """
 
-import inspect
-
 from minitf import nest
 from minitf.keras.layers.base import Layer
 from minitf.keras.layers.input_layer import example_for
@@ -41,8 +39,8 @@ class Model(Trainer, Layer):
         if cls is Model and _functional_arguments(args, kwargs):
             from minitf.keras.models.functional import Functional  # functional.py subclasses Model
 
-            return Functional.__new__(Functional)
-        return super().__new__(cls)
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)  # Layer.__new__ records the arguments (the auto config)
 
     def __init__(self, *args, **kwargs):
         if _functional_arguments(args, kwargs):  # a subclass calling super().__init__(inputs, outputs)
@@ -151,23 +149,13 @@ class Model(Trainer, Layer):
         """Save the architecture, the weights and the compile arguments to one file (see ``load_model``)."""
         saving.save_model(self, filepath, overwrite=overwrite)
 
-    def get_config(self):
-        """The model's config: the graph for functional models; subclasses override it to be saved."""
-        if type(self).get_config is Model.get_config and _init_arguments(type(self)):
-            raise NotImplementedError(
-                f"Model '{type(self).__name__}' takes arguments in __init__ ({', '.join(_init_arguments(type(self)))})"
-                " and so must implement get_config() (and accept them back in __init__) to be saved.")
-        return {"name": self.name}
+    # get_config is Layer's, as in Keras 3: a subclassed model's config is the arguments its __init__ was called
+    # with (the auto config) unless it overrides get_config; Sequential and Functional write their own.
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        return cls(**config)
-
-
-def _init_arguments(cls):
-    """The named arguments of ``cls.__init__`` beyond ``self`` (``*args``/``**kwargs`` do not count)."""
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    return [p.name for p in parameters if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        """Create the model from the output of ``get_config`` (``cls(**config)``; see ``Layer.from_config``)."""
+        return Layer.from_config.__func__(cls, config)
 
 
 def _functional_arguments(args, kwargs):
