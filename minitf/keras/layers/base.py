@@ -156,8 +156,8 @@ def _leaves(value):
 def _auto_config(cls, args, kwargs):
     """Keras 3's automatic config: the arguments of ``cls(*args, **kwargs)`` by name, when all are plain values.
 
-    Returns ``(config, problem)``: the arguments (defaults included, ``**kwargs`` spread, ``name`` left out)
-    when every value in them is a str, int, float, bool or None, else None and a line saying which are not.
+    Returns ``(config, problem)``: the arguments (defaults included, ``**kwargs`` spread) when every value in
+    them is a str, int, float, bool or None, else None and a line saying which are not.
     Recorded once, when the layer is made, so ``get_config`` need not be written (Keras 3's
     ``Operation.__new__`` in keras/src/ops/operation.py).
     """
@@ -179,7 +179,6 @@ def _auto_config(cls, args, kwargs):
             arguments.update(arguments.pop(p.name, {}))
         elif p.kind is p.VAR_POSITIONAL:
             arguments.pop(p.name, None)
-    arguments.pop("name", None)  # get_config gives the layer's own name
     bad = [f"{key} ({type(odd[0]).__name__})" for key, value in arguments.items()
            if (odd := [leaf for leaf in _leaves(value) if not isinstance(leaf, _PLAIN)])]
     if bad:
