@@ -92,6 +92,10 @@ def test_an_overridden_get_config_wins_and_super_gives_the_base_keys_only():
 
     config = Explicit(2.0, squash=True, name="explicit").get_config()
     assert config == {"name": "explicit", "trainable": True, "dtype": "float32", "factor": 20.0}
+    # built-in layers override it too, so their configs stay as they were (Add has no argument of its own)
+    assert layers.Add(name="add").get_config() == {"name": "add", "trainable": True, "dtype": "float32"}
+    assert layers.Dropout(0.5, name="drop").get_config() == {"name": "drop", "trainable": True, "dtype": "float32",
+                                                              "rate": 0.5, "noise_shape": None, "seed": None}
 
 
 def test_arguments_that_are_not_plain_values_are_named_when_saving(tmp_path):

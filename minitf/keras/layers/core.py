@@ -273,6 +273,10 @@ class Add(Layer):
         _check_list(self, inputs)
         return tf.add_n(list(inputs))
 
+    def get_config(self):
+        """The base config only: without this, the automatic config would list every ``Layer`` argument."""
+        return super().get_config()
+
 
 def _check_list(layer, inputs):
     if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
