@@ -155,7 +155,7 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Create the model from the output of ``get_config`` (``cls(**config)``; see ``Layer.from_config``)."""
-        return Layer.from_config.__func__(cls, config)
+        return super().from_config(config)
 
 
 def _functional_arguments(args, kwargs):
