@@ -59,7 +59,7 @@ def test_environment_variable_selects_the_backend():
 
 
 def test_import_prints_nothing_and_stays_light():
-    result = run_python("import sys, minitf; print(sorted(m for m in ('cupy', 'matplotlib', 'ipywidets', "
+    result = run_python("import sys, minitf; print(sorted(m for m in ('cupy', 'matplotlib', 'ipywidgets', "
                         "'minitf.keras', 'scipy') if m in sys.modules))", MINITF_BACKEND="numpy")
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout == "[]\n", "import minitf must print nothing and import no heavy package"
