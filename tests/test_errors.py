@@ -12,8 +12,10 @@ labels_raise = pytest.mark.skipif(backend.get_backend() != "numpy", reason="on a
 
 
 def message(fn):
-    with pytest.raises(Exception) as info:
+    """The exception type and text of ``fn()``: every error here is TensorFlow's InvalidArgumentError itself."""
+    with pytest.raises(InvalidArgumentError) as info:
         fn()
+    assert info.type is InvalidArgumentError, f"{info.type.__name__}, not InvalidArgumentError itself"
     return info.type, str(info.value)
 
 
