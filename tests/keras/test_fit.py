@@ -293,10 +293,21 @@ def test_fit_on_a_finite_iterable_of_batches():
 
 
 def test_tensors_and_arrays_of_any_float_dtype_as_data():
+    """Tensors and float64 arrays train exactly as float32 arrays do (cast to the model's float32)."""
     x, y = regression_data(8)
     model = linear_model()
-    model.fit(tf.constant(x), tf.constant(y), verbose=0)
-    model.fit(x.astype("float64"), y.astype("float64"), verbose=0)
+    start = model.get_weights()
+    results = []
+    for data in [(x, y), (tf.constant(x), tf.constant(y)), (x.astype("float64"), y.astype("float64"))]:
+        model.set_weights(start)
+        losses = model.fit(*data, epochs=2, batch_size=4, shuffle=False, verbose=0).history["loss"]
+        results.append((losses, model.get_weights()))
+        assert [w.dtype for w in model.get_weights()] == ["float32", "float32"]
+    for losses, weights in results[1:]:
+        np.testing.assert_allclose(losses, results[0][0], rtol=1e-6)
+        for got, expected in zip(weights, results[0][1]):
+            np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert results[0][0][1] < results[0][0][0]  # it trained
 
 
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
