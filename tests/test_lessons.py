@@ -338,12 +338,27 @@ def test_each_known_mistake_in_a_code_exercise_gets_its_own_hint(number):
         assert not right and text.endswith(f"\n  Hint: {hint}"), (hint, text)
 
 
+# A wrong answer for each mistake recognised by a function (a kind of answer, not one value): every such mistake
+# needs one here, so that its hint is checked too.
+KINDS_OF_WRONG_ANSWER = {
+    "1.1": [-1.309],  # an angle in radians
+    "1.2": [25.8 / 16.4],  # a ratio
+    "1.3": [[9, 3]],  # a list of counts
+    "2.1": [37],  # the right count, not the whole shape
+    "4.4": [("int32", "int32"), ("int64", "int64"), ("int64", "int32")],
+}
+
+
 @pytest.mark.parametrize("number", NUMBER_EXERCISES)
 def test_each_known_wrong_number_gets_its_own_hint(number):
     exercise = lessons.EXERCISES[number]
-    for value, hint in exercise.mistakes.items():
-        if not callable(value):
-            assert exercise.verdict(value) == (False, f"not yet ({value!r} is not it). Hint: {hint}")
+    assert exercise.mistakes, f"exercise {number} names no common mistake"
+    hints_given = set()
+    for value in [value for value in exercise.mistakes if not callable(value)] + KINDS_OF_WRONG_ANSWER.get(number, []):
+        right, text = exercise.verdict(value)
+        assert not right and text.startswith(f"not yet ({value!r} is not it). Hint: "), text
+        hints_given.add(text.split("Hint: ", 1)[1])
+    assert hints_given == set(exercise.mistakes.values()), "a known mistake whose hint no wrong answer here gets"
     for value, note in exercise.also_right.items():
         assert exercise.verdict(value)[0] and note in exercise.verdict(value)[1]
 
