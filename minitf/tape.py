@@ -477,6 +477,12 @@ def custom_gradient(f):
     >>> @tf.custom_gradient
     ... def clipped_identity(x):
     ...     return tf.identity(x), lambda dy: tf.clip_by_value(dy, -1., 1.)
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = clipped_identity(x) * 5.0
+    >>> float(y), float(tape.gradient(y, x))  # the gradient 5.0 reaches x clipped to 1.0
+    (15.0, 1.0)
     """
 
     @functools.wraps(f)
