@@ -74,7 +74,8 @@ def test_a_check_is_named_and_shared_checks_live_in_checks(module, name, prim, l
 
 
 def _public_ops():
-    """Every public function of minitf's op namespaces: (qualified name, function)."""
+    """Every public function of minitf's op namespaces: (qualified name, function), wherever in minitf it is defined
+    (a lambda or factory in a namespace module such as minitf/math.py is a public op too)."""
     spaces = {"minitf": minitf, "minitf.math": minitf.math, "minitf.nn": minitf.nn, "minitf.linalg": minitf.linalg,
               "minitf.random": minitf.random}
     ops = {}
@@ -82,7 +83,7 @@ def _public_ops():
         for name in dir(space):
             value = getattr(space, name)
             if not name.startswith("_") and callable(value) and not inspect.isclass(value) and (
-                    getattr(value, "__module__", "") or "").startswith("minitf.ops"):
+                    getattr(value, "__module__", "") or "").startswith("minitf"):
                 ops.setdefault(id(value), (f"{space_name}.{name}", value))
     return sorted(ops.values(), key=lambda item: item[0])
 
