@@ -304,17 +304,16 @@ CASES = [
          _loop_ref, unary_any),
 ]
 
-# Public callables that are not element-wise ops of tensors, with the test that covers each.
+# Public callables that are not element-wise ops of tensors, with the test file (in tests/) that covers each.
+CREATION = "test_creation_random.py"
 NOT_IN_TABLE = {
     "constant": "test_tensor.py", "convert_to_tensor": "test_tensor.py", "is_tensor": "test_tensor.py",
     "Variable": "test_variable.py", "GradientTape": "test_tape.py", "custom_gradient": "test_tape.py",
-    "ones": "test_creation", "zeros": "test_creation", "fill": "test_creation", "eye": "test_creation",
-    "linalg.eye": "test_creation", "range": "test_creation", "linspace": "test_creation",
-    "random.normal": "test_random", "random.uniform": "test_random", "random.truncated_normal": "test_random",
-    "random.shuffle": "test_random", "random.set_seed": "test_random",
+    "ones": CREATION, "zeros": CREATION, "fill": CREATION, "eye": CREATION, "linalg.eye": CREATION,
+    "range": CREATION, "linspace": CREATION, "random.normal": CREATION, "random.uniform": CREATION,
+    "random.truncated_normal": CREATION, "random.shuffle": CREATION, "random.set_seed": CREATION,
     "as_dtype": "test_tensor.py", "DType": "test_tensor.py", "Tensor": "test_tensor.py",
     "TensorShape": "test_tensor.py", "UnconnectedGradients": "test_tape.py",
-    "Tensor.__getitem__": "the x[::-1, ..., None] row",
     "function": "test_function.py", "TensorSpec": "test_function.py", "print": "test_function.py",
     "explain_gradient": "test_explain.py",
     "name_scope": "test_function.py",

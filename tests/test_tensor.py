@@ -71,6 +71,20 @@ def test_shape_and_dtype_objects():
         tf.as_dtype("complex64")
 
 
+def test_dtypes_are_instances_of_tf_dtype():
+    for dtype in (tf.float16, tf.float32, tf.float64, tf.int32, tf.int64, tf.bool, tf.as_dtype("uint8")):
+        assert type(dtype) is tf.DType
+    assert not isinstance(np.float32, tf.DType) and not isinstance("float32", tf.DType)
+
+
+def test_is_tensor_as_tensorflow():
+    """True for tensors and variables (a TensorFlow variable is a tensor too); False for what could become one."""
+    assert tf.is_tensor(tf.constant(1.0)) and tf.is_tensor(tf.Variable([1.0, 2.0]))
+    assert tf.is_tensor(tf.zeros([2, 0], dtype=tf.int32))
+    for value in (1.0, 3, [1.0], np.ones(2), np.float32(1), None, tf.float32, tf.TensorShape([2])):
+        assert not tf.is_tensor(value), value
+
+
 def test_python_protocols():
     t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     assert len(t) == 2 and [row.numpy().tolist() for row in t] == [[1.0, 2.0], [3.0, 4.0]]
