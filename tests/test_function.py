@@ -148,7 +148,7 @@ def test_an_int_read_while_tracing_is_guarded_a_float_is_not():
             x = x * 2.0
         return x * float(n)
 
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="is tracing 'repeat' and a traced tensor is used as a Python int"):
         assert float(repeat(tf.constant(1.0), tf.constant(2))) == 8.0
     assert float(repeat(tf.constant(3.0), tf.constant(2))) == 24.0
     with pytest.raises(tf.errors.InvalidArgumentError, match="as 2 when .* now it is 3"):
