@@ -79,6 +79,16 @@ def test_softmax_rows_sum_to_one_even_at_extreme_logits():
     np.testing.assert_allclose(out[1], e / e.sum(), rtol=1e-6)
 
 
+def test_softmax_and_log_softmax_against_numpy_along_any_axis():
+    """The two activations the NumPy table above leaves out (they normalize along an axis, not element-wise)."""
+    z = np.random.default_rng(3).normal(size=(3, 4)) * 3
+    for axis in (-1, 0):
+        log_p = z - z.max(axis=axis, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=axis, keepdims=True))
+        np.testing.assert_allclose(activations.softmax(tf.constant(z), axis=axis).numpy(), np.exp(log_p), rtol=1e-6)
+        np.testing.assert_allclose(activations.log_softmax(tf.constant(z), axis=axis).numpy(), log_p, rtol=1e-6)
+
+
 def test_relu_options_and_gelu_approximate():
     x = tf.constant([-2.0, -0.5, 0.5, 3.0, 8.0])
     np.testing.assert_allclose(activations.relu(x, negative_slope=0.1, max_value=6.0, threshold=1.0).numpy(),
