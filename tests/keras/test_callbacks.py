@@ -180,9 +180,10 @@ def test_model_checkpoint_saves_the_best(tmp_path):
     model, x, y = model_and_data()
     checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "best.weights.h5"), monitor="loss", save_best_only=True,
                                            save_weights_only=True)
-    model.fit(x, y, epochs=3, callbacks=[checkpoint], verbose=0)
+    first = model.fit(x, y, epochs=3, callbacks=[checkpoint], verbose=0).history["loss"]
     best = model.get_weights()
-    model.fit(x, y * 100, epochs=1, verbose=0)
+    worse = model.fit(x, y * 100, epochs=1, callbacks=[checkpoint], verbose=0).history["loss"]  # not saved
+    assert worse[0] > min(first) and not np.allclose(model.get_weights()[0], best[0])
     model.load_weights(tmp_path / "best.weights.h5")
     for a, b in zip(best, model.get_weights()):
         np.testing.assert_array_equal(a, b)
