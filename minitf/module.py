@@ -21,6 +21,7 @@ import functools
 import re
 
 from minitf.naming import name_scope
+from minitf.train.containers import wrap
 from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
@@ -153,6 +154,7 @@ class Module:
             self._name_scope = name_scope(scope)  # the full prefix, so that it reopens the same scope anywhere
 
     def __setattr__(self, name, value):
+        value = wrap(value)  # as in TensorFlow: a list's items added after a restore get their saved values
         object.__setattr__(self, name, value)
         restore_deferred(self, name, value)  # a checkpoint read before this attribute existed fills it now
 

@@ -3,6 +3,7 @@
     checkpoint.py   Checkpoint: save, write, restore, read
     graph.py        the object graph: which object holds which variable, under which name
     restore.py      matching a saved graph to live objects, checking, deferred restores, the load status
+    containers.py   ListWrapper, DictWrapper: lists and dicts that restore an item added after a restore
     files.py        the two files of a checkpoint (JSON index, NumPy .npz data) and CheckpointReader
     management.py   the directory's ``checkpoint`` file, latest_checkpoint, CheckpointManager
 

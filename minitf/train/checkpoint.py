@@ -6,60 +6,17 @@ walking the object graph (``graph.py``). ``save`` numbers the checkpoints
 (``prefix-1``, ``prefix-2``...) and records the newest in the directory's
 ``checkpoint`` file, ``write`` writes exactly the prefix given; ``restore`` and
 ``read`` read one back (``restore.py``). Lists and dicts set on a Checkpoint
-become ``ListWrapper``/``DictWrapper``, which restore an item added after the
-restore, as TensorFlow's do.
+become ``ListWrapper``/``DictWrapper`` (``containers.py``), which restore an
+item added after the restore, as TensorFlow's do.
 """
 
 import os
 
 from minitf import dtypes
 from minitf.train import files, graph, management
+from minitf.train.containers import DictWrapper, ListWrapper, wrap
 from minitf.train.restore import CheckpointLoadStatus, InitializationOnlyStatus, Restoration, restore_deferred
 from minitf.variable import Variable
-
-
-class ListWrapper(list):
-    """A list held by a ``Checkpoint``: an item appended after ``restore`` is restored when it is added."""
-
-    def append(self, value):
-        super().append(value)
-        restore_deferred(self, str(len(self) - 1), value)
-
-    def extend(self, values):
-        for value in values:
-            self.append(value)
-
-    def __setitem__(self, index, value):
-        super().__setitem__(index, value)
-        if isinstance(index, int):
-            restore_deferred(self, str(index % len(self)), value)
-
-    def __repr__(self):
-        return f"ListWrapper({list.__repr__(self)})"
-
-
-class DictWrapper(dict):
-    """A dict held by a ``Checkpoint``: an entry set after ``restore`` is restored when it is set."""
-
-    def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        restore_deferred(self, str(key), value)
-
-    def update(self, *args, **kwargs):
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-    def __repr__(self):
-        return f"DictWrapper({dict.__repr__(self)})"
-
-
-def _wrapped(value):
-    if type(value) is list:
-        return ListWrapper(_wrapped(item) for item in value)
-    if type(value) is dict:
-        return DictWrapper((key, _wrapped(item)) for key, item in value.items())
-    return value
-
 
 _OWN = frozenset({"_root", "_save_counter"})
 
@@ -106,7 +63,7 @@ class Checkpoint:
             setattr(self, name, value)
 
     def __setattr__(self, name, value):
-        value = _wrapped(value)
+        value = wrap(value)
         object.__setattr__(self, name, value)
         if name not in _OWN and (graph.is_trackable(value) or isinstance(value, (ListWrapper, DictWrapper))):
             restore_deferred(self, name, value)  # an empty list, too: items added later restore as added

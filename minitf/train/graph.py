@@ -47,6 +47,18 @@ def children(value):
     return {}
 
 
+def held(owner, name):
+    """What ``owner`` holds under the child name ``name`` (an attribute, a list position, a dict key), or None.
+
+    Unlike ``children``, this finds an empty list too: a restore looks for one that waits for its first item.
+    """
+    if isinstance(owner, (list, tuple)):
+        return owner[int(name)] if name.isdigit() and int(name) < len(owner) else None
+    if isinstance(owner, dict):
+        return next((value for key, value in owner.items() if str(key) == name), None)
+    return getattr(owner, "__dict__", {}).get(name)
+
+
 def slots(value):
     """The ``(variable, slot name, slot variable)`` triples an optimizer keeps (none for other objects)."""
     method = getattr(type(value), "_checkpoint_slots", None)

@@ -7,10 +7,12 @@ the order of its variables. Every value matched in one step is checked (shape,
 dtype) before any is assigned, so a mismatch leaves every variable untouched.
 An edge with no live object yet (a Keras layer not built, an optimizer whose
 slots come with its first step) is remembered, and restored when the object
-appears: Keras layers, ``Checkpoint`` (and ``minitf.Module``) call
-``restore_deferred`` as they gain an attribute, optimizers call
-``restore_deferred_slot`` as they create a slot. ``CheckpointLoadStatus`` is
-what ``restore`` returns: which saved values and live objects were matched.
+appears: Keras layers, ``Checkpoint`` and ``minitf.Module`` call
+``restore_deferred`` as they gain an attribute, their lists and dicts as they
+gain an item (an empty list is bound then, found where its owner holds it),
+optimizers call ``restore_deferred_slot`` as they create a slot.
+``CheckpointLoadStatus`` is what ``restore`` returns: which saved values and
+live objects were matched.
 """
 
 import collections
@@ -52,19 +54,44 @@ def _take(table, owner, key):
 
 
 def restore_deferred(parent, name, child):
-    """Restore ``child``, just assigned to ``parent`` as ``name``, if a checkpoint restored earlier waits for it.
+    """Restore ``child``, assigned to ``parent`` as ``name``, if a checkpoint restored earlier waits for it.
 
-    Keras layers and ``minitf.train.Checkpoint`` call this when they gain a variable or sub-object,
-    which is how a checkpoint restores into a layer built after ``restore``.
+    Keras layers, ``minitf.train.Checkpoint`` and ``minitf.Module`` call this when they gain a variable or
+    sub-object, and their lists and dicts (``containers.py``) when they gain an item, which is how a
+    checkpoint restores into a layer built, or a block appended, after ``restore``.
     """
     if _pending and (graph.is_trackable(child) or isinstance(child, (list, dict))):  # not None, not a number
+        if isinstance(parent, (list, dict)) and id(parent) not in _pending:
+            _claim(parent)
         target = _take(_pending, parent, name)
         if target is not None:
-            try:
-                target[0].bind(target[1], child)
-            except (ValueError, InvalidArgumentError):
-                _register(_pending, parent, name, target)  # still waiting: the next object put there is checked too
-                raise
+            _bind(parent, name, target, child)
+
+
+def _bind(parent, name, target, child):
+    """Bind ``child`` to the saved node ``target`` waits for; on a mismatch keep waiting, and raise."""
+    try:
+        target[0].bind(target[1], child)
+    except (ValueError, InvalidArgumentError):
+        _register(_pending, parent, name, target)  # still waiting: the next object put there is checked too
+        raise
+
+
+def _claim(container):
+    """Bind ``container``, a list or dict gaining an item, if a restore waits for it where its owner holds it.
+
+    A list that held nothing to save was no child in the object graph when ``restore`` walked it, so the
+    restore waits under the list's name on its owner (a layer, a module); the list's first item is when
+    the list is bound, and the item then finds its own saved value.
+    """
+    for ref, waiting in list(_pending.values()):
+        owner = ref()
+        for name, target in list(waiting.items()):
+            if (owner is not None and target[0].nodes[target[1]].get("key") is None
+                    and graph.held(owner, name) is container):
+                _take(_pending, owner, name)
+                _bind(owner, name, target, container)
+                return
 
 
 def restore_deferred_slot(optimizer, variable, slot_name, slot):

@@ -18,6 +18,7 @@ from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.keras.utils import naming
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
+from minitf.train.containers import DictWrapper, ListWrapper
 from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
@@ -62,21 +63,27 @@ def _mutator(base, name):
     return mutate
 
 
-class _TrackedList(list):
-    """A list held by a layer: changing it tells the layers to look at their parts again."""
+class _TrackedList(ListWrapper):
+    """A list held by a layer: changing it tells the layers to look at their parts again, and, as a checkpoint's
+    ``ListWrapper``, an item added after a restore gets its saved value."""
+
+    __repr__ = list.__repr__
 
 
 for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "__setitem__",
               "__delitem__", "__iadd__"):
-    setattr(_TrackedList, _name, _mutator(list, _name))
+    setattr(_TrackedList, _name, _mutator(ListWrapper, _name))
 
 
-class _TrackedDict(dict):
-    """A dict held by a layer: changing it tells the layers to look at their parts again."""
+class _TrackedDict(DictWrapper):
+    """A dict held by a layer: changing it tells the layers to look at their parts again, and, as a checkpoint's
+    ``DictWrapper``, an entry set after a restore gets its saved value."""
+
+    __repr__ = dict.__repr__
 
 
 for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
-    setattr(_TrackedDict, _name, _mutator(dict, _name))
+    setattr(_TrackedDict, _name, _mutator(DictWrapper, _name))
 
 
 def _tracked(value):
