@@ -138,6 +138,23 @@ def test_a_subclassed_models_layers_added_to_its_list_after_restore_are_restored
     status.assert_consumed()
 
 
+@pytest.mark.parametrize("input_shape", [None, (4,)])
+def test_layers_added_to_a_sequential_after_restore_are_restored(tmp_path, input_shape):
+    """Saved as ``layer-0``, ``layer_with_weights-0``...: ``add`` brings the layer at ``layer-N`` (built at once when
+    the input shape is known, else on the first call)."""
+    keras.utils.set_random_seed(2)
+    saved = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(2)])
+    x = tf.ones((1, 4))
+    expected = saved(x)
+    path = tf.train.Checkpoint(model=saved).write(str(tmp_path / "seq"))
+    fresh = keras.Sequential() if input_shape is None else keras.Sequential([keras.Input(shape=input_shape)])
+    status = tf.train.Checkpoint(model=fresh).read(path)
+    fresh.add(keras.layers.Dense(3))
+    fresh.add(keras.layers.Dense(2))
+    np.testing.assert_allclose(fresh(x), expected)
+    status.assert_consumed()
+
+
 def test_a_late_item_of_another_shape_raises_is_not_added_and_keeps_its_values(tmp_path):
     saved, x, expected, path = _saved_grown(tmp_path)
     fresh = Grown()

@@ -13,6 +13,7 @@ from minitf.keras.models.saving import deserialize_layer
 from minitf.keras.utils.naming import inside
 from minitf.keras.utils.serialization import serialize
 from minitf.tensor import Tensor, TensorShape
+from minitf.train.restore import restore_deferred
 
 
 class Sequential(Model):
@@ -70,6 +71,7 @@ class Sequential(Model):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                              "argument to pass a unique name.")
+        restore_deferred(self, f"layer-{len(self._stack)}", layer)  # a checkpoint restored before it was added
         self._stack.append(layer)
         if len(self._stack) == 1 and self._batch_input_shape is None and layer._batch_input_shape is not None:
             object.__setattr__(self, "_batch_input_shape", tuple(layer._batch_input_shape))
