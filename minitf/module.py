@@ -4,7 +4,9 @@ A module keeps no registry: ``variables``, ``trainable_variables``, ``non_traina
 ``submodules`` walk the module's attributes when asked (looking inside lists, tuples and dicts), so a
 variable assigned, appended to a list or replaced is seen at once. The walk is TensorFlow's: the
 module's own attributes in order of their names, then each sub-module found, in that order, the same
-way; an object is listed once however many paths lead to it.
+way; an object is listed once however many paths lead to it. As in TensorFlow, a list or dict assigned
+to a module is stored as a ``ListWrapper``/``DictWrapper``, whose items added after a checkpoint's restore
+get their saved values; minitf's is a copy (TensorFlow's shares the list), so change it through the attribute.
 
 A module also has a ``name`` and a ``name_scope``: variables created inside ``with module.name_scope:``
 (or inside a method decorated with ``Module.with_name_scope``) are named ``module_name/w:0``.
