@@ -11,7 +11,17 @@ from minitf.train.restore import restore_deferred
 
 
 class ListWrapper(list):
-    """A list whose items, added after ``restore``, get the values saved at their positions as they are added."""
+    """A list whose items, added after ``restore``, get the values saved at their positions as they are added.
+
+    >>> import os, tempfile
+    >>> import minitf as tf
+    >>> path = tf.train.Checkpoint(vs=[tf.Variable(1.0)]).write(os.path.join(tempfile.mkdtemp(), "c"))
+    >>> ckpt = tf.train.Checkpoint(vs=[])
+    >>> _ = ckpt.read(path)
+    >>> ckpt.vs.append(tf.Variable(0.0))
+    >>> ckpt.vs
+    ListWrapper([<minitf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.0>])
+    """
 
     def append(self, value):
         restore_deferred(self, str(len(self)), value)
