@@ -68,10 +68,10 @@ class DictWrapper(dict):
         return f"DictWrapper({dict.__repr__(self)})"
 
 
-def wrap(value):
-    """``value`` with its plain lists and dicts (nested ones too) made ``ListWrapper``/``DictWrapper``."""
+def wrap(value, lists=ListWrapper, dicts=DictWrapper):
+    """``value`` with its plain lists and dicts (nested ones too) made ``lists``/``dicts`` (Keras passes its own)."""
     if type(value) is list:
-        return ListWrapper(wrap(item) for item in value)
+        return lists(wrap(item, lists, dicts) for item in value)
     if type(value) is dict:
-        return DictWrapper((key, wrap(item)) for key, item in value.items())
+        return dicts((key, wrap(item, lists, dicts)) for key, item in value.items())
     return value

@@ -18,7 +18,7 @@ from minitf import dtypes, nest
 from minitf.keras import backend
 from minitf.keras.utils import naming
 from minitf.tensor import Tensor, TensorShape, convert_to_tensor
-from minitf.train.containers import DictWrapper, ListWrapper
+from minitf.train.containers import DictWrapper, ListWrapper, wrap
 from minitf.train.restore import restore_deferred
 from minitf.variable import Variable
 
@@ -88,11 +88,7 @@ for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update",
 
 def _tracked(value):
     """Lists and dicts assigned to a layer become tracked ones (their contents converted too)."""
-    if type(value) is list:
-        return _TrackedList(_tracked(v) for v in value)
-    if type(value) is dict:
-        return _TrackedDict((k, _tracked(v)) for k, v in value.items())
-    return value
+    return wrap(value, _TrackedList, _TrackedDict)
 
 
 def _is_metric_object(value):
