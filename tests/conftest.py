@@ -1,4 +1,4 @@
-"""Shared test fixtures: a fixed random seed for every test, and the backend parameter (NumPy, CuPy)."""
+"""Shared test fixtures: a fixed random seed for every test, the backend parameter (NumPy, CuPy), explain mode."""
 
 import numpy as np
 import pytest
@@ -31,3 +31,13 @@ def on_backend(request):
         backend.set_backend("numpy")
     yield request.param
     backend.set_backend(previous)
+
+
+@pytest.fixture
+def explain_mode():
+    """Turn minitf's explain mode on for one test (as ``tf.config.set_explain_mode(True)`` in a notebook)."""
+    tf.config.set_explain_mode(True)
+    try:
+        yield
+    finally:
+        tf.config.set_explain_mode(False)

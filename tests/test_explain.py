@@ -20,15 +20,6 @@ from minitf import tape as tape_module
 from minitf.errors import InvalidArgumentError
 
 
-@pytest.fixture
-def explain_mode():
-    tf.config.set_explain_mode(True)
-    try:
-        yield
-    finally:
-        tf.config.set_explain_mode(False)
-
-
 def run(name, source):
     """Run ``source`` as the learner's code; return its names and the warnings it gave."""
     filename = f"<{name}>"

@@ -18,15 +18,6 @@ def classifier(activation="softmax"):
     return keras.Sequential([keras.layers.Dense(3, activation=activation)])
 
 
-@pytest.fixture
-def explain_mode():
-    tf.config.set_explain_mode(True)
-    try:
-        yield
-    finally:
-        tf.config.set_explain_mode(False)
-
-
 def fit_error(model, x, y):
     with pytest.raises(ValueError) as info:
         model.fit(x, y, verbose=0)
