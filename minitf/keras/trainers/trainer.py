@@ -355,18 +355,18 @@ class Trainer:
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """One ``train_step`` on exactly this batch; returns the loss (and metrics)."""
-        self._assert_compiled("train_on_batch")
-        self.reset_metrics()
-        batch = make_data(x, y, sample_weight, batch_size=len(nest.flatten(x)[0]))
-        logs = _python_logs(self.train_step(pack_x_y_sample_weight(*next(iter(batch)))))
-        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else next(iter(logs.values())))
+        return self._on_batch("train_on_batch", self.train_step, x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on exactly this batch, without training."""
-        self._assert_compiled("test_on_batch")
+        return self._on_batch("test_on_batch", self.test_step, x, y, sample_weight, return_dict)
+
+    def _on_batch(self, method, step, x, y, sample_weight, return_dict):
+        """Run ``step`` once on the whole batch, with fresh metrics; the logs as a dict, a list or one number."""
+        self._assert_compiled(method)
         self.reset_metrics()
         batch = make_data(x, y, sample_weight, batch_size=len(nest.flatten(x)[0]))
-        logs = _python_logs(self.test_step(pack_x_y_sample_weight(*next(iter(batch)))))
+        logs = _python_logs(step(pack_x_y_sample_weight(*next(iter(batch)))))
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else next(iter(logs.values())))
 
     def predict_on_batch(self, x):
